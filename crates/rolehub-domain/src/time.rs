@@ -1,0 +1,121 @@
+//! Instants and durations as plain integers, so the domain stays free of clocks and time zones.
+//!
+//! Every instant is milliseconds since the Unix epoch in UTC. Parsing and formatting follow the
+//! API's convention (ISO-8601 UTC with milliseconds).
+
+use std::fmt;
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// Milliseconds in one day.
+pub const DAY_MS: i64 = 86_400_000;
+
+/// An instant in UTC, in milliseconds since the Unix epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub i64);
+
+/// Why a text could not be read as an instant or a duration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimeParseError(pub String);
+
+impl fmt::Display for TimeParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TimeParseError {}
+
+impl Timestamp {
+    /// Reads an RFC 3339 instant such as `2026-11-01T09:00:00Z`.
+    pub fn parse(text: &str) -> Result<Self, TimeParseError> {
+        let parsed = OffsetDateTime::parse(text, &Rfc3339).map_err(|e| {
+            TimeParseError(format!(
+                "`{text}` is not an RFC 3339 time such as `2026-11-01T09:00:00Z` ({e})"
+            ))
+        })?;
+        Ok(Timestamp(
+            (parsed.unix_timestamp_nanos() / 1_000_000) as i64,
+        ))
+    }
+
+    /// The instant plus a number of milliseconds.
+    pub fn plus_ms(self, ms: i64) -> Self {
+        Timestamp(self.0.saturating_add(ms))
+    }
+
+    /// The instant plus whole days.
+    pub fn plus_days(self, days: i64) -> Self {
+        self.plus_ms(days.saturating_mul(DAY_MS))
+    }
+
+    /// The API form: ISO-8601 UTC with milliseconds, e.g. `2026-11-22T14:26:16.000Z`.
+    pub fn to_iso(self) -> String {
+        let nanos = i128::from(self.0) * 1_000_000;
+        match OffsetDateTime::from_unix_timestamp_nanos(nanos) {
+            Ok(t) => format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+                t.millisecond()
+            ),
+            Err(_) => format!("{}ms", self.0),
+        }
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_iso())
+    }
+}
+
+/// Reads a duration such as `90m`, `36h`, `15d` or `30s` into milliseconds.
+pub fn parse_duration_ms(text: &str) -> Result<i64, TimeParseError> {
+    let bad = || {
+        TimeParseError(format!(
+            "`{text}` is not a duration; write a whole number and a unit: `90m`, `36h`, `15d`"
+        ))
+    };
+    let text = text.trim();
+    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let n: i64 = number.parse().map_err(|_| bad())?;
+    if n < 0 {
+        return Err(bad());
+    }
+    let unit_ms = match unit {
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => DAY_MS,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(unit_ms).ok_or_else(bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_formats_round_trip() {
+        let t = Timestamp::parse("2026-11-01T09:00:00Z").unwrap();
+        assert_eq!(t.to_iso(), "2026-11-01T09:00:00.000Z");
+        assert_eq!(t.plus_days(1).to_iso(), "2026-11-02T09:00:00.000Z");
+    }
+
+    #[test]
+    fn reads_durations() {
+        assert_eq!(parse_duration_ms("90m").unwrap(), 90 * 60_000);
+        assert_eq!(parse_duration_ms("36h").unwrap(), 36 * 3_600_000);
+        assert_eq!(parse_duration_ms("15d").unwrap(), 15 * DAY_MS);
+        assert!(parse_duration_ms("15w").is_err());
+        assert!(parse_duration_ms("d").is_err());
+        assert!(parse_duration_ms("-1d").is_err());
+    }
+}
