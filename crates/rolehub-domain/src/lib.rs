@@ -23,6 +23,6 @@ pub use license::License;
 pub use matrix::Relation;
 pub use model::*;
 pub use refusal::{Reason, Refusal, Warning};
-pub use role::Role;
+pub use role::{Role, ScopeKind};
 pub use rule::RuleId;
 pub use time::Timestamp;

@@ -438,9 +438,14 @@ impl OrgState {
     /// Holders of `full_admin` whose grant is in effect for counting (R-ASSIGN-3): not expired and
     /// not deactivated. `except` leaves one person out, to count what a change would leave.
     pub fn full_admins(&self, now: Timestamp, except: Option<&str>) -> usize {
+        self.full_admins_excluding(now, |id| Some(id) == except)
+    }
+
+    /// Like [`OrgState::full_admins`], leaving out everyone `excluded` picks.
+    pub fn full_admins_excluding(&self, now: Timestamp, excluded: impl Fn(&str) -> bool) -> usize {
         self.holders
             .iter()
-            .filter(|h| Some(h.person.id.as_str()) != except)
+            .filter(|h| !excluded(&h.person.id))
             .filter(|h| h.person.status != Status::Inactive)
             .filter(|h| {
                 let relation = self.org.relation_of(&h.person);

@@ -258,3 +258,17 @@ pub fn check_provision_order(p: &Principal<'_>, home_full_admin: bool) -> Result
         Err(Refusal::new(RuleId::Ext8, Reason::NotProvisioningPartner))
     }
 }
+
+/// R-ASSIGN-3 for user changes: removing or deactivating `person_id` must leave a full
+/// administrator. Answers the warning when exactly one is left.
+pub fn check_keeps_full_admin(
+    state: &crate::model::OrgState,
+    person_id: &str,
+    now: Timestamp,
+) -> Result<Option<crate::refusal::Warning>, Refusal> {
+    let after = state.full_admins(now, Some(person_id));
+    if after == 0 && state.full_admins(now, None) > 0 {
+        return Err(Refusal::new(RuleId::Assign3, Reason::LastFullAdmin));
+    }
+    Ok((after == 1).then_some(crate::refusal::Warning::SingleFullAdmin))
+}

@@ -1,0 +1,353 @@
+//! The append-only audit log, one hash chain per org.
+//!
+//! Every row carries the hash of the previous row of its org (`prev_hash`) and its own hash over a
+//! canonical encoding of its fields and `prev_hash`, so an edited, deleted or reordered row breaks
+//! the chain. Rows are appended inside the transaction of the change they record, after the org's
+//! row lock was taken, so each org's chain is written by one writer at a time.
+
+use rolehub_domain::{Refusal, Timestamp};
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Row};
+
+use crate::error::ServiceError;
+
+/// The `prev_hash` of an org's first event.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Who did something and from where.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The acting person's id.
+    pub actor_id: Option<String>,
+    /// The acting person's email.
+    pub actor_email: Option<String>,
+    /// The acting person's home org.
+    pub actor_org: Option<String>,
+    /// The request's tracking id.
+    pub request_id: String,
+    /// The client's address.
+    pub client_addr: Option<String>,
+}
+
+/// An event to append.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewEvent<'a> {
+    /// The org the event belongs to.
+    pub org_id: &'a str,
+    /// When it happened.
+    pub at: Timestamp,
+    /// What happened, e.g. `role.assign`.
+    pub action: &'a str,
+    /// The person acted on, if any.
+    pub target_id: Option<&'a str>,
+    /// Their email.
+    pub target_email: Option<&'a str>,
+    /// The state before.
+    pub before: Option<Value>,
+    /// The state after.
+    pub after: Option<Value>,
+    /// The refusal, for refused attempts.
+    pub refusal: Option<&'a Refusal>,
+}
+
+/// The fields the hash covers, in a fixed order.
+#[derive(Serialize)]
+struct Canonical<'a> {
+    org_id: &'a str,
+    seq: i64,
+    at: i64,
+    actor_id: Option<&'a str>,
+    actor_email: Option<&'a str>,
+    actor_org: Option<&'a str>,
+    action: &'a str,
+    target_id: Option<&'a str>,
+    target_email: Option<&'a str>,
+    before: Option<&'a str>,
+    after: Option<&'a str>,
+    outcome: &'a str,
+    rule_id: Option<&'a str>,
+    message: Option<&'a str>,
+    request_id: &'a str,
+    client_addr: Option<&'a str>,
+    prev_hash: &'a str,
+}
+
+impl Canonical<'_> {
+    fn hash(&self) -> String {
+        let encoded = serde_json::to_vec(self).unwrap_or_default();
+        let digest = Sha256::digest(&encoded);
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Appends an event to its org's chain.
+pub async fn append(
+    conn: &mut AnyConnection,
+    origin: &Origin,
+    event: NewEvent<'_>,
+) -> Result<(), ServiceError> {
+    let last = sqlx::query(
+        "SELECT seq, hash FROM audit_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(event.org_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (seq, prev_hash) = match last {
+        Some(row) => (
+            row.try_get::<i64, _>("seq")? + 1,
+            row.try_get::<String, _>("hash")?,
+        ),
+        None => (1, GENESIS.to_string()),
+    };
+    let before = event.before.as_ref().map(Value::to_string);
+    let after = event.after.as_ref().map(Value::to_string);
+    let rule_id = event.refusal.map(|r| r.rule.id());
+    let message = event.refusal.map(|r| r.message(rolehub_domain::Lang::En));
+    let outcome = if event.refusal.is_some() {
+        "refused"
+    } else {
+        "ok"
+    };
+    let canonical = Canonical {
+        org_id: event.org_id,
+        seq,
+        at: event.at.0,
+        actor_id: origin.actor_id.as_deref(),
+        actor_email: origin.actor_email.as_deref(),
+        actor_org: origin.actor_org.as_deref(),
+        action: event.action,
+        target_id: event.target_id,
+        target_email: event.target_email,
+        before: before.as_deref(),
+        after: after.as_deref(),
+        outcome,
+        rule_id,
+        message: message.as_deref(),
+        request_id: &origin.request_id,
+        client_addr: origin.client_addr.as_deref(),
+        prev_hash: &prev_hash,
+    };
+    let hash = canonical.hash();
+    sqlx::query(
+        "INSERT INTO audit_events (id, org_id, seq, at, actor_id, actor_email, actor_org, action, target_id, \
+         target_email, before_json, after_json, outcome, rule_id, message, request_id, client_addr, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(event.org_id)
+    .bind(seq)
+    .bind(event.at.0)
+    .bind(origin.actor_id.clone())
+    .bind(origin.actor_email.clone())
+    .bind(origin.actor_org.clone())
+    .bind(event.action)
+    .bind(event.target_id.map(str::to_string))
+    .bind(event.target_email.map(str::to_string))
+    .bind(before)
+    .bind(after)
+    .bind(outcome)
+    .bind(rule_id)
+    .bind(message)
+    .bind(origin.request_id.clone())
+    .bind(origin.client_addr.clone())
+    .bind(prev_hash)
+    .bind(hash)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A stored audit event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StoredEvent {
+    /// Event id.
+    pub id: String,
+    /// Org.
+    pub org_id: String,
+    /// Position in the org's chain, from 1.
+    pub seq: i64,
+    /// When.
+    pub at: i64,
+    /// Actor id.
+    pub actor_id: Option<String>,
+    /// Actor email.
+    pub actor_email: Option<String>,
+    /// Actor's home org.
+    pub actor_org: Option<String>,
+    /// Action.
+    pub action: String,
+    /// Target id.
+    pub target_id: Option<String>,
+    /// Target email.
+    pub target_email: Option<String>,
+    /// State before (JSON text).
+    pub before: Option<String>,
+    /// State after (JSON text).
+    pub after: Option<String>,
+    /// `ok` or `refused`.
+    pub outcome: String,
+    /// Rule of a refusal.
+    pub rule_id: Option<String>,
+    /// Message of a refusal.
+    pub message: Option<String>,
+    /// Tracking id.
+    pub request_id: String,
+    /// Client address.
+    pub client_addr: Option<String>,
+    /// Previous hash.
+    pub prev_hash: String,
+    /// Own hash.
+    pub hash: String,
+}
+
+const EVENT_COLUMNS: &str =
+    "id, org_id, seq, at, actor_id, actor_email, actor_org, action, target_id, target_email, \
+     before_json, after_json, outcome, rule_id, message, request_id, client_addr, prev_hash, hash";
+
+fn event_from_row(row: &sqlx::any::AnyRow) -> Result<StoredEvent, ServiceError> {
+    Ok(StoredEvent {
+        id: row.try_get("id")?,
+        org_id: row.try_get("org_id")?,
+        seq: row.try_get("seq")?,
+        at: row.try_get("at")?,
+        actor_id: row.try_get("actor_id")?,
+        actor_email: row.try_get("actor_email")?,
+        actor_org: row.try_get("actor_org")?,
+        action: row.try_get("action")?,
+        target_id: row.try_get("target_id")?,
+        target_email: row.try_get("target_email")?,
+        before: row.try_get("before_json")?,
+        after: row.try_get("after_json")?,
+        outcome: row.try_get("outcome")?,
+        rule_id: row.try_get("rule_id")?,
+        message: row.try_get("message")?,
+        request_id: row.try_get("request_id")?,
+        client_addr: row.try_get("client_addr")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+/// Filters for listing events.
+#[derive(Clone, Debug, Default)]
+pub struct EventFilter {
+    /// Only this org.
+    pub org_id: Option<String>,
+    /// Only this actor (email).
+    pub actor_email: Option<String>,
+    /// Only this action, or actions starting with it followed by a dot (`role` matches `role.assign`).
+    pub action: Option<String>,
+    /// From this instant.
+    pub from: Option<Timestamp>,
+    /// Before this instant.
+    pub to: Option<Timestamp>,
+    /// At most this many.
+    pub limit: Option<i64>,
+}
+
+/// Lists events, oldest first.
+pub async fn list(
+    conn: &mut AnyConnection,
+    filter: &EventFilter,
+) -> Result<Vec<StoredEvent>, ServiceError> {
+    let action_prefix = filter.action.as_ref().map(|a| format!("{a}.%"));
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM audit_events WHERE ($1 IS NULL OR org_id = $1) AND ($2 IS NULL OR actor_email = $2) \
+         AND ($3 IS NULL OR action = $3 OR action LIKE $4) AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6) \
+         ORDER BY at, org_id, seq LIMIT $7"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(filter.org_id.clone())
+        .bind(filter.actor_email.clone())
+        .bind(filter.action.clone())
+        .bind(action_prefix)
+        .bind(filter.from.map(|t| t.0))
+        .bind(filter.to.map(|t| t.0))
+        .bind(filter.limit.unwrap_or(i64::MAX))
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(event_from_row).collect()
+}
+
+/// The first broken link found by [`verify`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Break {
+    /// The org whose chain is broken.
+    pub org_id: String,
+    /// The event where the break shows.
+    pub event_id: String,
+    /// Its position.
+    pub seq: i64,
+    /// What is wrong.
+    pub problem: String,
+}
+
+/// Checks every chain (or one org's): each row's hash, each link to the previous row, and that the
+/// positions run 1, 2, 3, … without a gap. Answers the number of events checked or the first break.
+pub async fn verify(
+    conn: &mut AnyConnection,
+    org: Option<&str>,
+) -> Result<Result<u64, Break>, ServiceError> {
+    let sql = format!("SELECT {EVENT_COLUMNS} FROM audit_events WHERE ($1 IS NULL OR org_id = $1) ORDER BY org_id, seq");
+    let rows = sqlx::query(&sql)
+        .bind(org.map(str::to_string))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut checked = 0u64;
+    let mut current_org = String::new();
+    let mut expected_prev = GENESIS.to_string();
+    let mut expected_seq = 1i64;
+    for row in &rows {
+        let e = event_from_row(row)?;
+        if e.org_id != current_org {
+            current_org = e.org_id.clone();
+            expected_prev = GENESIS.to_string();
+            expected_seq = 1;
+        }
+        let broken = |problem: String| Break {
+            org_id: e.org_id.clone(),
+            event_id: e.id.clone(),
+            seq: e.seq,
+            problem,
+        };
+        if e.seq != expected_seq {
+            return Ok(Err(broken(format!(
+                "expected position {expected_seq}, found {}: an event was deleted or moved",
+                e.seq
+            ))));
+        }
+        if e.prev_hash != expected_prev {
+            return Ok(Err(broken("its link to the previous event does not match: an event before it was changed, deleted or reordered".into())));
+        }
+        let canonical = Canonical {
+            org_id: &e.org_id,
+            seq: e.seq,
+            at: e.at,
+            actor_id: e.actor_id.as_deref(),
+            actor_email: e.actor_email.as_deref(),
+            actor_org: e.actor_org.as_deref(),
+            action: &e.action,
+            target_id: e.target_id.as_deref(),
+            target_email: e.target_email.as_deref(),
+            before: e.before.as_deref(),
+            after: e.after.as_deref(),
+            outcome: &e.outcome,
+            rule_id: e.rule_id.as_deref(),
+            message: e.message.as_deref(),
+            request_id: &e.request_id,
+            client_addr: e.client_addr.as_deref(),
+            prev_hash: &e.prev_hash,
+        };
+        if canonical.hash() != e.hash {
+            return Ok(Err(broken(
+                "its content does not match its hash: the event was edited".into(),
+            )));
+        }
+        expected_prev = e.hash.clone();
+        expected_seq += 1;
+        checked += 1;
+    }
+    Ok(Ok(checked))
+}

@@ -1,0 +1,635 @@
+//! "Modify users with CSV": the template and the upload (R-CSV-1, R-CSV-2, R-CCSA-10, R-LIC-1).
+//!
+//! An upload is validated whole before anything changes; every problem is reported with its row
+//! and column and the rule that refuses it. By default nothing is applied unless every row is
+//! valid; `partial` applies the valid rows only. Applying is one transaction with one audit event
+//! per changed user.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+
+use rolehub_domain::ops::{self, Principal, UserChange};
+use rolehub_domain::{Area, Lang, Level, License, OrgState, Refusal, Role, RuleId, Status, Target};
+use serde_json::json;
+use sqlx::Row;
+
+use super::{actor, record, Ctx, Service};
+use crate::error::ServiceError;
+use crate::load::{self, PersonRecord, PERSON_COLUMNS};
+
+/// How to apply an upload.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Apply the valid rows even when other rows have errors.
+    pub partial: bool,
+}
+
+/// A problem with one cell or row of an upload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowError {
+    /// The data row, counting from 1 (the header is not a row).
+    pub row: usize,
+    /// The column, when one cell is at fault.
+    pub column: Option<String>,
+    /// The rule that refuses it.
+    pub rule: RuleId,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The changes of one row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowChange {
+    /// The data row.
+    pub row: usize,
+    /// The user.
+    pub email: String,
+    /// What changes, as `column: old → new`.
+    pub changes: Vec<String>,
+}
+
+/// What an upload did (or, in a preview, would do).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Data rows read.
+    pub rows_total: usize,
+    /// Rows that changed something and were applied (in a preview: would be).
+    pub rows_applied: usize,
+    /// Every problem found.
+    pub errors: Vec<RowError>,
+    /// The changes, row by row (all valid rows, applied or previewed).
+    pub changes: Vec<RowChange>,
+    /// Whether changes were written.
+    pub applied: bool,
+}
+
+impl ImportReport {
+    /// The refused rows, each with the rule of its first problem.
+    pub fn refused_rows(&self) -> Vec<(usize, RuleId)> {
+        let mut seen = HashSet::new();
+        self.errors
+            .iter()
+            .filter(|e| seen.insert(e.row))
+            .map(|e| (e.row, e.rule))
+            .collect()
+    }
+}
+
+const KEY: &str = "User ID/Email";
+const FIRST: &str = "First Name";
+const LAST: &str = "Last Name";
+const DISPLAY: &str = "Display Name";
+const STATUS: &str = "Status";
+const LOCATION: &str = "Location";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Column {
+    Key,
+    First,
+    Last,
+    Display,
+    Status,
+    Location,
+    License(License),
+}
+
+/// The template's columns for an org (R-CSV-1).
+pub fn template_columns(state: &OrgState) -> Vec<String> {
+    let mut columns: Vec<String> = [KEY, FIRST, LAST, DISPLAY, STATUS, LOCATION]
+        .map(String::from)
+        .to_vec();
+    columns.extend(
+        [
+            License::CcPremiumAgent,
+            License::CcStandardAgent,
+            License::Calling,
+        ]
+        .map(|l| l.csv_column()),
+    );
+    columns.extend(
+        state
+            .org
+            .sites
+            .iter()
+            .map(|s| License::MeetingsHost(s.url.clone()).csv_column()),
+    );
+    columns
+}
+
+fn parse_header(state: &OrgState, header: &csv::StringRecord) -> Result<Vec<Column>, ServiceError> {
+    let invalid = |column: usize, message: String| {
+        ServiceError::Refused(Refusal::new(
+            RuleId::Csv2,
+            rolehub_domain::Reason::CsvInvalid {
+                detail: format!("header, column {column}: {message}"),
+            },
+        ))
+    };
+    let mut columns = Vec::with_capacity(header.len());
+    let mut seen = HashSet::new();
+    for (i, name) in header.iter().enumerate() {
+        let name = name.trim().trim_start_matches('\u{feff}');
+        let column = match name {
+            KEY => Column::Key,
+            FIRST => Column::First,
+            LAST => Column::Last,
+            DISPLAY => Column::Display,
+            STATUS => Column::Status,
+            LOCATION => Column::Location,
+            other => match License::from_csv_column(other) {
+                Some(License::MeetingsHost(site)) if state.org.site(&site).is_none() => {
+                    return Err(invalid(
+                        i + 1,
+                        format!("`{other}` names a site this organization does not have"),
+                    ));
+                }
+                Some(license) => Column::License(license),
+                None => {
+                    return Err(invalid(
+                        i + 1,
+                        format!(
+                            "`{other}` is not a column of the template; columns are {}",
+                            template_columns(state).join(", ")
+                        ),
+                    ))
+                }
+            },
+        };
+        if !seen.insert(name.to_string()) {
+            return Err(invalid(i + 1, format!("`{name}` appears twice")));
+        }
+        columns.push(column);
+    }
+    if !columns.contains(&Column::Key) {
+        return Err(invalid(
+            1,
+            format!("the required column `{KEY}` is missing"),
+        ));
+    }
+    Ok(columns)
+}
+
+fn column_name(column: &Column) -> String {
+    match column {
+        Column::Key => KEY.into(),
+        Column::First => FIRST.into(),
+        Column::Last => LAST.into(),
+        Column::Display => DISPLAY.into(),
+        Column::Status => STATUS.into(),
+        Column::Location => LOCATION.into(),
+        Column::License(l) => l.csv_column(),
+    }
+}
+
+fn parse_bool(cell: &str) -> Option<bool> {
+    if cell.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if cell.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Who is uploading: everything, or (a CCSA) the Contact Center license columns only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Users,
+    ContactCenterOnly,
+}
+
+/// One validated row's planned writes.
+#[derive(Default)]
+struct RowPlan {
+    first: Option<String>,
+    last: Option<String>,
+    display: Option<String>,
+    status: Option<Status>,
+    location: Option<String>,
+    add: Vec<String>,
+    remove: Vec<String>,
+}
+
+impl Service {
+    /// Writes the modify-users template, pre-filled with the org's users (R-CSV-1).
+    pub async fn csv_template<W: Write>(&self, ctx: &Ctx, out: W) -> Result<usize, ServiceError> {
+        let mut tx = self.begin_read().await?;
+        let state = load::org_state(&mut tx, &ctx.org).await?;
+        let actor = actor(&mut tx, ctx).await?;
+        let principal = Principal {
+            org: &state.org,
+            person: &actor.view,
+            grants: state.grants_of(&actor.view.id),
+            now: ctx.now,
+        };
+        let users = principal.decide(Area::Users, Level::Read, Target::Org);
+        users.into_result()?;
+        let columns = template_columns(&state);
+        let io = |e: csv::Error| {
+            ServiceError::Conflict(format!("the template could not be written: {e}"))
+        };
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(out);
+        writer.write_record(&columns).map_err(io)?;
+        let sql = format!("SELECT {PERSON_COLUMNS} FROM persons p JOIN orgs o ON o.id = p.home_org WHERE p.home_org = $1 ORDER BY p.email");
+        let rows = sqlx::query(&sql)
+            .bind(ctx.org.clone())
+            .fetch_all(&mut *tx)
+            .await?;
+        let license_rows =
+            sqlx::query("SELECT person_id, license FROM person_licenses WHERE org_id = $1")
+                .bind(ctx.org.clone())
+                .fetch_all(&mut *tx)
+                .await?;
+        let mut held: HashMap<String, HashSet<String>> = HashMap::new();
+        for row in &license_rows {
+            held.entry(row.try_get("person_id")?)
+                .or_default()
+                .insert(row.try_get("license")?);
+        }
+        let mut count = 0;
+        for row in &rows {
+            let p = load::person_from_row(row)?;
+            let mine = held.get(&p.view.id);
+            let mut record: Vec<String> = vec![
+                p.view.email.clone(),
+                p.view.first.clone(),
+                p.view.last.clone(),
+                p.display_name.clone(),
+                if p.view.status == Status::Inactive {
+                    "inactive".into()
+                } else {
+                    "active".into()
+                },
+                p.location.clone().unwrap_or_default(),
+            ];
+            for column in columns.iter().skip(6) {
+                let license = License::from_csv_column(column)
+                    .map(|l| l.id())
+                    .unwrap_or_default();
+                record.push(if mine.is_some_and(|m| m.contains(&license)) {
+                    "TRUE".into()
+                } else {
+                    "FALSE".into()
+                });
+            }
+            writer
+                .write_record(record.iter().map(|c| super::admins::neutralise(c)))
+                .map_err(io)?;
+            count += 1;
+        }
+        writer.flush().map_err(|e| {
+            ServiceError::Conflict(format!("the template could not be written: {e}"))
+        })?;
+        Ok(count)
+    }
+
+    /// Validates and (unless a dry run, and unless rows are invalid without `partial`) applies an
+    /// upload.
+    pub async fn import_csv(
+        &self,
+        ctx: &Ctx,
+        text: &[u8],
+        options: ImportOptions,
+    ) -> Result<ImportReport, ServiceError> {
+        let mut tx = self.begin_org(&ctx.org).await?;
+        let state = load::org_state(&mut tx, &ctx.org).await?;
+        let actor = actor(&mut tx, ctx).await?;
+        let principal = Principal {
+            org: &state.org,
+            person: &actor.view,
+            grants: state.grants_of(&actor.view.id),
+            now: ctx.now,
+        };
+        let mode = if principal
+            .decide(Area::Users, Level::Write, Target::Org)
+            .allowed
+            || principal.holds_in_effect(Role::LocationAdmin)
+        {
+            Mode::Users
+        } else {
+            let cc = principal.decide(Area::CcLicenses, Level::Write, Target::Org);
+            if cc.allowed {
+                // R-CCSA-10: a CCSA changes the Contact Center license columns only.
+                Mode::ContactCenterOnly
+            } else {
+                return Err(principal
+                    .decide(Area::Users, Level::Write, Target::Org)
+                    .into_result()
+                    .err()
+                    .map_or_else(
+                        || {
+                            ServiceError::Refused(cc.refusal().unwrap_or_else(|| {
+                                Refusal::new(RuleId::Perm1, rolehub_domain::Reason::LastFullAdmin)
+                            }))
+                        },
+                        ServiceError::Refused,
+                    ));
+            }
+        };
+
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .trim(csv::Trim::None)
+            .from_reader(text);
+        let header = reader.headers().map_err(|e| csv_error(&e))?.clone();
+        let columns = parse_header(&state, &header)?;
+        let key_index = columns.iter().position(|c| *c == Column::Key).unwrap_or(0);
+
+        let mut report = ImportReport::default();
+        let mut usage: HashMap<String, (i64, i64)> = HashMap::new();
+        let mut seen_emails = HashSet::new();
+        let mut deactivated: HashSet<String> = HashSet::new();
+        let mut planned: Vec<(usize, PersonRecord, RowPlan)> = Vec::new();
+        for (index, record) in reader.records().enumerate() {
+            let row = index + 1;
+            let record = record.map_err(|e| csv_error(&e))?;
+            report.rows_total += 1;
+            let mut errors = Vec::new();
+            let mut err = |column: Option<&Column>, rule: RuleId, message: String| {
+                errors.push(RowError {
+                    row,
+                    column: column.map(column_name),
+                    rule,
+                    message,
+                });
+            };
+            let email = record.get(key_index).unwrap_or("").trim().to_lowercase();
+            if email.is_empty() {
+                err(
+                    Some(&Column::Key),
+                    RuleId::Csv2,
+                    format!("row {row}: `{KEY}` is empty"),
+                );
+                report.errors.extend(errors);
+                continue;
+            }
+            if !seen_emails.insert(email.clone()) {
+                err(
+                    Some(&Column::Key),
+                    RuleId::Csv2,
+                    format!("row {row}: `{email}` appears in an earlier row too"),
+                );
+                report.errors.extend(errors);
+                continue;
+            }
+            let person = match load::person_by_email(&mut tx, &email).await? {
+                Some(p) if p.view.home_org == ctx.org => p,
+                _ => {
+                    err(
+                        Some(&Column::Key),
+                        RuleId::Csv2,
+                        format!("row {row}: `{email}` is not a user of this organization"),
+                    );
+                    report.errors.extend(errors);
+                    continue;
+                }
+            };
+            if mode == Mode::Users {
+                if let Err(refusal) =
+                    ops::check_user_change(&principal, UserChange::Edit, person.location.as_deref())
+                {
+                    err(
+                        None,
+                        refusal.rule,
+                        format!("row {row}: {}", refusal.message(Lang::En)),
+                    );
+                }
+            }
+            let held = load::licenses_of(&mut tx, &person.view.id).await?;
+            let mut plan = RowPlan::default();
+            let mut changes = Vec::new();
+            for (i, column) in columns.iter().enumerate() {
+                let cell = record.get(i).unwrap_or("").trim();
+                if cell.is_empty() || *column == Column::Key {
+                    continue;
+                }
+                let name = column_name(column);
+                let text_change = |current: &str| (cell != current).then(|| cell.to_string());
+                let changed = match column {
+                    Column::Key => false,
+                    Column::First => {
+                        plan.first = text_change(&person.view.first);
+                        plan.first.is_some()
+                    }
+                    Column::Last => {
+                        plan.last = text_change(&person.view.last);
+                        plan.last.is_some()
+                    }
+                    Column::Display => {
+                        plan.display = text_change(&person.display_name);
+                        plan.display.is_some()
+                    }
+                    Column::Status => match Status::from_id(&cell.to_ascii_lowercase()) {
+                        Some(s @ (Status::Active | Status::Inactive)) => {
+                            let current = if person.view.status == Status::Inactive {
+                                Status::Inactive
+                            } else {
+                                Status::Active
+                            };
+                            plan.status = (s != current).then_some(s);
+                            plan.status.is_some()
+                        }
+                        _ => {
+                            err(Some(column), RuleId::Csv2, format!("row {row}, column `{name}`: `{cell}` is not `active` or `inactive`"));
+                            false
+                        }
+                    },
+                    Column::Location => {
+                        if state.org.has_location(cell) {
+                            plan.location = (person.location.as_deref() != Some(cell))
+                                .then(|| cell.to_string());
+                            plan.location.is_some()
+                        } else {
+                            err(Some(column), RuleId::Csv2, format!("row {row}, column `{name}`: `{cell}` is not a location of this organization"));
+                            false
+                        }
+                    }
+                    Column::License(license) => match parse_bool(cell) {
+                        Some(on) => {
+                            let id = license.id();
+                            let has = held.contains(&id);
+                            if on && !has {
+                                plan.add.push(id);
+                                true
+                            } else if !on && has {
+                                plan.remove.push(id);
+                                true
+                            } else {
+                                false
+                            }
+                        }
+                        None => {
+                            err(Some(column), RuleId::Csv2, format!("row {row}, column `{name}`: `{cell}` is not TRUE, FALSE or empty"));
+                            false
+                        }
+                    },
+                };
+                if changed {
+                    let cc_column = matches!(column, Column::License(l) if l.is_contact_center());
+                    if mode == Mode::ContactCenterOnly && !cc_column {
+                        let refusal = Refusal::new(
+                            RuleId::Ccsa10,
+                            rolehub_domain::Reason::CsvColumnNotAllowed {
+                                column: name.clone(),
+                            },
+                        );
+                        err(
+                            Some(column),
+                            RuleId::Ccsa10,
+                            format!("row {row}: {}", refusal.message(Lang::En)),
+                        );
+                    }
+                    changes.push(format!("{name}: {cell}"));
+                }
+            }
+            // R-CCSA-2: the Premium Agent license stays with a CCSA.
+            let holds_ccsa = state
+                .grants_of(&person.view.id)
+                .iter()
+                .any(|g| g.role == Role::CcServiceAdmin);
+            for id in &plan.remove {
+                if let Some(license) = License::from_id(id) {
+                    if let Err(refusal) = ops::check_license_removal(&license, holds_ccsa) {
+                        err(
+                            Some(&Column::License(license.clone())),
+                            refusal.rule,
+                            format!("row {row}: {}", refusal.message(Lang::En)),
+                        );
+                    }
+                }
+            }
+            // R-ASSIGN-3: deactivations must leave a full administrator.
+            if plan.status == Some(Status::Inactive) {
+                let left = state.full_admins_excluding(ctx.now, |id| {
+                    id == person.view.id || deactivated.contains(id)
+                });
+                if left == 0 && state.full_admins(ctx.now, None) > 0 {
+                    let refusal =
+                        Refusal::new(RuleId::Assign3, rolehub_domain::Reason::LastFullAdmin);
+                    err(
+                        Some(&Column::Status),
+                        RuleId::Assign3,
+                        format!("row {row}: {}", refusal.message(Lang::En)),
+                    );
+                }
+            }
+            // R-LIC-1: count the units earlier valid rows take.
+            let mut taken = Vec::new();
+            for id in &plan.add {
+                let entry = match usage.get(id) {
+                    Some(u) => *u,
+                    None => load::license_usage(&mut tx, &ctx.org, id).await?,
+                };
+                let license = License::from_id(id).unwrap_or(License::Calling);
+                if let Err(refusal) = ops::check_license_quantity(&license, entry.0, entry.1) {
+                    err(
+                        Some(&Column::License(license)),
+                        RuleId::Lic1,
+                        format!("row {row}: {}", refusal.message(Lang::En)),
+                    );
+                } else {
+                    taken.push((id.clone(), entry));
+                }
+            }
+            if errors.is_empty() {
+                for (id, (used, quantity)) in taken {
+                    usage.insert(id, (used + 1, quantity));
+                }
+                for id in &plan.remove {
+                    if let Some((used, quantity)) = usage.get(id).copied() {
+                        usage.insert(id.clone(), (used - 1, quantity));
+                    }
+                }
+                if plan.status == Some(Status::Inactive) {
+                    deactivated.insert(person.view.id.clone());
+                }
+                if !changes.is_empty() {
+                    report.changes.push(RowChange {
+                        row,
+                        email: email.clone(),
+                        changes,
+                    });
+                    planned.push((row, person, plan));
+                }
+            } else {
+                report.errors.extend(errors);
+            }
+        }
+
+        let apply = report.errors.is_empty() || options.partial;
+        if !apply {
+            tx.rollback().await?;
+            return Ok(report);
+        }
+        report.rows_applied = planned.len();
+        for (row, person, plan) in &planned {
+            write_row(&mut tx, ctx, person, plan).await?;
+            let after = json!({ "row": row, "first": plan.first, "last": plan.last, "display": plan.display, "status": plan.status.map(|s| s.id()), "location": plan.location, "licenses_added": plan.add, "licenses_removed": plan.remove });
+            let before = json!({ "first": person.view.first, "last": person.view.last, "status": person.view.status.id(), "location": person.location });
+            record(
+                &mut tx,
+                ctx,
+                Some(&actor),
+                "user.update_csv",
+                Some(person),
+                Some(before),
+                Some(after),
+                None,
+            )
+            .await?;
+        }
+        report.applied = !ctx.dry_run && !planned.is_empty();
+        Service::finish(tx, ctx.dry_run).await?;
+        Ok(report)
+    }
+}
+
+fn csv_error(e: &csv::Error) -> ServiceError {
+    let place = e
+        .position()
+        .map(|p| format!("line {}", p.line()))
+        .unwrap_or_else(|| "the file".into());
+    ServiceError::invalid(place, format!("the CSV cannot be read: {e}"))
+}
+
+async fn write_row(
+    conn: &mut sqlx::AnyConnection,
+    ctx: &Ctx,
+    person: &PersonRecord,
+    plan: &RowPlan,
+) -> Result<(), ServiceError> {
+    let id = person.view.id.clone();
+    let first = plan
+        .first
+        .clone()
+        .unwrap_or_else(|| person.view.first.clone());
+    let last = plan
+        .last
+        .clone()
+        .unwrap_or_else(|| person.view.last.clone());
+    let display = plan
+        .display
+        .clone()
+        .unwrap_or_else(|| person.display_name.clone());
+    let status = plan.status.map_or(person.view.status.id(), Status::id);
+    let location = plan.location.clone().or_else(|| person.location.clone());
+    sqlx::query("UPDATE persons SET first_name = $1, last_name = $2, display_name = $3, status = $4, location = $5 WHERE id = $6")
+        .bind(first).bind(last).bind(display).bind(status).bind(location).bind(id.clone())
+        .execute(&mut *conn).await?;
+    for license in &plan.add {
+        sqlx::query("INSERT INTO person_licenses (person_id, org_id, license, assigned_at) VALUES ($1, $2, $3, $4)")
+            .bind(id.clone()).bind(ctx.org.clone()).bind(license.clone()).bind(ctx.now.0)
+            .execute(&mut *conn).await?;
+    }
+    for license in &plan.remove {
+        sqlx::query("DELETE FROM person_licenses WHERE person_id = $1 AND license = $2")
+            .bind(id.clone())
+            .bind(license.clone())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,332 @@
+//! Org-level changes: settings, Contact Center chat, and the partner's acts.
+
+use rolehub_domain::ops::{self, Principal};
+use rolehub_domain::{Area, Level, OrgKind, Role, Scope, ShareSet, Target};
+use serde_json::{json, Value};
+use sqlx::Row;
+
+use super::{actor, insert_grant, record, Ctx, Service};
+use crate::error::ServiceError;
+use crate::load;
+
+/// A change of one org setting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SettingChange {
+    /// How long external read-only access lives, in days (R-EXT-7).
+    ExternalReadonlyTtlDays(i64),
+    /// The user data shared with external administrators (R-EXT-10).
+    ShareWithExternalAdmins(ShareSet),
+}
+
+impl SettingChange {
+    /// Reads a setting key and its JSON value, naming the key in errors.
+    pub fn parse(key: &str, value: &Value) -> Result<SettingChange, ServiceError> {
+        match key {
+            "external_readonly_ttl_days" | "externalReadonlyTtlDays" => {
+                let days = value.as_i64().filter(|d| (1..=3650).contains(d)).ok_or_else(|| {
+                    ServiceError::invalid(key, format!("`{value}` is not a whole number of days from 1 to 3650"))
+                })?;
+                Ok(SettingChange::ExternalReadonlyTtlDays(days))
+            }
+            "share_with_external_admins" | "shareWithExternalAdmins" => {
+                let items = value.as_array().ok_or_else(|| ServiceError::invalid(key, "expected a list such as [\"name\", \"email\"]"))?;
+                let mut names = Vec::with_capacity(items.len());
+                for item in items {
+                    names.push(item.as_str().ok_or_else(|| ServiceError::invalid(key, format!("`{item}` is not a field name")))?);
+                }
+                let set = ShareSet::from_ids(names).map_err(|bad| {
+                    ServiceError::invalid(key, format!("`{bad}` is not a shareable field; use name, email, phone, location"))
+                })?;
+                Ok(SettingChange::ShareWithExternalAdmins(set))
+            }
+            _ => Err(ServiceError::invalid(
+                "key",
+                format!("`{key}` is not a setting; settings are external_readonly_ttl_days, share_with_external_admins"),
+            )),
+        }
+    }
+}
+
+impl Service {
+    /// Changes an org setting (needs `org_settings: write`).
+    pub async fn set_setting(&self, ctx: &Ctx, change: &SettingChange) -> Result<(), ServiceError> {
+        let mut tx = self.begin_org(&ctx.org).await?;
+        let state = load::org_state(&mut tx, &ctx.org).await?;
+        let actor = actor(&mut tx, ctx).await?;
+        let principal = Principal {
+            org: &state.org,
+            person: &actor.view,
+            grants: state.grants_of(&actor.view.id),
+            now: ctx.now,
+        };
+        principal
+            .decide(Area::OrgSettings, Level::Write, Target::Org)
+            .into_result()?;
+        let settings = state.org.settings;
+        let (before, after) = match change {
+            SettingChange::ExternalReadonlyTtlDays(days) => {
+                sqlx::query("UPDATE orgs SET external_readonly_ttl_days = $1 WHERE id = $2")
+                    .bind(*days)
+                    .bind(ctx.org.clone())
+                    .execute(&mut *tx)
+                    .await?;
+                (
+                    json!({ "external_readonly_ttl_days": settings.external_readonly_ttl_days }),
+                    json!({ "external_readonly_ttl_days": days }),
+                )
+            }
+            SettingChange::ShareWithExternalAdmins(set) => {
+                sqlx::query("UPDATE orgs SET share_with_external = $1 WHERE id = $2")
+                    .bind(set.to_ids())
+                    .bind(ctx.org.clone())
+                    .execute(&mut *tx)
+                    .await?;
+                (
+                    json!({ "share_with_external_admins": settings.share_with_external_admins.to_ids() }),
+                    json!({ "share_with_external_admins": set.to_ids() }),
+                )
+            }
+        };
+        record(
+            &mut tx,
+            ctx,
+            Some(&actor),
+            "org.setting",
+            None,
+            Some(before),
+            Some(after),
+            None,
+        )
+        .await?;
+        Service::finish(tx, ctx.dry_run).await
+    }
+
+    /// Sets up Contact Center chat (R-CC-4).
+    pub async fn setup_chat(&self, ctx: &Ctx) -> Result<(), ServiceError> {
+        let mut tx = self.begin_org(&ctx.org).await?;
+        let state = load::org_state(&mut tx, &ctx.org).await?;
+        let actor = actor(&mut tx, ctx).await?;
+        let principal = Principal {
+            org: &state.org,
+            person: &actor.view,
+            grants: state.grants_of(&actor.view.id),
+            now: ctx.now,
+        };
+        ops::check_setup_chat(&principal)?;
+        if !state.org.contact_center.enabled {
+            return Err(ServiceError::Conflict(
+                "Contact Center is not enabled in this organization".into(),
+            ));
+        }
+        sqlx::query("UPDATE orgs SET cc_chat_configured = 1 WHERE id = $1")
+            .bind(ctx.org.clone())
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            ctx,
+            Some(&actor),
+            "contact_center.setup_chat",
+            None,
+            Some(json!({ "chat_configured": state.org.contact_center.chat_configured })),
+            Some(json!({ "chat_configured": true })),
+            None,
+        )
+        .await?;
+        Service::finish(tx, ctx.dry_run).await
+    }
+
+    /// A partner administrator creates a customer org managed by their org; they become its first
+    /// full administrator (R-NEW-2).
+    pub async fn create_customer(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        name: &str,
+    ) -> Result<(), ServiceError> {
+        let id = id.trim();
+        if id.is_empty()
+            || id.len() > 64
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        {
+            return Err(ServiceError::invalid(
+                "id",
+                format!("`{id}` is not an org id: use letters, digits, `-`, `_` or `.`"),
+            ));
+        }
+        let mut conn = self.db.pool.acquire().await?;
+        let actor_record = actor(&mut conn, ctx).await?;
+        drop(conn);
+        let partner = actor_record.view.home_org.clone();
+        let mut tx = self.begin_org(&partner).await?;
+        let home_full_admin =
+            load::holds_full_admin(&mut tx, &actor_record.view.id, &partner, ctx.now).await?;
+        ops::check_create_customer(&actor_record.view, home_full_admin)?;
+        let exists: i64 = sqlx::query("SELECT COUNT(*) AS n FROM orgs WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+        if exists > 0 {
+            return Err(ServiceError::Conflict(format!(
+                "an organization with the id `{id}` already exists"
+            )));
+        }
+        sqlx::query("INSERT INTO orgs (id, name, kind, partner_org, partner_status, created_at) VALUES ($1, $2, $3, $4, 'active', $5)")
+            .bind(id).bind(name.trim()).bind(OrgKind::Standard.id()).bind(partner.clone()).bind(ctx.now.0)
+            .execute(&mut *tx).await?;
+        insert_grant(
+            &mut tx,
+            id,
+            &actor_record.view.id,
+            Role::FullAdmin,
+            &Scope::Org,
+            Some(&actor_record.view.id),
+            ctx.now,
+            None,
+        )
+        .await?;
+        let customer_ctx = Ctx {
+            org: id.to_string(),
+            ..ctx.clone()
+        };
+        record(
+            &mut tx,
+            &customer_ctx,
+            Some(&actor_record),
+            "org.create",
+            Some(&actor_record),
+            None,
+            Some(json!({ "id": id, "name": name, "partner": partner, "roles": ["full_admin"] })),
+            None,
+        )
+        .await?;
+        Service::finish(tx, ctx.dry_run).await
+    }
+
+    /// The provisioning partner provisions a service order: a subscription sold by the partner, and
+    /// the provisioning role for the partner administrator who holds no admin role yet (R-EXT-8).
+    pub async fn provision_order(
+        &self,
+        ctx: &Ctx,
+        subscription_id: &str,
+        licenses: &[(String, i64)],
+    ) -> Result<(), ServiceError> {
+        for (license, quantity) in licenses {
+            if rolehub_domain::License::from_id(license).is_none() {
+                return Err(ServiceError::invalid(
+                    "licenses",
+                    format!("`{license}` is not a license"),
+                ));
+            }
+            if *quantity < 0 {
+                return Err(ServiceError::invalid(
+                    "licenses",
+                    format!("the quantity of `{license}` is negative"),
+                ));
+            }
+        }
+        let mut tx = self.begin_org(&ctx.org).await?;
+        let state = load::org_state(&mut tx, &ctx.org).await?;
+        let actor = actor(&mut tx, ctx).await?;
+        let grants = state.grants_of(&actor.view.id);
+        let principal = Principal {
+            org: &state.org,
+            person: &actor.view,
+            grants,
+            now: ctx.now,
+        };
+        let home_full_admin =
+            load::holds_full_admin(&mut tx, &actor.view.id, &actor.view.home_org, ctx.now).await?;
+        ops::check_provision_order(&principal, home_full_admin)?;
+        let exists: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM subscriptions WHERE org_id = $1 AND id = $2")
+                .bind(ctx.org.clone())
+                .bind(subscription_id)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
+        if exists > 0 {
+            return Err(ServiceError::Conflict(format!(
+                "the subscription `{subscription_id}` already exists"
+            )));
+        }
+        sqlx::query("INSERT INTO subscriptions (org_id, id, seller_org, trial, created_at) VALUES ($1, $2, $3, 0, $4)")
+            .bind(ctx.org.clone()).bind(subscription_id).bind(actor.view.home_org.clone()).bind(ctx.now.0)
+            .execute(&mut *tx).await?;
+        for (license, quantity) in licenses {
+            sqlx::query("INSERT INTO subscription_licenses (org_id, subscription_id, license, quantity) VALUES ($1, $2, $3, $4)")
+                .bind(ctx.org.clone()).bind(subscription_id).bind(license.clone()).bind(*quantity)
+                .execute(&mut *tx).await?;
+        }
+        let gains_role = grants.is_empty();
+        if gains_role {
+            insert_grant(
+                &mut tx,
+                &ctx.org,
+                &actor.view.id,
+                Role::ProvisioningAdmin,
+                &Scope::Org,
+                Some(&actor.view.id),
+                ctx.now,
+                None,
+            )
+            .await?;
+        }
+        let after = json!({ "subscription": subscription_id, "licenses": licenses.iter().map(|(l, q)| json!({ "license": l, "quantity": q })).collect::<Vec<_>>(), "added_role": gains_role.then_some("provisioning_admin") });
+        record(
+            &mut tx,
+            ctx,
+            Some(&actor),
+            "subscription.provision",
+            Some(&actor),
+            None,
+            Some(after),
+            None,
+        )
+        .await?;
+        Service::finish(tx, ctx.dry_run).await
+    }
+
+    /// Ends the sales relationship between a partner and a customer (R-EXT-9).
+    pub async fn end_relationship(
+        &self,
+        ctx: &Ctx,
+        partner: &str,
+        customer: &str,
+    ) -> Result<(), ServiceError> {
+        let mut tx = self.begin_org(customer).await?;
+        let org = load::org_view(&mut tx, customer).await?;
+        match &org.partner {
+            Some(link) if link.org == partner => {}
+            _ => {
+                return Err(ServiceError::not_found(
+                    "sales relationship",
+                    format!("{partner} → {customer}"),
+                ))
+            }
+        }
+        sqlx::query("UPDATE orgs SET partner_status = 'ended' WHERE id = $1")
+            .bind(customer)
+            .execute(&mut *tx)
+            .await?;
+        let customer_ctx = Ctx {
+            org: customer.to_string(),
+            ..ctx.clone()
+        };
+        record(
+            &mut tx,
+            &customer_ctx,
+            None,
+            "relationship.end",
+            None,
+            Some(json!({ "partner": partner, "status": "active" })),
+            Some(json!({ "partner": partner, "status": "ended" })),
+            None,
+        )
+        .await?;
+        Service::finish(tx, ctx.dry_run).await
+    }
+}

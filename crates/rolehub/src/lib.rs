@@ -1,0 +1,3 @@
+//! The `rolehub` command's library: the scenario runner and the operator CLI.
+
+pub mod scenario;
