@@ -484,6 +484,17 @@ pub fn check_assign(
     let relation = state.org.relation_of(target);
     let target_grants = state.grants_of(&target.id);
     let partner_self = self_change && role == Role::ProvisioningAdmin;
+    if self_change && role == Role::FullAdmin && relation.is_external() {
+        // R-EXT-9: a partner can never assign itself full administrator.
+        let partnerish = state
+            .org
+            .partner
+            .as_ref()
+            .is_some_and(|p| p.org == target.home_org);
+        if partnerish && !authority(state, actor.person, now).full {
+            return Err(Refusal::new(RuleId::Ext9, Reason::PartnerSelfFullAdmin));
+        }
+    }
     if relation.is_external() && target_grants.is_empty() && !partner_self {
         // R-EXT-1 / R-EXT-2: a new external administrator.
         check_may_add_external(state, actor.person, Some(role), now)?;
@@ -627,6 +638,17 @@ pub fn check_revoke_all(
     now: Timestamp,
 ) -> Result<Plan, Refusal> {
     let grants = state.grants_of(&target.id);
+    let leaving = actor.person.id == target.id && state.org.relation_of(target).is_external();
+    if leaving && actor.person.status != Status::Inactive {
+        // An external administrator may give up every grant they hold in the org.
+        let mut plan = Plan {
+            add: None,
+            remove: grants.to_vec(),
+            warnings: Vec::new(),
+        };
+        guard_full_admins(state, target, &mut plan, now)?;
+        return Ok(plan);
+    }
     if state.org.relation_of(target).is_external() && actor.person.id != target.id {
         // R-EXT-1 / R-EXT-2: removing an external administrator is for those who add them.
         let only_ccsa = grants.iter().all(|g| g.role == Role::CcServiceAdmin);

@@ -199,7 +199,7 @@ pub fn decide(
         Some((rule, role)) => answer(false, rule, held, Some(role)),
         None => answer(
             false,
-            specific_rule(area, asked, grants, relation),
+            specific_rule(area, asked, grants, relation, site),
             held,
             via,
         ),
@@ -207,9 +207,23 @@ pub fn decide(
 }
 
 /// The rule that explains a refusal better than R-PERM-1, from the roles the person holds.
-fn specific_rule(area: Area, asked: Level, grants: &[Grant], relation: Relation) -> RuleId {
+fn specific_rule(
+    area: Area,
+    asked: Level,
+    grants: &[Grant],
+    relation: Relation,
+    site: Option<&str>,
+) -> RuleId {
     let holds = |role: Role| grants.iter().any(|g| g.role == role);
     let holds_site_role = grants.iter().any(|g| g.role.is_site_scoped());
+    let holds_role_on_site = grants.iter().any(|g| {
+        g.role.is_site_scoped()
+            && site.is_some_and(|s| {
+                g.scope
+                    .site()
+                    .is_some_and(|own| own.eq_ignore_ascii_case(s))
+            })
+    });
     match area {
         Area::Calling if holds(Role::UserDeviceAdmin) || holds(Role::DeviceAdmin) => RuleId::Call1,
         Area::Calling | Area::CallingCdr if holds(Role::CallingCdrApi) => RuleId::Cdr1,
@@ -221,7 +235,9 @@ fn specific_rule(area: Area, asked: Level, grants: &[Grant], relation: Relation)
         Area::Roles if holds(Role::ProvisioningAdmin) => RuleId::Cc2,
         Area::Roles if holds(Role::EventsAdmin) => RuleId::Evt1,
         Area::ExternalAdmins if asked == Level::Write && relation.is_external() => RuleId::Ext2,
-        _ if area.is_site_area() && holds_site_role => RuleId::Site2,
+        // R-SITE-6: on their own site, only a site administrator changes its roles.
+        Area::SiteRoles if holds_role_on_site => RuleId::Site6,
+        _ if area.is_site_area() && holds_site_role && !holds_role_on_site => RuleId::Site2,
         _ => RuleId::Perm1,
     }
 }

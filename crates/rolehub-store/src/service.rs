@@ -192,6 +192,10 @@ fn origin(ctx: &Ctx, actor: Option<&PersonRecord>) -> Origin {
 }
 
 /// Appends an audit event for `ctx`'s actor in `ctx`'s org.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one argument per audit column the caller decides"
+)]
 async fn record(
     conn: &mut AnyConnection,
     ctx: &Ctx,
@@ -220,6 +224,7 @@ async fn record(
 }
 
 /// Inserts a grant.
+#[expect(clippy::too_many_arguments, reason = "one argument per grant column")]
 pub(crate) async fn insert_grant(
     conn: &mut AnyConnection,
     org: &str,
@@ -267,7 +272,10 @@ fn labels(grants: &[Grant]) -> Vec<String> {
 
 /// Writes a planned role change (or its refusal) with its audit event, and answers the outcome.
 /// `explicit` is how many of the plan's removals the request named (the rest are side effects).
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the transaction, the request and the loaded facts"
+)]
 async fn apply_plan(
     mut tx: Tx,
     ctx: &Ctx,

@@ -159,12 +159,14 @@ impl Service {
     ) -> Result<Vec<Warning>, ServiceError> {
         let status = match Status::from_id(status) {
             Some(s @ (Status::Active | Status::Inactive)) => s,
-            _ => return Err(ServiceError::invalid(
-                "status",
-                format!(
+            _ => {
+                return Err(ServiceError::invalid(
+                    "status",
+                    format!(
                     "`{status}` is not a status an administrator sets; use `active` or `inactive`"
                 ),
-            )),
+                ))
+            }
         };
         let mut tx = self.begin_org(&ctx.org).await?;
         let state = load::org_state(&mut tx, &ctx.org).await?;
