@@ -163,7 +163,7 @@ impl Role {
         self.info().add_on
     }
 
-    /// One of the three roles that are one per site and person: site admin, user admin, read-only.
+    /// One of the three site roles proper: site admin, site user admin, site read-only admin.
     pub fn is_site_role(self) -> bool {
         matches!(
             self,

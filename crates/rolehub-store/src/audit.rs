@@ -153,9 +153,16 @@ pub async fn append(
     .bind(origin.request_id.clone())
     .bind(origin.client_addr.clone())
     .bind(prev_hash)
-    .bind(hash)
+    .bind(hash.clone())
     .execute(&mut *conn)
     .await?;
+    // The chain's head, so that removing the newest events is detected as well.
+    sqlx::query("UPDATE orgs SET audit_seq = $1, audit_hash = $2 WHERE id = $3")
+        .bind(seq)
+        .bind(hash)
+        .bind(event.org_id)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -295,6 +302,12 @@ pub async fn verify(
         .bind(org.map(str::to_string))
         .fetch_all(&mut *conn)
         .await?;
+    let heads = sqlx::query(
+        "SELECT id, audit_seq, audit_hash FROM orgs WHERE ($1 IS NULL OR id = $1) ORDER BY id",
+    )
+    .bind(org.map(str::to_string))
+    .fetch_all(&mut *conn)
+    .await?;
     let mut checked = 0u64;
     let mut current_org = String::new();
     let mut expected_prev = GENESIS.to_string();
@@ -348,6 +361,28 @@ pub async fn verify(
         expected_prev = e.hash.clone();
         expected_seq += 1;
         checked += 1;
+    }
+    for head in &heads {
+        let org_id: String = head.try_get("id")?;
+        let seq: i64 = head.try_get("audit_seq")?;
+        let hash: String = head.try_get("audit_hash")?;
+        let last = rows
+            .iter()
+            .rfind(|r| r.try_get::<String, _>("org_id").is_ok_and(|o| o == org_id))
+            .map(event_from_row)
+            .transpose()?;
+        let (last_seq, last_hash, last_id) = match &last {
+            Some(e) => (e.seq, e.hash.clone(), e.id.clone()),
+            None => (0, GENESIS.to_string(), String::new()),
+        };
+        if last_seq != seq || last_hash != hash {
+            return Ok(Err(Break {
+                org_id,
+                event_id: last_id,
+                seq: last_seq,
+                problem: format!("the chain ends at position {last_seq}, but the org's head records position {seq}: the newest events were deleted or changed"),
+            }));
+        }
     }
     Ok(Ok(checked))
 }

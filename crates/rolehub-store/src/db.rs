@@ -43,12 +43,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
-    postgres: include_str!("../migrations/postgres/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
+        postgres: include_str!("../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "audit_head",
+        sqlite: include_str!("../migrations/sqlite/0002_audit_head.sql"),
+        postgres: include_str!("../migrations/postgres/0002_audit_head.sql"),
+    },
+];
 
 /// An open database.
 #[derive(Clone, Debug)]

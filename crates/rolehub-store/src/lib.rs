@@ -4,8 +4,10 @@
 pub mod audit;
 pub mod clock;
 pub mod db;
+pub mod directory;
 pub mod error;
 pub mod load;
+pub mod scratch;
 pub mod service;
 pub mod setup;
 

@@ -8,6 +8,7 @@
 
 mod admins;
 mod csv_import;
+mod expiry;
 mod orgs;
 mod roles;
 mod users;
@@ -17,8 +18,8 @@ use rolehub_domain::{Grant, Lang, OrgState, Refusal, Role, RuleId, Scope, Timest
 use serde_json::json;
 use sqlx::{Any, AnyConnection, Transaction};
 
-pub use admins::{AdminList, AdminRow};
-pub use csv_import::{ImportOptions, ImportReport, RowError};
+pub use admins::{neutralise, roles_cell, write_admin_csv, AdminList, AdminRow};
+pub use csv_import::{ImportOptions, ImportReport, RowChange, RowError};
 pub use orgs::SettingChange;
 pub use roles::AssignRequest;
 pub use roles::{parse_role, scope_for};

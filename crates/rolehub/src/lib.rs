@@ -1,3 +1,4 @@
 //! The `rolehub` command's library: the scenario runner and the operator CLI.
 
+pub mod cli;
 pub mod scenario;

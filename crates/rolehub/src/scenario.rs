@@ -6,7 +6,6 @@
 
 pub mod format;
 pub mod run;
-mod store;
 
 use std::io::Write;
 use std::path::PathBuf;

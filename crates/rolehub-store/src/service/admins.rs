@@ -157,8 +157,8 @@ impl Service {
         Ok(admin_rows(&state, view, roles, external, ctx.now))
     }
 
-    /// Writes the administrators CSV (R-EXPORT-1): one snapshot (R-EXPORT-2), filtered by `roles`,
-    /// neutralised against formulas (R-EXPORT-3). Answers the number of rows.
+    /// Writes the administrators CSV (R-EXPORT-1) as the actor sees it: one snapshot (R-EXPORT-2),
+    /// filtered by `roles`, neutralised against formulas (R-EXPORT-3). Answers the list written.
     pub async fn export_admins<W: Write>(
         &self,
         ctx: &Ctx,
@@ -166,30 +166,58 @@ impl Service {
         out: W,
     ) -> Result<(AdminList, usize), ServiceError> {
         let list = self.list_admins(ctx, roles, None).await?;
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .quote_style(csv::QuoteStyle::Necessary)
-            .from_writer(out);
-        let io =
-            |e: csv::Error| ServiceError::Conflict(format!("the export could not be written: {e}"));
-        writer
-            .write_record(["First/Last Name", "User ID/Email", "Admin Roles"])
-            .map_err(io)?;
-        for row in &list.rows {
-            writer
-                .write_record([
-                    neutralise(&row.name_shown),
-                    neutralise(&row.email_shown),
-                    neutralise(&roles_cell(&row.grants)),
-                ])
-                .map_err(io)?;
-        }
-        writer
-            .flush()
-            .map_err(|e| ServiceError::Conflict(format!("the export could not be written: {e}")))?;
-        let n = list.rows.len();
+        let n = write_admin_csv(&list, out)?;
         Ok((list, n))
     }
+
+    /// The administrators list as an operator with database access sees it: unfiltered, unmasked.
+    pub async fn list_admins_as_operator(
+        &self,
+        org: &str,
+        roles: &[Role],
+        external: Option<bool>,
+        now: Timestamp,
+    ) -> Result<AdminList, ServiceError> {
+        let mut tx = self.begin_read().await?;
+        let state = load::org_state(&mut tx, org).await?;
+        tx.rollback().await?;
+        Ok(admin_rows(
+            &state,
+            ListView {
+                ccsa_only: false,
+                shared: None,
+            },
+            roles,
+            external,
+            now,
+        ))
+    }
+}
+
+/// Writes an administrators list as the R-EXPORT-1 CSV; answers the number of rows.
+pub fn write_admin_csv<W: Write>(list: &AdminList, out: W) -> Result<usize, ServiceError> {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(out);
+    let io =
+        |e: csv::Error| ServiceError::Conflict(format!("the export could not be written: {e}"));
+    writer
+        .write_record(["First/Last Name", "User ID/Email", "Admin Roles"])
+        .map_err(io)?;
+    for row in &list.rows {
+        writer
+            .write_record([
+                neutralise(&row.name_shown),
+                neutralise(&row.email_shown),
+                neutralise(&roles_cell(&row.grants)),
+            ])
+            .map_err(io)?;
+    }
+    writer
+        .flush()
+        .map_err(|e| ServiceError::Conflict(format!("the export could not be written: {e}")))?;
+    Ok(list.rows.len())
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use rolehub_store::setup::{GrantSetup, OrgSetup, PersonSetup, SubscriptionSetup}
 use rolehub_store::{Ctx, Service, ServiceError};
 
 use super::format::{Expect, Scenario, Step};
-use super::store::FreshStore;
+use rolehub_store::scratch::Scratch;
 
 /// The default scenario clock (scenarios.md).
 const DEFAULT_NOW: &str = "2026-01-01T00:00:00Z";
@@ -113,7 +113,7 @@ pub async fn run_scenario(
         name: scenario.name.clone(),
         failures: Vec::new(),
     };
-    let store = match FreshStore::open(db_url).await {
+    let store = match Scratch::for_url(db_url).await {
         Ok(store) => store,
         Err(e) => {
             result.failures.push(format!(

@@ -1,0 +1,322 @@
+//! Read-only queries for listings: people with keyset paging, orgs, subscriptions and license usage.
+//!
+//! These read what is stored; the checks of who may see what belong to the service operations that
+//! call them (and to the operator CLI, which has the database itself).
+
+use std::collections::HashMap;
+
+use rolehub_domain::{Grant, OrgView, Role, Status, Timestamp};
+use sqlx::{AnyConnection, Row};
+
+use crate::error::ServiceError;
+use crate::load::{self, PersonRecord, GRANT_COLUMNS, PERSON_COLUMNS};
+
+/// Which people to list.
+#[derive(Clone, Debug, Default)]
+pub struct PeopleFilter {
+    /// The org: its users, or with `roles`, everyone holding one of them there.
+    pub org: String,
+    /// Exact email.
+    pub email: Option<String>,
+    /// Display name prefix (case-insensitive).
+    pub display_name: Option<String>,
+    /// Only these person ids.
+    pub ids: Vec<String>,
+    /// Only holders of one of these roles in the org (internal and external) (R-LIST-1).
+    pub roles: Vec<Role>,
+    /// Only users at this location.
+    pub location: Option<String>,
+    /// Only users with this status.
+    pub status: Option<Status>,
+    /// Keyset cursor: the last email of the previous page.
+    pub after: Option<String>,
+    /// Page size.
+    pub limit: i64,
+}
+
+/// A person in a listing, with their roles and licenses in the org.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonSummary {
+    /// The person.
+    pub person: PersonRecord,
+    /// Their grants in the org.
+    pub grants: Vec<Grant>,
+    /// Their licenses (users of the org only).
+    pub licenses: Vec<String>,
+}
+
+fn placeholders(start: usize, n: usize) -> String {
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One page of people, sorted by email.
+pub async fn people(
+    conn: &mut AnyConnection,
+    filter: &PeopleFilter,
+) -> Result<Vec<PersonSummary>, ServiceError> {
+    let mut sql =
+        format!("SELECT {PERSON_COLUMNS} FROM persons p JOIN orgs o ON o.id = p.home_org WHERE ");
+    let mut binds: Vec<Option<String>> = Vec::new();
+    let next = |value: Option<String>, binds: &mut Vec<Option<String>>| {
+        binds.push(value);
+        format!("${}", binds.len())
+    };
+    if filter.roles.is_empty() {
+        let p = next(Some(filter.org.clone()), &mut binds);
+        sql.push_str(&format!("p.home_org = {p}"));
+    } else {
+        let org = next(Some(filter.org.clone()), &mut binds);
+        let start = binds.len() + 1;
+        for role in &filter.roles {
+            binds.push(Some(role.id().to_string()));
+        }
+        sql.push_str(&format!(
+            "p.id IN (SELECT person_id FROM grants WHERE org_id = {org} AND role IN ({}))",
+            placeholders(start, filter.roles.len())
+        ));
+    }
+    if let Some(email) = &filter.email {
+        let p = next(Some(email.trim().to_lowercase()), &mut binds);
+        sql.push_str(&format!(" AND p.email = {p}"));
+    }
+    if let Some(prefix) = &filter.display_name {
+        let p = next(
+            Some(format!(
+                "{}%",
+                prefix.to_lowercase().replace(['%', '_'], "")
+            )),
+            &mut binds,
+        );
+        sql.push_str(&format!(" AND LOWER(p.display_name) LIKE {p}"));
+    }
+    if !filter.ids.is_empty() {
+        let start = binds.len() + 1;
+        binds.extend(filter.ids.iter().map(|i| Some(i.clone())));
+        sql.push_str(&format!(
+            " AND p.id IN ({})",
+            placeholders(start, filter.ids.len())
+        ));
+    }
+    if let Some(location) = &filter.location {
+        let p = next(Some(location.clone()), &mut binds);
+        sql.push_str(&format!(" AND p.location = {p}"));
+    }
+    if let Some(status) = filter.status {
+        let p = next(Some(status.id().to_string()), &mut binds);
+        sql.push_str(&format!(" AND p.status = {p}"));
+    }
+    if let Some(after) = &filter.after {
+        let p = next(Some(after.clone()), &mut binds);
+        sql.push_str(&format!(" AND p.email > {p}"));
+    }
+    sql.push_str(&format!(
+        " ORDER BY p.email LIMIT {}",
+        filter.limit.clamp(1, 10_000)
+    ));
+    let mut query = sqlx::query(&sql);
+    for b in binds {
+        query = query.bind(b);
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
+    let people: Vec<PersonRecord> = rows
+        .iter()
+        .map(load::person_from_row)
+        .collect::<Result<_, _>>()?;
+    if people.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = people.iter().map(|p| p.view.id.clone()).collect();
+    let grant_sql = format!(
+        "SELECT g.person_id AS person_id, {GRANT_COLUMNS} FROM grants g WHERE g.org_id = $1 AND g.person_id IN ({}) ORDER BY g.role, g.site",
+        placeholders(2, ids.len())
+    );
+    let mut q = sqlx::query(&grant_sql).bind(filter.org.clone());
+    for id in &ids {
+        q = q.bind(id.clone());
+    }
+    let mut grants: HashMap<String, Vec<Grant>> = HashMap::new();
+    for row in q.fetch_all(&mut *conn).await? {
+        grants
+            .entry(row.try_get("person_id")?)
+            .or_default()
+            .push(load::grant_from_row(&row)?);
+    }
+    let license_sql = format!(
+        "SELECT person_id, license FROM person_licenses WHERE org_id = $1 AND person_id IN ({}) ORDER BY license",
+        placeholders(2, ids.len())
+    );
+    let mut q = sqlx::query(&license_sql).bind(filter.org.clone());
+    for id in &ids {
+        q = q.bind(id.clone());
+    }
+    let mut licenses: HashMap<String, Vec<String>> = HashMap::new();
+    for row in q.fetch_all(&mut *conn).await? {
+        licenses
+            .entry(row.try_get("person_id")?)
+            .or_default()
+            .push(row.try_get("license")?);
+    }
+    Ok(people
+        .into_iter()
+        .map(|person| {
+            let id = person.view.id.clone();
+            let mut g = grants.remove(&id).unwrap_or_default();
+            g.sort_by(|a, b| a.role.cmp(&b.role).then_with(|| a.scope.cmp(&b.scope)));
+            PersonSummary {
+                person,
+                grants: g,
+                licenses: licenses.remove(&id).unwrap_or_default(),
+            }
+        })
+        .collect())
+}
+
+/// Every org, by id.
+pub async fn orgs(conn: &mut AnyConnection) -> Result<Vec<OrgView>, ServiceError> {
+    let ids: Vec<String> = sqlx::query("SELECT id FROM orgs ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.push(load::org_view(conn, &id).await?);
+    }
+    Ok(out)
+}
+
+/// The orgs a person may act in: their home org and every org where they hold a grant.
+pub async fn orgs_of(
+    conn: &mut AnyConnection,
+    person: &PersonRecord,
+) -> Result<Vec<OrgView>, ServiceError> {
+    let mut ids: Vec<String> =
+        sqlx::query("SELECT DISTINCT org_id FROM grants WHERE person_id = $1")
+            .bind(person.view.id.clone())
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| r.try_get("org_id"))
+            .collect::<Result<_, _>>()?;
+    if !ids.contains(&person.view.home_org) {
+        ids.push(person.view.home_org.clone());
+    }
+    ids.sort();
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.push(load::org_view(conn, &id).await?);
+    }
+    Ok(out)
+}
+
+/// A subscription with its license quantities and usage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subscription {
+    /// Id.
+    pub id: String,
+    /// The partner that sold it.
+    pub seller: Option<String>,
+    /// Trial or paid.
+    pub trial: bool,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// License quantities.
+    pub licenses: Vec<(String, i64)>,
+}
+
+/// License totals of an org: license, total units over its subscriptions, units in use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LicenseUsage {
+    /// License id.
+    pub license: String,
+    /// Units over all subscriptions.
+    pub total: i64,
+    /// Units in use.
+    pub used: i64,
+}
+
+/// The org's subscriptions.
+pub async fn subscriptions(
+    conn: &mut AnyConnection,
+    org: &str,
+) -> Result<Vec<Subscription>, ServiceError> {
+    let subs = sqlx::query(
+        "SELECT id, seller_org, trial, created_at FROM subscriptions WHERE org_id = $1 ORDER BY id",
+    )
+    .bind(org)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::with_capacity(subs.len());
+    for row in &subs {
+        let id: String = row.try_get("id")?;
+        let licenses = sqlx::query("SELECT license, quantity FROM subscription_licenses WHERE org_id = $1 AND subscription_id = $2 ORDER BY license")
+            .bind(org)
+            .bind(id.clone())
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("license")?, r.try_get("quantity")?)))
+            .collect::<Result<_, ServiceError>>()?;
+        out.push(Subscription {
+            id,
+            seller: row.try_get("seller_org")?,
+            trial: row.try_get::<i64, _>("trial")? != 0,
+            created_at: Timestamp(row.try_get("created_at")?),
+            licenses,
+        });
+    }
+    Ok(out)
+}
+
+/// License totals and usage of an org.
+pub async fn license_usage(
+    conn: &mut AnyConnection,
+    org: &str,
+) -> Result<Vec<LicenseUsage>, ServiceError> {
+    let totals = sqlx::query(
+        "SELECT license, CAST(SUM(quantity) AS BIGINT) AS total FROM subscription_licenses WHERE org_id = $1 GROUP BY license ORDER BY license",
+    )
+    .bind(org)
+    .fetch_all(&mut *conn)
+    .await?;
+    let used: HashMap<String, i64> = sqlx::query(
+        "SELECT license, COUNT(*) AS n FROM person_licenses WHERE org_id = $1 GROUP BY license",
+    )
+    .bind(org)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("license")?, r.try_get("n")?)))
+    .collect::<Result<_, ServiceError>>()?;
+    totals
+        .iter()
+        .map(|r| {
+            let license: String = r.try_get("license")?;
+            Ok(LicenseUsage {
+                used: used.get(&license).copied().unwrap_or(0),
+                total: r.try_get("total")?,
+                license,
+            })
+        })
+        .collect()
+}
+
+/// How many people, grants and audit events the database holds (for summaries).
+pub async fn counts(conn: &mut AnyConnection) -> Result<(i64, i64, i64, i64), ServiceError> {
+    let mut out = [0i64; 4];
+    for (i, table) in ["orgs", "persons", "grants", "audit_events"]
+        .iter()
+        .enumerate()
+    {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        out[i] = sqlx::query(&sql)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("n")?;
+    }
+    Ok((out[0], out[1], out[2], out[3]))
+}

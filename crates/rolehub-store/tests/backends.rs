@@ -1,0 +1,329 @@
+//! Backend tests, run on SQLite (a file with a pool of connections) and on PostgreSQL when
+//! `ROLEHUB_TEST_POSTGRES` names a server: concurrent administrators never break an invariant, and
+//! the audit chain detects edited, deleted and reordered rows.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly on the first surprise"
+)]
+
+use std::sync::Arc;
+
+use rolehub_domain::{ContactCenter, Role, RuleId, Timestamp};
+use rolehub_store::audit;
+use rolehub_store::scratch::Scratch;
+use rolehub_store::service::AssignRequest;
+use rolehub_store::setup::{GrantSetup, OrgSetup, PersonSetup, SubscriptionSetup};
+use rolehub_store::{Ctx, Service, ServiceError};
+use sqlx::Executor;
+
+const NOW: Timestamp = Timestamp(1_790_000_000_000);
+
+async fn scratches() -> Vec<(&'static str, Scratch)> {
+    let mut out = vec![("sqlite", Scratch::sqlite_file().await.unwrap())];
+    if let Ok(url) = std::env::var("ROLEHUB_TEST_POSTGRES") {
+        out.push(("postgres", Scratch::postgres(&url).await.unwrap()));
+    }
+    out
+}
+
+async fn org_with_people(service: &Service, org: &str, people: usize, premium_units: i64) {
+    let mut setup = OrgSetup::new(org, org);
+    setup.contact_center = ContactCenter {
+        enabled: true,
+        ..ContactCenter::default()
+    };
+    setup.subscriptions = vec![SubscriptionSetup {
+        id: "s".into(),
+        seller: None,
+        trial: false,
+        licenses: vec![
+            ("cc_premium_agent".into(), premium_units),
+            ("calling".into(), 1000),
+        ],
+    }];
+    service.setup_org(&setup, NOW).await.unwrap();
+    for i in 0..people {
+        service
+            .setup_person(
+                &PersonSetup::new(format!("p{i}@{org}.example"), org, "P", format!("{i}")),
+                NOW,
+            )
+            .await
+            .unwrap();
+    }
+}
+
+async fn grant(service: &Service, org: &str, email: &str, role: Role) {
+    service
+        .setup_grant(&GrantSetup {
+            org: org.into(),
+            email: email.into(),
+            role,
+            site: None,
+            locations: vec![],
+            granted_at: NOW,
+            expires_at: None,
+        })
+        .await
+        .unwrap();
+}
+
+/// Two full admins revoking each other at once, when they are the last two: exactly one wins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_last_two_full_admins_cannot_both_revoke_each_other() {
+    for (backend, scratch) in scratches().await {
+        let service = Arc::new(Service::new(scratch.db.clone()));
+        for round in 0..8 {
+            let org = format!("acme{round}");
+            org_with_people(&service, &org, 2, 0).await;
+            let (a, b) = (format!("p0@{org}.example"), format!("p1@{org}.example"));
+            grant(&service, &org, &a, Role::FullAdmin).await;
+            grant(&service, &org, &b, Role::FullAdmin).await;
+            let task = |actor: String, target: String| {
+                let service = service.clone();
+                let org = org.clone();
+                tokio::spawn(async move {
+                    service
+                        .revoke(&Ctx::new(actor, org, NOW), &target, "full_admin", None)
+                        .await
+                })
+            };
+            let (r1, r2) = (task(a.clone(), b.clone()), task(b.clone(), a.clone()));
+            let results = [r1.await.unwrap(), r2.await.unwrap()];
+            let won = results.iter().filter(|r| r.is_ok()).count();
+            assert_eq!(won, 1, "{backend}: {results:?}");
+            let lost = results.iter().find_map(|r| r.as_ref().err()).unwrap();
+            // The loser sees the winner's change: either it would leave no full admin (R-ASSIGN-3), or
+            // the loser is no longer a full admin and may not revoke (R-ASSIGN-1).
+            assert!(
+                matches!(lost, ServiceError::Refused(r) if r.rule == RuleId::Assign3 || r.rule == RuleId::Assign1),
+                "{backend}: {lost:?}"
+            );
+            let holders = [
+                service.roles_of(&a, &org, NOW).await.unwrap(),
+                service.roles_of(&b, &org, NOW).await.unwrap(),
+            ];
+            assert_eq!(
+                holders
+                    .iter()
+                    .filter(|r| r.contains(&"full_admin".to_string()))
+                    .count(),
+                1,
+                "{backend}"
+            );
+        }
+        scratch.close().await;
+    }
+}
+
+/// Twenty administrators giving the last five licenses at once: exactly five get one (R-LIC-1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn licenses_are_never_over_assigned() {
+    for (backend, scratch) in scratches().await {
+        let service = Arc::new(Service::new(scratch.db.clone()));
+        org_with_people(&service, "acme", 21, 5).await;
+        grant(&service, "acme", "p0@acme.example", Role::FullAdmin).await;
+        let tasks: Vec<_> = (1..21)
+            .map(|i| {
+                let service = service.clone();
+                tokio::spawn(async move {
+                    service
+                        .set_license(
+                            &Ctx::new("p0@acme.example", "acme", NOW),
+                            &format!("p{i}@acme.example"),
+                            "cc_premium_agent",
+                            true,
+                        )
+                        .await
+                })
+            })
+            .collect();
+        let mut ok = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(()) => ok += 1,
+                Err(ServiceError::Refused(r)) => assert_eq!(r.rule, RuleId::Lic1, "{backend}"),
+                Err(e) => panic!("{backend}: {e}"),
+            }
+        }
+        assert_eq!(ok, 5, "{backend}");
+        assert_eq!(
+            service
+                .license_used("acme", "cc_premium_agent")
+                .await
+                .unwrap(),
+            5,
+            "{backend}"
+        );
+        scratch.close().await;
+    }
+}
+
+/// Many administrators changing two orgs at once: every invariant holds and every chain verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_changes_keep_invariants_and_the_audit_chain() {
+    for (backend, scratch) in scratches().await {
+        let service = Arc::new(Service::new(scratch.db.clone()));
+        for org in ["acme", "globex"] {
+            org_with_people(&service, org, 12, 3).await;
+            for i in 0..4 {
+                grant(
+                    &service,
+                    org,
+                    &format!("p{i}@{org}.example"),
+                    Role::FullAdmin,
+                )
+                .await;
+            }
+        }
+        let roles = [
+            "full_admin",
+            "readonly_admin",
+            "support_admin",
+            "location_admin",
+            "cc_service_admin",
+            "device_admin",
+        ];
+        let mut tasks = Vec::new();
+        for t in 0..48usize {
+            let service = service.clone();
+            tasks.push(tokio::spawn(async move {
+                let org = if t % 2 == 0 { "acme" } else { "globex" };
+                let actor = format!("p{}@{org}.example", t % 4);
+                let target = format!("p{}@{org}.example", (t * 7) % 12);
+                let ctx = Ctx::new(actor, org, NOW);
+                match t % 3 {
+                    0 => service
+                        .revoke(&ctx, &target, "full_admin", None)
+                        .await
+                        .map(|_| ()),
+                    1 => service
+                        .assign(
+                            &ctx,
+                            &AssignRequest {
+                                person: target,
+                                role: roles[t % roles.len()].into(),
+                                locations: vec![],
+                                ..AssignRequest::default()
+                            },
+                        )
+                        .await
+                        .map(|_| ()),
+                    _ => {
+                        service
+                            .set_license(&ctx, &target, "cc_premium_agent", t % 2 == 1)
+                            .await
+                    }
+                }
+            }));
+        }
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(())
+                | Err(ServiceError::Refused(_))
+                | Err(ServiceError::NotFound { .. })
+                | Err(ServiceError::Invalid { .. }) => {}
+                Err(e) => panic!("{backend}: {e}"),
+            }
+        }
+        for org in ["acme", "globex"] {
+            let mut full = 0;
+            for i in 0..12 {
+                let held = service
+                    .roles_of(&format!("p{i}@{org}.example"), org, NOW)
+                    .await
+                    .unwrap();
+                if held.contains(&"full_admin".to_string()) {
+                    full += 1;
+                }
+                let location = held.iter().any(|r| r.starts_with("location_admin"));
+                assert!(
+                    !location || held.len() == 1,
+                    "{backend}: R-LOC-1 broken: {held:?}"
+                );
+            }
+            assert!(full >= 1, "{backend}: {org} has no full administrator");
+            assert!(
+                service.license_used(org, "cc_premium_agent").await.unwrap() <= 3,
+                "{backend}"
+            );
+        }
+        let mut conn = scratch.db.pool.acquire().await.unwrap();
+        let verified = audit::verify(&mut conn, None).await.unwrap();
+        assert!(verified.is_ok(), "{backend}: {verified:?}");
+        drop(conn);
+        scratch.close().await;
+    }
+}
+
+async fn audited_world(service: &Service) {
+    org_with_people(service, "acme", 4, 3).await;
+    grant(service, "acme", "p0@acme.example", Role::FullAdmin).await;
+    let ctx = Ctx::new("p0@acme.example", "acme", NOW);
+    for (i, role) in ["readonly_admin", "support_admin", "device_admin"]
+        .iter()
+        .enumerate()
+    {
+        service
+            .assign(
+                &ctx,
+                &AssignRequest {
+                    person: format!("p{}@acme.example", i + 1),
+                    role: role.to_string(),
+                    ..AssignRequest::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    service
+        .revoke(&ctx, "p3@acme.example", "device_admin", None)
+        .await
+        .unwrap();
+}
+
+async fn verify(service: &Service) -> Result<u64, audit::Break> {
+    let mut conn = service.db().pool.acquire().await.unwrap();
+    audit::verify(&mut conn, Some("acme")).await.unwrap()
+}
+
+/// Editing, deleting or swapping rows with plain SQL is detected.
+#[tokio::test]
+async fn tampering_with_the_audit_log_is_detected() {
+    let tamperings = [
+        ("edit a field", "UPDATE audit_events SET target_email = 'someone@else.example' WHERE seq = 2"),
+        ("edit the outcome", "UPDATE audit_events SET outcome = 'refused' WHERE seq = 1"),
+        ("delete a middle row", "DELETE FROM audit_events WHERE seq = 2"),
+        ("delete the newest row", "DELETE FROM audit_events WHERE seq = 4"),
+        ("swap two rows", "UPDATE audit_events SET seq = CASE seq WHEN 2 THEN 3 WHEN 3 THEN 2 END WHERE seq IN (2, 3)"),
+    ];
+    for (what, sql) in tamperings {
+        for (backend, scratch) in scratches().await {
+            let service = Service::new(scratch.db.clone());
+            audited_world(&service).await;
+            assert_eq!(
+                verify(&service).await.unwrap(),
+                4,
+                "{backend}: the untouched chain verifies"
+            );
+            if sql.contains("SET seq") {
+                // The unique (org_id, seq) pair is checked per statement; swap in two steps.
+                scratch
+                    .db
+                    .pool
+                    .execute("UPDATE audit_events SET seq = -seq WHERE seq IN (2, 3)")
+                    .await
+                    .unwrap();
+                scratch.db.pool.execute("UPDATE audit_events SET seq = CASE seq WHEN -2 THEN 3 WHEN -3 THEN 2 END WHERE seq IN (-2, -3)").await.unwrap();
+            } else {
+                scratch.db.pool.execute(sql).await.unwrap();
+            }
+            let broken = verify(&service).await;
+            assert!(broken.is_err(), "{backend}: `{what}` was not detected");
+            scratch.close().await;
+        }
+    }
+}
