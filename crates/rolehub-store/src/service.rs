@@ -7,9 +7,11 @@
 //! their audit event alone.
 
 mod admins;
+pub mod auth;
 mod csv_import;
 mod expiry;
 mod orgs;
+mod people;
 mod roles;
 mod users;
 
@@ -19,9 +21,11 @@ use serde_json::json;
 use sqlx::{Any, AnyConnection, Transaction};
 
 pub use admins::{neutralise, roles_cell, write_admin_csv, AdminList, AdminRow};
-pub use csv_import::{ImportOptions, ImportReport, RowChange, RowError};
+pub use csv_import::{template_columns, ImportOptions, ImportReport, RowChange, RowError};
 pub use orgs::SettingChange;
+pub use people::PeoplePage;
 pub use roles::AssignRequest;
+pub use roles::GrantListing;
 pub use roles::{parse_role, scope_for};
 pub use users::{validate_email, NewUser};
 
@@ -92,6 +96,7 @@ pub fn new_id() -> String {
 #[derive(Clone, Debug)]
 pub struct Service {
     db: Db,
+    public_url: String,
 }
 
 type Tx = Transaction<'static, Any>;
@@ -99,7 +104,16 @@ type Tx = Transaction<'static, Any>;
 impl Service {
     /// A service over an open database.
     pub fn new(db: Db) -> Service {
-        Service { db }
+        Service {
+            db,
+            public_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+
+    /// The same service, with the address people reach the console at (for invitation links).
+    pub fn with_public_url(mut self, url: impl Into<String>) -> Service {
+        self.public_url = url.into();
+        self
     }
 
     /// The database.

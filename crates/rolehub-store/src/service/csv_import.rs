@@ -293,6 +293,56 @@ impl Service {
         text: &[u8],
         options: ImportOptions,
     ) -> Result<ImportReport, ServiceError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .trim(csv::Trim::None)
+            .from_reader(text);
+        let header = reader.headers().map_err(|e| csv_error(&e))?.clone();
+        let records = reader
+            .records()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| csv_error(&e))?;
+        self.import_records(ctx, &header, &records, options, "user.update_csv")
+            .await
+    }
+
+    /// Changes one user with the same checks as a CSV row: names, status, location and licenses
+    /// given by template column (`First Name`, `Status`, `Webex Calling`, …); empty cells change
+    /// nothing.
+    pub async fn update_user(
+        &self,
+        ctx: &Ctx,
+        email: &str,
+        cells: &[(String, String)],
+    ) -> Result<ImportReport, ServiceError> {
+        let mut header = vec![KEY.to_string()];
+        let mut row = vec![email.to_string()];
+        for (column, value) in cells {
+            header.push(column.clone());
+            row.push(value.clone());
+        }
+        let report = self
+            .import_records(
+                ctx,
+                &csv::StringRecord::from(header),
+                &[csv::StringRecord::from(row)],
+                ImportOptions::default(),
+                "user.update",
+            )
+            .await?;
+        Ok(report)
+    }
+
+    /// Validates records under a header, then applies them (see [`Service::import_csv`]).
+    async fn import_records(
+        &self,
+        ctx: &Ctx,
+        header: &csv::StringRecord,
+        records: &[csv::StringRecord],
+        options: ImportOptions,
+        action: &str,
+    ) -> Result<ImportReport, ServiceError> {
         let mut tx = self.begin_org(&ctx.org).await?;
         let state = load::org_state(&mut tx, &ctx.org).await?;
         let actor = actor(&mut tx, ctx).await?;
@@ -302,40 +352,21 @@ impl Service {
             grants: state.grants_of(&actor.view.id),
             now: ctx.now,
         };
-        let mode = if principal
-            .decide(Area::Users, Level::Write, Target::Org)
-            .allowed
-            || principal.holds_in_effect(Role::LocationAdmin)
-        {
+        let users = principal.decide(Area::Users, Level::Write, Target::Org);
+        let mode = if users.allowed || principal.holds_in_effect(Role::LocationAdmin) {
             Mode::Users
+        } else if principal
+            .decide(Area::CcLicenses, Level::Write, Target::Org)
+            .allowed
+        {
+            // R-CCSA-10: a CCSA changes the Contact Center license columns only.
+            Mode::ContactCenterOnly
         } else {
-            let cc = principal.decide(Area::CcLicenses, Level::Write, Target::Org);
-            if cc.allowed {
-                // R-CCSA-10: a CCSA changes the Contact Center license columns only.
-                Mode::ContactCenterOnly
-            } else {
-                return Err(principal
-                    .decide(Area::Users, Level::Write, Target::Org)
-                    .into_result()
-                    .err()
-                    .map_or_else(
-                        || {
-                            ServiceError::Refused(cc.refusal().unwrap_or_else(|| {
-                                Refusal::new(RuleId::Perm1, rolehub_domain::Reason::LastFullAdmin)
-                            }))
-                        },
-                        ServiceError::Refused,
-                    ));
-            }
+            users.into_result()?;
+            Mode::Users
         };
 
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(false)
-            .trim(csv::Trim::None)
-            .from_reader(text);
-        let header = reader.headers().map_err(|e| csv_error(&e))?.clone();
-        let columns = parse_header(&state, &header)?;
+        let columns = parse_header(&state, header)?;
         let key_index = columns.iter().position(|c| *c == Column::Key).unwrap_or(0);
 
         let mut report = ImportReport::default();
@@ -343,9 +374,8 @@ impl Service {
         let mut seen_emails = HashSet::new();
         let mut deactivated: HashSet<String> = HashSet::new();
         let mut planned: Vec<(usize, PersonRecord, RowPlan)> = Vec::new();
-        for (index, record) in reader.records().enumerate() {
+        for (index, record) in records.iter().enumerate() {
             let row = index + 1;
-            let record = record.map_err(|e| csv_error(&e))?;
             report.rows_total += 1;
             let mut errors = Vec::new();
             let mut err = |column: Option<&Column>, rule: RuleId, message: String| {
@@ -573,7 +603,7 @@ impl Service {
                 &mut tx,
                 ctx,
                 Some(&actor),
-                "user.update_csv",
+                action,
                 Some(person),
                 Some(before),
                 Some(after),

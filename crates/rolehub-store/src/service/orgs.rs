@@ -50,6 +50,15 @@ impl SettingChange {
 impl Service {
     /// Changes an org setting (needs `org_settings: write`).
     pub async fn set_setting(&self, ctx: &Ctx, change: &SettingChange) -> Result<(), ServiceError> {
+        self.set_settings(ctx, std::slice::from_ref(change)).await
+    }
+
+    /// Changes several org settings in one change (needs `org_settings: write`).
+    pub async fn set_settings(
+        &self,
+        ctx: &Ctx,
+        changes: &[SettingChange],
+    ) -> Result<(), ServiceError> {
         let mut tx = self.begin_org(&ctx.org).await?;
         let state = load::org_state(&mut tx, &ctx.org).await?;
         let actor = actor(&mut tx, ctx).await?;
@@ -63,38 +72,44 @@ impl Service {
             .decide(Area::OrgSettings, Level::Write, Target::Org)
             .into_result()?;
         let settings = state.org.settings;
-        let (before, after) = match change {
-            SettingChange::ExternalReadonlyTtlDays(days) => {
-                sqlx::query("UPDATE orgs SET external_readonly_ttl_days = $1 WHERE id = $2")
-                    .bind(*days)
-                    .bind(ctx.org.clone())
-                    .execute(&mut *tx)
-                    .await?;
-                (
-                    json!({ "external_readonly_ttl_days": settings.external_readonly_ttl_days }),
-                    json!({ "external_readonly_ttl_days": days }),
-                )
+        let mut before = serde_json::Map::new();
+        let mut after = serde_json::Map::new();
+        for change in changes {
+            match change {
+                SettingChange::ExternalReadonlyTtlDays(days) => {
+                    sqlx::query("UPDATE orgs SET external_readonly_ttl_days = $1 WHERE id = $2")
+                        .bind(*days)
+                        .bind(ctx.org.clone())
+                        .execute(&mut *tx)
+                        .await?;
+                    before.insert(
+                        "external_readonly_ttl_days".into(),
+                        json!(settings.external_readonly_ttl_days),
+                    );
+                    after.insert("external_readonly_ttl_days".into(), json!(days));
+                }
+                SettingChange::ShareWithExternalAdmins(set) => {
+                    sqlx::query("UPDATE orgs SET share_with_external = $1 WHERE id = $2")
+                        .bind(set.to_ids())
+                        .bind(ctx.org.clone())
+                        .execute(&mut *tx)
+                        .await?;
+                    before.insert(
+                        "share_with_external_admins".into(),
+                        json!(settings.share_with_external_admins.to_ids()),
+                    );
+                    after.insert("share_with_external_admins".into(), json!(set.to_ids()));
+                }
             }
-            SettingChange::ShareWithExternalAdmins(set) => {
-                sqlx::query("UPDATE orgs SET share_with_external = $1 WHERE id = $2")
-                    .bind(set.to_ids())
-                    .bind(ctx.org.clone())
-                    .execute(&mut *tx)
-                    .await?;
-                (
-                    json!({ "share_with_external_admins": settings.share_with_external_admins.to_ids() }),
-                    json!({ "share_with_external_admins": set.to_ids() }),
-                )
-            }
-        };
+        }
         record(
             &mut tx,
             ctx,
             Some(&actor),
             "org.setting",
             None,
-            Some(before),
-            Some(after),
+            Some(Value::Object(before)),
+            Some(Value::Object(after)),
             None,
         )
         .await?;

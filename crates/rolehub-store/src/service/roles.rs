@@ -327,3 +327,79 @@ impl Service {
         Ok(row.try_get("n")?)
     }
 }
+
+/// A grant as listings show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantListing {
+    /// The grant.
+    pub grant: rolehub_domain::Grant,
+    /// The holder's id.
+    pub person_id: String,
+    /// The holder's email as the viewer may see it (R-EXT-10).
+    pub email_shown: String,
+    /// Whether the holder is an external administrator.
+    pub external: bool,
+    /// Whether the grant waits for its holder's sign-in (R-SITE-3, R-EXT-6).
+    pub waiting_for_sign_in: bool,
+}
+
+impl Service {
+    /// Revokes a grant named by its id.
+    pub async fn revoke_grant(
+        &self,
+        ctx: &Ctx,
+        grant_id: &str,
+    ) -> Result<ChangeOutcome, ServiceError> {
+        let mut conn = self.db.pool.acquire().await?;
+        let row = sqlx::query("SELECT g.role AS role, g.site AS site, p.email AS email FROM grants g JOIN persons p ON p.id = g.person_id WHERE g.id = $1 AND g.org_id = $2")
+            .bind(grant_id)
+            .bind(ctx.org.clone())
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("role assignment", grant_id))?;
+        drop(conn);
+        let (role, site, email): (String, Option<String>, String) = (
+            row.try_get("role")?,
+            row.try_get("site")?,
+            row.try_get("email")?,
+        );
+        self.revoke(ctx, &email, &role, site.as_deref()).await
+    }
+
+    /// The org's grants as the actor may see them (R-LIST-1, R-CCSA-9, R-EXT-10), sorted by holder
+    /// email and catalogue order.
+    pub async fn list_grants(
+        &self,
+        ctx: &Ctx,
+        person_id: Option<&str>,
+        roles: &[Role],
+    ) -> Result<Vec<GrantListing>, ServiceError> {
+        let list = self.list_admins(ctx, roles, None).await?;
+        let mut conn = self.db.pool.acquire().await?;
+        let mut out = Vec::new();
+        for row in list.rows {
+            if person_id.is_some_and(|p| p != row.person_id) {
+                continue;
+            }
+            let person = load::person_by_id(&mut conn, &row.person_id).await?;
+            for grant in row.grants {
+                if !roles.is_empty() && !roles.contains(&grant.role) {
+                    continue;
+                }
+                let waiting = person.as_ref().is_some_and(|p| {
+                    let needs = grant.role.is_site_scoped()
+                        || (row.external && grant.role == Role::FullAdmin);
+                    needs && !rolehub_domain::decision::signed_in_since(&p.view, &grant)
+                });
+                out.push(GrantListing {
+                    grant,
+                    person_id: row.person_id.clone(),
+                    email_shown: row.email_shown.clone(),
+                    external: row.external,
+                    waiting_for_sign_in: waiting,
+                });
+            }
+        }
+        Ok(out)
+    }
+}

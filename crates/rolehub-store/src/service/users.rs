@@ -89,6 +89,7 @@ impl Service {
         let added = load::person_by_id(&mut tx, &id)
             .await?
             .ok_or_else(|| ServiceError::not_found("person", &email))?;
+        super::auth::invite(&mut tx, &self.public_url, &added, &state.org.name, ctx.now).await?;
         record(
             &mut tx,
             ctx,
@@ -242,6 +243,8 @@ impl Service {
             .bind(target.view.id.clone())
             .execute(&mut *tx)
             .await?;
+        // A new link voids the old one.
+        super::auth::invite(&mut tx, &self.public_url, &target, &state.org.name, ctx.now).await?;
         record(
             &mut tx,
             ctx,
@@ -264,16 +267,26 @@ impl Service {
         license: &str,
         on: bool,
     ) -> Result<(), ServiceError> {
-        let license = License::from_id(license).ok_or_else(|| {
-            ServiceError::invalid("license", format!("`{license}` is not a license; use cc_premium_agent, cc_standard_agent, calling or meetings_host:<site>"))
-        })?;
+        self.set_licenses(ctx, email, &[(license.to_string(), on)])
+            .await
+    }
+
+    /// Gives and takes several licenses of one user in one change: all or none.
+    pub async fn set_licenses(
+        &self,
+        ctx: &Ctx,
+        email: &str,
+        changes: &[(String, bool)],
+    ) -> Result<(), ServiceError> {
+        let mut parsed = Vec::with_capacity(changes.len());
+        for (id, on) in changes {
+            let license = License::from_id(id).ok_or_else(|| {
+                ServiceError::invalid("license", format!("`{id}` is not a license; use cc_premium_agent, cc_standard_agent, calling or meetings_host:<site>"))
+            })?;
+            parsed.push((license, *on));
+        }
         let mut tx = self.begin_org(&ctx.org).await?;
         let state = load::org_state(&mut tx, &ctx.org).await?;
-        if let License::MeetingsHost(site) = &license {
-            if state.org.site(site).is_none() {
-                return Err(ServiceError::not_found("site", site.clone()));
-            }
-        }
         let actor = actor(&mut tx, ctx).await?;
         let target = member(&mut tx, ctx, email).await?;
         let principal = Principal {
@@ -282,44 +295,51 @@ impl Service {
             grants: state.grants_of(&actor.view.id),
             now: ctx.now,
         };
-        ops::check_license_change(&principal, &license, target.location.as_deref())?;
         let held = load::licenses_of(&mut tx, &target.view.id).await?;
-        let id = license.id();
-        if held.contains(&id) == on {
+        let mut changed = Vec::new();
+        for (license, on) in &parsed {
+            if let License::MeetingsHost(site) = license {
+                if state.org.site(site).is_none() {
+                    return Err(ServiceError::not_found("site", site.clone()));
+                }
+            }
+            ops::check_license_change(&principal, license, target.location.as_deref())?;
+            let id = license.id();
+            if held.contains(&id) == *on {
+                continue;
+            }
+            if *on {
+                let (used, quantity) = load::license_usage(&mut tx, &ctx.org, &id).await?;
+                ops::check_license_quantity(license, used, quantity)?;
+                sqlx::query("INSERT INTO person_licenses (person_id, org_id, license, assigned_at) VALUES ($1, $2, $3, $4)")
+                    .bind(target.view.id.clone()).bind(ctx.org.clone()).bind(id.clone()).bind(ctx.now.0)
+                    .execute(&mut *tx).await?;
+            } else {
+                let holds_ccsa = state
+                    .grants_of(&target.view.id)
+                    .iter()
+                    .any(|g| g.role == Role::CcServiceAdmin);
+                ops::check_license_removal(license, holds_ccsa)?;
+                sqlx::query("DELETE FROM person_licenses WHERE person_id = $1 AND license = $2")
+                    .bind(target.view.id.clone())
+                    .bind(id.clone())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            changed.push(json!({ "license": id, "on": on }));
+        }
+        if changed.is_empty() {
             tx.rollback().await?;
             return Ok(());
         }
-        if on {
-            let (used, quantity) = load::license_usage(&mut tx, &ctx.org, &id).await?;
-            ops::check_license_quantity(&license, used, quantity)?;
-            sqlx::query("INSERT INTO person_licenses (person_id, org_id, license, assigned_at) VALUES ($1, $2, $3, $4)")
-                .bind(target.view.id.clone()).bind(ctx.org.clone()).bind(id.clone()).bind(ctx.now.0)
-                .execute(&mut *tx).await?;
-        } else {
-            let holds_ccsa = state
-                .grants_of(&target.view.id)
-                .iter()
-                .any(|g| g.role == Role::CcServiceAdmin);
-            ops::check_license_removal(&license, holds_ccsa)?;
-            sqlx::query("DELETE FROM person_licenses WHERE person_id = $1 AND license = $2")
-                .bind(target.view.id.clone())
-                .bind(id.clone())
-                .execute(&mut *tx)
-                .await?;
-        }
-        let action = if on {
-            "license.assign"
-        } else {
-            "license.remove"
-        };
         record(
             &mut tx,
             ctx,
             Some(&actor),
-            action,
+            "license.change",
             Some(&target),
             Some(json!({ "licenses": held })),
-            Some(json!({ "license": id, "on": on })),
+            Some(json!({ "changes": changed })),
             None,
         )
         .await?;

@@ -12,9 +12,10 @@ use serde_json::{json, Value};
 
 use super::output::{self, Table};
 use super::{
-    Acting, AdminsCommand, AuditCommand, AuditFormat, Cli, Command, ExternalCommand, OrgsCommand,
-    RolesCommand, ScenarioCommand, UsersCommand,
+    Acting, AdminsCommand, AuditCommand, AuditFormat, Cli, Command, ExternalCommand, MailCommand,
+    OrgsCommand, RolesCommand, ScenarioCommand, TokenCommand, UsersCommand,
 };
+use rolehub_store::service::auth::TokenScope;
 
 /// How a command ended, as a process exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,8 +36,8 @@ pub enum Exit {
 
 /// A command's failure: what to print and how to exit.
 pub struct Failure {
-    exit: Exit,
-    message: String,
+    pub(crate) exit: Exit,
+    pub(crate) message: String,
 }
 
 impl From<ServiceError> for Failure {
@@ -76,7 +77,7 @@ type Done = Result<Exit, Failure>;
 
 /// Runs a parsed command line; prints errors to standard error and answers the exit code.
 pub async fn run(cli: Cli) -> Exit {
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::stdout();
     let result = dispatch(&cli, &mut out).await;
     match result {
         Ok(exit) => exit,
@@ -88,7 +89,8 @@ pub async fn run(cli: Cli) -> Exit {
     }
 }
 
-async fn open(cli: &Cli) -> Result<Service, Failure> {
+/// Opens the database the command line names.
+pub(crate) async fn open(cli: &Cli) -> Result<Service, Failure> {
     Ok(Service::new(Db::open(&cli.db).await?))
 }
 
@@ -164,6 +166,66 @@ async fn dispatch(cli: &Cli, out: &mut impl Write) -> Done {
                 1 => Exit::Refused,
                 _ => Exit::Invalid,
             })
+        }
+        Command::Serve(args) => super::serve::serve(cli, args, out).await,
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    email,
+                    ttl_days,
+                    scope,
+                    name,
+                },
+        } => {
+            let service = open(cli).await?;
+            let scope = TokenScope::from_id(scope)
+                .ok_or_else(|| invalid(format!("`{scope}` is not `read` or `write`")))?;
+            let (info, secret) = service
+                .create_token(email, name, scope, *ttl_days, system_now())
+                .await?;
+            if cli.json {
+                output::json(
+                    out,
+                    &json!({ "id": info.id, "token": secret, "scope": info.scope.id(), "expires": info.expires_at.to_iso() }),
+                )?;
+            } else {
+                writeln!(out, "{secret}")?;
+                eprintln!(
+                    "a {} token for {email}, valid until {} — it is shown only now",
+                    info.scope.id(),
+                    info.expires_at.to_iso()
+                );
+            }
+            Ok(Exit::Ok)
+        }
+        Command::Mail {
+            command: MailCommand::List { limit },
+        } => {
+            let service = open(cli).await?;
+            let mails = service.outbox(*limit).await?;
+            if cli.json {
+                let items: Vec<Value> = mails.iter().map(|m| json!({ "id": m.id, "to": m.to, "subject": m.subject, "body": m.body, "created": m.created_at.to_iso(), "sent": m.sent_at.map(|t| t.to_iso()) })).collect();
+                output::json(out, &json!({ "items": items }))?;
+            } else if mails.is_empty() {
+                writeln!(out, "the outbox is empty")?;
+            } else {
+                for m in &mails {
+                    writeln!(
+                        out,
+                        "To: {}\nDate: {}{}\nSubject: {}\n\n{}\n",
+                        m.to,
+                        m.created_at.to_iso(),
+                        if m.sent_at.is_some() {
+                            " (sent)"
+                        } else {
+                            " (not sent)"
+                        },
+                        m.subject,
+                        m.body
+                    )?;
+                }
+            }
+            Ok(Exit::Ok)
         }
         Command::Migrate => {
             open(cli).await?;
@@ -586,6 +648,7 @@ async fn audit_cmd(cli: &Cli, command: &AuditCommand, out: &mut impl Write) -> D
                 from: time(from, "from")?,
                 to: time(to, "to")?,
                 limit: *limit,
+                after_seq: None,
             };
             let events = audit::list(&mut conn, &filter).await?;
             match (cli.json, format) {

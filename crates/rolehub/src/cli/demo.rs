@@ -158,6 +158,22 @@ impl World<'_> {
     }
 }
 
+/// The demo accounts that get the demo password.
+const SIGN_IN_ACCOUNTS: [&str; 12] = [
+    "admin@acme.example",
+    "daan.meijer@acme.example",
+    "cc.admin@acme.example",
+    "site.admin@acme.example",
+    "readonly@acme.example",
+    "userdevices@acme.example",
+    "events@acme.example",
+    "pim.bakker@partnernet.example",
+    "oliver.hughes@partnernet.example",
+    "ava.clarke@zentech.example",
+    "admin@globex.example",
+    "admin@initech.example",
+];
+
 /// Loads the demo world and prints who to sign in as.
 pub async fn load(service: &Service, out: &mut impl Write) -> Result<(), super::commands::Failure> {
     let mut conn = service
@@ -179,6 +195,9 @@ pub async fn load(service: &Service, out: &mut impl Write) -> Result<(), super::
         now: system_now(),
     };
     build(&w).await?;
+    for email in SIGN_IN_ACCOUNTS {
+        service.set_password(email, DEMO_PASSWORD).await?;
+    }
     let _ = writeln!(out, "The demo world is loaded: Partner Net manages Acme and Initech; Globex, Zentech, a self-sign-up studio and the consumer org are there too.");
     let _ = writeln!(out);
     let _ = writeln!(

@@ -5,6 +5,7 @@ mod commands;
 pub mod demo;
 pub mod gen;
 pub mod output;
+mod serve;
 
 use std::path::PathBuf;
 
@@ -39,8 +40,20 @@ pub struct Cli {
 /// The commands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Runs the server: the REST API (and the web console) on one address.
+    Serve(ServeArgs),
     /// Applies the database migrations (also done at every start).
     Migrate,
+    /// Personal access tokens for scripts.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// The mail outbox (invitations), for machines without a mail server.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
     /// Loads the demo world into an empty database and prints who to sign in as.
     Demo,
     /// Generates a large synthetic world with bulk inserts, for benchmarks.
@@ -79,6 +92,77 @@ pub enum Command {
     Scenario {
         #[command(subcommand)]
         command: ScenarioCommand,
+    },
+}
+
+/// `serve` arguments.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, env = "ROLEHUB_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Load the demo world when the database is empty, and print how to sign in.
+    #[arg(long)]
+    pub demo: bool,
+    /// The address people reach the server at (for links in invitation mail).
+    #[arg(long, env = "ROLEHUB_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Largest JSON request body, in bytes.
+    #[arg(long, env = "ROLEHUB_JSON_LIMIT", default_value_t = 64 * 1024)]
+    pub json_limit: usize,
+    /// Largest CSV upload, in bytes.
+    #[arg(long, env = "ROLEHUB_CSV_LIMIT", default_value_t = 32 * 1024 * 1024)]
+    pub csv_limit: usize,
+    /// Seconds a request may take.
+    #[arg(long, env = "ROLEHUB_REQUEST_TIMEOUT", default_value_t = 60)]
+    pub request_timeout: u64,
+    /// Mark cookies `Secure` (set when served over TLS, e.g. behind a TLS proxy).
+    #[arg(long, env = "ROLEHUB_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// SMTP relay `HOST[:PORT]` for invitation mail (plain SMTP, e.g. a local relay); without it mail
+    /// stays in the outbox (`rolehub mail list`).
+    #[arg(long, env = "ROLEHUB_SMTP")]
+    pub smtp: Option<String>,
+    /// SMTP login `USER:PASSWORD`.
+    #[arg(long, env = "ROLEHUB_SMTP_LOGIN", hide_env_values = true)]
+    pub smtp_login: Option<String>,
+    /// The sender address of mail.
+    #[arg(
+        long,
+        env = "ROLEHUB_MAIL_FROM",
+        default_value = "Rolehub <rolehub@localhost>"
+    )]
+    pub mail_from: String,
+}
+
+/// `token` commands.
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Creates a personal access token for a person and prints it once.
+    Create {
+        /// The person's email.
+        #[arg(long)]
+        email: String,
+        /// Days it lives.
+        #[arg(long, default_value_t = 30)]
+        ttl_days: i64,
+        /// `read` or `write`.
+        #[arg(long, default_value = "write")]
+        scope: String,
+        /// A name to recognise it by.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+/// `mail` commands.
+#[derive(Subcommand, Debug)]
+pub enum MailCommand {
+    /// Lists the outbox, newest first.
+    List {
+        /// At most this many.
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
     },
 }
 

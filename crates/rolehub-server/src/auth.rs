@@ -1,0 +1,153 @@
+//! Who is calling: a personal access token (`Authorization: Bearer …`) or a console session cookie.
+//! Every route but sign-in, activation, health and the OpenAPI document needs one (R-AUTH-1).
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, Method, StatusCode};
+use rolehub_store::clock::system_now;
+use rolehub_store::load::PersonRecord;
+use rolehub_store::service::auth::TokenScope;
+use rolehub_store::Ctx;
+
+use crate::context::RequestInfo;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "rolehub_session";
+/// The header that carries the CSRF token of a cookie session on changes.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// An authenticated caller.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// The person.
+    pub person: PersonRecord,
+    /// What their credential allows: sessions write, tokens their scope.
+    pub scope: TokenScope,
+    /// The session's CSRF token, for cookie sessions.
+    pub csrf: Option<String>,
+    /// The request's facts.
+    pub info: RequestInfo,
+}
+
+/// A cookie's value from the `Cookie` header.
+pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k == name).then(|| v.to_string())
+        })
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let info = parts
+            .extensions
+            .get::<RequestInfo>()
+            .cloned()
+            .unwrap_or(RequestInfo {
+                tracking_id: rolehub_store::service::new_id(),
+                lang: rolehub_domain::Lang::En,
+                client_addr: None,
+            });
+        let now = system_now();
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(|v| v.trim().to_string());
+        if let Some(token) = bearer {
+            let (person, scope) = state
+                .service
+                .token(&token, now)
+                .await?
+                .ok_or_else(ApiError::unauthorized)?;
+            return Ok(Caller {
+                person,
+                scope,
+                csrf: None,
+                info,
+            });
+        }
+        let Some(session) = cookie(parts, SESSION_COOKIE) else {
+            return Err(ApiError::unauthorized());
+        };
+        let (person, csrf) = state
+            .service
+            .session(&session, now)
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        let is_api = parts.uri.path().starts_with("/v1/");
+        if unsafe_method && is_api {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+            if sent != Some(csrf.as_str()) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "a change made with the console's session needs its `X-CSRF-Token` header",
+                ));
+            }
+        }
+        Ok(Caller {
+            person,
+            scope: TokenScope::Write,
+            csrf: Some(csrf),
+            info,
+        })
+    }
+}
+
+impl Caller {
+    /// The org acted in: `orgId` when given (and visible to the caller), else the home org.
+    /// Orgs where the caller holds nothing are not found (R-AUTH-1: tenant isolation).
+    pub async fn org(&self, state: &AppState, org_id: Option<&str>) -> ApiResult<String> {
+        let home = &self.person.view.home_org;
+        match org_id {
+            None => Ok(home.clone()),
+            Some(org) if org == home => Ok(org.to_string()),
+            Some(org) => {
+                let orgs = state.service.orgs_of(&self.person.view.email).await?;
+                if orgs.iter().any(|o| o.id == org) {
+                    Ok(org.to_string())
+                } else {
+                    Err(ApiError::not_found(&format!("organization `{org}`")))
+                }
+            }
+        }
+    }
+
+    /// Refuses changes made with a read-only token.
+    pub fn require_write(&self) -> ApiResult<()> {
+        match self.scope {
+            TokenScope::Write => Ok(()),
+            TokenScope::Read => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "this personal access token has the `read` scope and cannot make changes",
+            )),
+        }
+    }
+
+    /// The service context for acting in an org.
+    pub fn ctx(&self, org: &str, dry_run: bool) -> Ctx {
+        let mut ctx = Ctx::new(self.person.view.email.clone(), org, system_now()).dry_run(dry_run);
+        ctx.request_id = self.info.tracking_id.clone();
+        ctx.client_addr = self.info.client_addr.clone();
+        ctx.lang = self.info.lang;
+        ctx
+    }
+}

@@ -1,0 +1,130 @@
+//! What every request carries: a tracking id, the caller's language and address; and the
+//! middleware that sets them, logs the request and renders every error in the one error shape.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use rolehub_domain::Lang;
+use tracing::Instrument;
+
+use crate::error::{ApiError, PendingError};
+
+/// Facts about the request, available to every handler.
+#[derive(Clone, Debug)]
+pub struct RequestInfo {
+    /// The tracking id (the client's `TrackingID` when it sent a sane one).
+    pub tracking_id: String,
+    /// The language of messages (`Accept-Language`).
+    pub lang: Lang,
+    /// The client's address.
+    pub client_addr: Option<String>,
+}
+
+fn sane_tracking_id(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 100
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+}
+
+/// Sets the request's facts, logs it, and renders errors.
+pub async fn request_context(mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let tracking_id = req
+        .headers()
+        .get("trackingid")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| sane_tracking_id(v))
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("ROLEHUB_{}", rolehub_store::service::new_id()));
+    let lang = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::from_accept_language)
+        .unwrap_or_default();
+    let client_addr = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    let info = RequestInfo {
+        tracking_id: tracking_id.clone(),
+        lang,
+        client_addr,
+    };
+    req.extensions_mut().insert(info);
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let span = tracing::info_span!("request", tracking_id = %tracking_id, %method, %path);
+    let mut response = next.run(req).instrument(span.clone()).await;
+
+    let status = response.status();
+    if let Some(PendingError(error)) = response.extensions_mut().remove::<PendingError>() {
+        response = render(status, &error, lang, &tracking_id, response);
+    } else if status.is_client_error() || status.is_server_error() {
+        let is_json = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !is_json {
+            let error = ApiError::new(status, default_message(status));
+            response = render(status, &error, lang, &tracking_id, response);
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(&tracking_id) {
+        response.headers_mut().insert("trackingid", v);
+    }
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "served"
+        );
+    });
+    response
+}
+
+fn render(
+    status: StatusCode,
+    error: &ApiError,
+    lang: Lang,
+    tracking_id: &str,
+    original: Response,
+) -> Response {
+    let body = error.body(lang, tracking_id);
+    let mut response = (status, axum::Json(body)).into_response();
+    if let Some(retry) = original.headers().get(header::RETRY_AFTER) {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, retry.clone());
+    }
+    if let Some(allow) = original.headers().get(header::ALLOW) {
+        response.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    response
+}
+
+fn default_message(status: StatusCode) -> String {
+    match status {
+        StatusCode::NOT_FOUND => {
+            "no such resource; see /v1/openapi.json for the API's routes".into()
+        }
+        StatusCode::METHOD_NOT_ALLOWED => "this method is not allowed on this resource".into(),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            "the request body is larger than this endpoint accepts".into()
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            "the request body has a content type this endpoint does not accept".into()
+        }
+        StatusCode::REQUEST_TIMEOUT => {
+            "the request took too long and was stopped; nothing was changed".into()
+        }
+        other => other.canonical_reason().unwrap_or("error").to_string(),
+    }
+}

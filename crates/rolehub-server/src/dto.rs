@@ -1,0 +1,765 @@
+//! The API's JSON shapes, in the Webex admin API's style: camelCase, absent rather than null.
+
+use rolehub_domain::{
+    Grant, Lang, OrgView, Role, Scope, ShareSet, SharedField, Timestamp, Warning,
+};
+use rolehub_store::directory::PersonSummary;
+use rolehub_store::ChangeOutcome;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A list answer.
+#[derive(Serialize, ToSchema)]
+pub struct Items<T: ToSchema> {
+    /// The items of this page.
+    pub items: Vec<T>,
+}
+
+/// A person as an administrator sees them.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Person {
+    /// Id.
+    pub id: String,
+    /// Email addresses (one).
+    pub emails: Vec<String>,
+    /// Display name.
+    pub display_name: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Home org.
+    pub org_id: String,
+    /// `active`, `pending` or `inactive`.
+    pub status: String,
+    /// Location id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<String>,
+    /// Role ids held in the org acted in (not expired), with scopes as `role@site` or `role@loc1+loc2`.
+    pub roles: Vec<String>,
+    /// The admin roles as a comma list, or `None` (R-LIST-2).
+    pub admin_roles: String,
+    /// Licenses held.
+    pub licenses: Vec<String>,
+    /// Whether they are an external administrator of the org acted in.
+    pub external: bool,
+    /// Last interactive sign-in to the admin console.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_sign_in: Option<String>,
+}
+
+/// The R-LIST-2 summary of roles.
+pub fn roles_summary(grants: &[Grant], lang: Lang) -> String {
+    if grants.is_empty() {
+        return match lang {
+            Lang::En => "None".into(),
+            Lang::Nl => "Geen".into(),
+        };
+    }
+    let mut names: Vec<(Role, String)> = grants
+        .iter()
+        .map(|g| {
+            let name = g.role.name(lang);
+            let label = match &g.scope {
+                Scope::Org => name.to_string(),
+                Scope::Site(s) => format!("{name} ({s})"),
+                Scope::Locations(l) => format!("{name} ({})", l.join(", ")),
+            };
+            (g.role, label)
+        })
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn mask_email(email: &str) -> String {
+    email
+        .split_once('@')
+        .map_or_else(|| "***".into(), |(_, d)| format!("***@{d}"))
+}
+
+impl Person {
+    /// A person in a listing of `org`, masked for an external viewer (R-EXT-10).
+    pub fn from_summary(
+        p: &PersonSummary,
+        org: &OrgView,
+        shared: Option<ShareSet>,
+        now: Timestamp,
+        lang: Lang,
+    ) -> Person {
+        let v = &p.person.view;
+        let relation = org.relation_of(v);
+        let grants: Vec<Grant> = p
+            .grants
+            .iter()
+            .filter(|g| !g.is_expired(relation, &org.settings, now))
+            .cloned()
+            .collect();
+        let hidden = |f: SharedField| shared.is_some_and(|s| !s.contains(f));
+        let (first, last, display) = if hidden(SharedField::Name) {
+            ("***".to_string(), "***".to_string(), "***".to_string())
+        } else {
+            (
+                v.first.clone(),
+                v.last.clone(),
+                p.person.display_name.clone(),
+            )
+        };
+        Person {
+            id: v.id.clone(),
+            emails: vec![if hidden(SharedField::Email) {
+                mask_email(&v.email)
+            } else {
+                v.email.clone()
+            }],
+            display_name: display,
+            first_name: first,
+            last_name: last,
+            org_id: v.home_org.clone(),
+            status: v.status.id().into(),
+            location_id: if hidden(SharedField::Location) {
+                None
+            } else {
+                p.person.location.clone()
+            },
+            roles: grants.iter().map(Grant::label).collect(),
+            admin_roles: roles_summary(&grants, lang),
+            licenses: p.licenses.clone(),
+            external: relation.is_external(),
+            last_sign_in: v.signed_in_at.map(|t| t.to_iso()),
+        }
+    }
+}
+
+/// A new user.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewPerson {
+    /// Email addresses (the first is used).
+    pub emails: Vec<String>,
+    /// First name.
+    #[serde(default)]
+    pub first_name: String,
+    /// Last name.
+    #[serde(default)]
+    pub last_name: String,
+    /// Location id.
+    pub location_id: Option<String>,
+}
+
+/// A full replacement of a user's editable fields (like Webex's `PUT /people/{id}`).
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PersonUpdate {
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// `active` or `inactive`.
+    pub status: Option<String>,
+    /// Location id.
+    pub location_id: Option<String>,
+    /// Every license the user should hold afterwards.
+    pub licenses: Option<Vec<String>>,
+}
+
+/// A role of the catalogue.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleInfo {
+    /// Id, e.g. `full_admin`.
+    pub id: String,
+    /// English name.
+    pub name: String,
+    /// Dutch name.
+    pub name_nl: String,
+    /// `org`, `site` or `locations`.
+    pub scope: String,
+    /// Whether it works only beside another role.
+    pub add_on: bool,
+    /// Who may hold it: `internal`, `otherOrg`, `partner`.
+    pub holders: Vec<String>,
+}
+
+impl RoleInfo {
+    /// The catalogue entry of a role.
+    pub fn of(role: Role) -> RoleInfo {
+        let mut holders = Vec::new();
+        if role.internal_may_hold() {
+            holders.push("internal".to_string());
+        }
+        if role.other_org_may_hold() {
+            holders.push("otherOrg".into());
+        }
+        if role.partner_may_hold() {
+            holders.push("partner".into());
+        }
+        RoleInfo {
+            id: role.id().into(),
+            name: role.name(Lang::En).into(),
+            name_nl: role.name(Lang::Nl).into(),
+            scope: match role.scope_kind() {
+                rolehub_domain::ScopeKind::Org => "org",
+                rolehub_domain::ScopeKind::Site => "site",
+                rolehub_domain::ScopeKind::Locations => "locations",
+            }
+            .into(),
+            add_on: role.is_add_on(),
+            holders,
+        }
+    }
+}
+
+/// A role assignment (a grant).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleAssignment {
+    /// Id.
+    pub id: String,
+    /// The org it applies in.
+    pub org_id: String,
+    /// The holder.
+    pub person_id: String,
+    /// The holder's email (masked for external viewers where the org withholds it).
+    pub person_email: String,
+    /// The role.
+    pub role_id: String,
+    /// The role's name in the caller's language.
+    pub role_name: String,
+    /// The site, for site roles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_url: Option<String>,
+    /// The locations, for the location role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_ids: Option<Vec<String>>,
+    /// When it was given.
+    pub created: String,
+    /// When it ends, if it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Whether the holder is external.
+    pub external: bool,
+    /// Whether it waits for its holder to sign in once (R-SITE-3, R-EXT-6).
+    pub waiting_for_sign_in: bool,
+}
+
+/// A new role assignment.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewRoleAssignment {
+    /// The person, by id…
+    pub person_id: Option<String>,
+    /// …or by email.
+    pub person_email: Option<String>,
+    /// The role id.
+    pub role_id: String,
+    /// The site, for site roles.
+    pub site_url: Option<String>,
+    /// The locations, for the location role.
+    pub location_ids: Option<Vec<String>>,
+    /// An end (ISO-8601).
+    pub expires: Option<String>,
+    /// The org (default: the caller's).
+    pub org_id: Option<String>,
+}
+
+/// A warning of a change.
+#[derive(Serialize, ToSchema)]
+pub struct WarningItem {
+    /// The code, e.g. `single_full_admin`.
+    pub code: String,
+    /// For a person.
+    pub message: String,
+}
+
+/// What a role change did (or, in a dry run, would do).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeResult {
+    /// Whether this was a dry run (nothing written).
+    pub dry_run: bool,
+    /// The grant added.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub added: Option<String>,
+    /// Every grant removed: the one revoked and the side effects (R-ORG-1, R-EXT-4, R-MCA-1, R-ATA-1).
+    pub removed: Vec<String>,
+    /// Warnings, e.g. `single_full_admin` (R-ASSIGN-3).
+    pub warnings: Vec<WarningItem>,
+}
+
+impl ChangeResult {
+    /// The API form of a change outcome.
+    pub fn of(outcome: &ChangeOutcome, dry_run: bool, lang: Lang) -> ChangeResult {
+        ChangeResult {
+            dry_run,
+            added: outcome.added.clone(),
+            removed: outcome.removed.clone(),
+            warnings: outcome.warnings.iter().map(|w| warning(*w, lang)).collect(),
+        }
+    }
+}
+
+/// A warning in the API's form.
+pub fn warning(w: Warning, lang: Lang) -> WarningItem {
+    WarningItem {
+        code: w.code().into(),
+        message: w.message(lang).into(),
+    }
+}
+
+/// An organization.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Organization {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub display_name: String,
+    /// `standard`, `self_signup` or `consumer`.
+    pub kind: String,
+    /// The partner that manages its subscription.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partner_org_id: Option<String>,
+    /// `active` or `ended`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partner_status: Option<String>,
+    /// Contact Center enabled.
+    pub contact_center: bool,
+    /// Contact Center chat set up.
+    pub contact_center_chat: bool,
+    /// Calling enabled.
+    pub calling: bool,
+    /// Events enabled.
+    pub events: bool,
+}
+
+impl Organization {
+    /// The API form of an org.
+    pub fn of(o: &OrgView) -> Organization {
+        Organization {
+            id: o.id.clone(),
+            display_name: o.name.clone(),
+            kind: o.kind.id().into(),
+            partner_org_id: o.partner.as_ref().map(|p| p.org.clone()),
+            partner_status: o.partner.as_ref().map(|p| {
+                if p.active {
+                    "active".into()
+                } else {
+                    "ended".into()
+                }
+            }),
+            contact_center: o.contact_center.enabled,
+            contact_center_chat: o.contact_center.chat_configured,
+            calling: o.calling,
+            events: o.events,
+        }
+    }
+}
+
+/// An org's settings.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrgSettings {
+    /// How long external read-only access lives, in days (R-EXT-7).
+    pub external_readonly_ttl_days: Option<i64>,
+    /// The user data shared with external administrators (R-EXT-10): `name`, `email`, `phone`, `location`.
+    pub share_with_external_admins: Option<Vec<String>>,
+}
+
+/// A Meetings site.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SiteInfo {
+    /// URL.
+    pub url: String,
+    /// `control_hub` or `site_admin`.
+    pub managed_by: String,
+}
+
+/// A location.
+#[derive(Serialize, ToSchema)]
+pub struct LocationInfo {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+}
+
+/// A license type of an org with its units.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LicenseInfo {
+    /// License id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Units over all subscriptions.
+    pub total_units: i64,
+    /// Units in use.
+    pub consumed_units: i64,
+}
+
+/// A subscription.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriptionInfo {
+    /// Id.
+    pub id: String,
+    /// The partner that sold it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seller_org_id: Option<String>,
+    /// Trial or paid.
+    pub trial: bool,
+    /// Created.
+    pub created: String,
+    /// Licenses and quantities.
+    pub licenses: Vec<LicenseQuantity>,
+}
+
+/// A license quantity.
+#[derive(Serialize, ToSchema)]
+pub struct LicenseQuantity {
+    /// License id.
+    pub id: String,
+    /// Units.
+    pub quantity: i64,
+}
+
+/// Licenses to give or take (Webex's `PATCH /licenses/users`).
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LicenseChangeRequest {
+    /// The org (default: the caller's).
+    pub org_id: Option<String>,
+    /// The user, by email…
+    pub email: Option<String>,
+    /// …or by id.
+    pub person_id: Option<String>,
+    /// The changes.
+    pub licenses: Vec<LicenseOperation>,
+}
+
+/// One license change.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LicenseOperation {
+    /// License id.
+    pub id: String,
+    /// `add` or `remove`.
+    pub operation: String,
+}
+
+/// The email check.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VerifyRequest {
+    /// The email.
+    pub email: String,
+    /// The org (default: the caller's).
+    pub org_id: Option<String>,
+}
+
+/// What the email check found (R-EXT-1, R-EXT-3).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyResult {
+    /// The email.
+    pub email: String,
+    /// `partner` or `other`.
+    pub category: String,
+    /// The roles offered.
+    pub offered_roles: Vec<RoleInfo>,
+}
+
+/// Adding an external administrator.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AddExternalRequest {
+    /// Their email.
+    pub email: String,
+    /// The role.
+    pub role_id: String,
+    /// The site, for site roles.
+    pub site_url: Option<String>,
+    /// The org (default: the caller's).
+    pub org_id: Option<String>,
+}
+
+/// An administrator in the administrators list.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminInfo {
+    /// Person id.
+    pub person_id: String,
+    /// Name (masked where withheld).
+    pub name: String,
+    /// Email (masked where withheld).
+    pub email: String,
+    /// Whether external.
+    pub external: bool,
+    /// Status.
+    pub status: String,
+    /// Grants, as `role`, `role@site` or `role@loc1+loc2`.
+    pub roles: Vec<String>,
+    /// The roles' English names as the export writes them.
+    pub admin_roles: String,
+}
+
+/// An access decision.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionInfo {
+    /// Whether the access is allowed.
+    pub allowed: bool,
+    /// The rule that explains it.
+    pub rule_id: String,
+    /// One sentence, in the caller's language.
+    pub explanation: String,
+    /// The highest level the grants in effect give.
+    pub level_held: String,
+    /// The area asked about.
+    pub area: String,
+    /// The level asked.
+    pub level: String,
+}
+
+/// An audit event.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEventInfo {
+    /// Id.
+    pub id: String,
+    /// Org.
+    pub org_id: String,
+    /// Position in the org's chain.
+    pub seq: i64,
+    /// When.
+    pub created: String,
+    /// Actor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_id: Option<String>,
+    /// Actor's email.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_email: Option<String>,
+    /// Actor's home org.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_org_id: Option<String>,
+    /// What happened, e.g. `role.assign`.
+    pub action: String,
+    /// Target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_id: Option<String>,
+    /// Target's email.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_email: Option<String>,
+    /// State before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<serde_json::Value>,
+    /// State after.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<serde_json::Value>,
+    /// `ok` or `refused`.
+    pub outcome: String,
+    /// Rule of a refusal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_id: Option<String>,
+    /// Tracking id of the request.
+    pub tracking_id: String,
+    /// Client address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_address: Option<String>,
+    /// Hash of the previous event of the org.
+    pub prev_hash: String,
+    /// Own hash.
+    pub hash: String,
+}
+
+impl AuditEventInfo {
+    /// The API form of a stored event.
+    pub fn of(e: &rolehub_store::audit::StoredEvent) -> AuditEventInfo {
+        let parse = |s: &Option<String>| s.as_deref().and_then(|t| serde_json::from_str(t).ok());
+        AuditEventInfo {
+            id: e.id.clone(),
+            org_id: e.org_id.clone(),
+            seq: e.seq,
+            created: Timestamp(e.at).to_iso(),
+            actor_id: e.actor_id.clone(),
+            actor_email: e.actor_email.clone(),
+            actor_org_id: e.actor_org.clone(),
+            action: e.action.clone(),
+            target_id: e.target_id.clone(),
+            target_email: e.target_email.clone(),
+            before: parse(&e.before),
+            after: parse(&e.after),
+            outcome: e.outcome.clone(),
+            rule_id: e.rule_id.clone(),
+            tracking_id: e.request_id.clone(),
+            client_address: e.client_addr.clone(),
+            prev_hash: e.prev_hash.clone(),
+            hash: e.hash.clone(),
+        }
+    }
+}
+
+/// The result of verifying an org's audit chain.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditVerification {
+    /// Whether every event verified.
+    pub intact: bool,
+    /// Events checked.
+    pub events_checked: u64,
+    /// The first bad event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub broken_event_id: Option<String>,
+    /// What is wrong with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// A new personal access token.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewToken {
+    /// A name to recognise it by.
+    pub name: Option<String>,
+    /// Days it lives (1–366, default 90).
+    pub ttl_days: Option<i64>,
+    /// `read` or `write` (default `read`).
+    pub scope: Option<String>,
+}
+
+/// A personal access token (its secret only when created).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenOut {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Scope.
+    pub scope: String,
+    /// Created.
+    pub created: String,
+    /// Expires.
+    pub expires: String,
+    /// The secret, shown once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// Email and password.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInRequest {
+    /// Email.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// A console session.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionOut {
+    /// The person.
+    pub person_id: String,
+    /// Their email.
+    pub email: String,
+    /// Their home org.
+    pub org_id: String,
+    /// The token to send as `X-CSRF-Token` with changes.
+    pub csrf_token: String,
+}
+
+/// Activating an account.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivationRequest {
+    /// The token from the invitation link.
+    pub token: String,
+    /// The new password (at least 10 characters).
+    pub password: String,
+}
+
+/// The result of a CSV upload.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportResult {
+    /// Whether this was a preview.
+    pub dry_run: bool,
+    /// Whether changes were written.
+    pub applied: bool,
+    /// Data rows read.
+    pub rows: usize,
+    /// Rows that changed (or would change) something.
+    pub rows_applied: usize,
+    /// Problems by row and column.
+    pub errors: Vec<ImportError>,
+    /// The changes by row.
+    pub changes: Vec<ImportChange>,
+}
+
+/// A row's problem.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportError {
+    /// Data row, from 1.
+    pub row: usize,
+    /// Column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// Rule.
+    pub rule_id: String,
+    /// What is wrong.
+    pub description: String,
+}
+
+/// A row's changes.
+#[derive(Serialize, ToSchema)]
+pub struct ImportChange {
+    /// Data row.
+    pub row: usize,
+    /// The user.
+    pub email: String,
+    /// The changes.
+    pub changes: Vec<String>,
+}
+
+impl ImportResult {
+    /// The API form of an import report.
+    pub fn of(r: &rolehub_store::service::ImportReport, dry_run: bool) -> ImportResult {
+        ImportResult {
+            dry_run,
+            applied: r.applied,
+            rows: r.rows_total,
+            rows_applied: r.rows_applied,
+            errors: r
+                .errors
+                .iter()
+                .map(|e| ImportError {
+                    row: e.row,
+                    column: e.column.clone(),
+                    rule_id: e.rule.id().into(),
+                    description: e.message.clone(),
+                })
+                .collect(),
+            changes: r
+                .changes
+                .iter()
+                .map(|c| ImportChange {
+                    row: c.row,
+                    email: c.email.clone(),
+                    changes: c.changes.clone(),
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! Rolehub's HTTP server: the REST API over the service layer, in the Webex admin API's style.
+//!
+//! [`app`] builds the router from one router per resource family; [`serve`] runs it on a bound
+//! listener until the shutdown future resolves, letting requests in flight finish.
+
+pub mod auth;
+pub mod context;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod mail;
+pub mod paging;
+pub mod ratelimit;
+pub mod routes;
+pub mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use tokio::net::TcpListener;
+use tower_http::timeout::TimeoutLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use state::{AppState, Config};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Rolehub API",
+        description = "Administrator roles for multi-tenant organizations, enforced and explained. Every refusal names its rule (`ruleId`). Authenticate with `Authorization: Bearer <personal access token>`.",
+        license(name = "Apache-2.0")
+    ),
+    components(schemas(error::ErrorBody, error::ErrorItem)),
+    tags(
+        (name = "people", description = "People of an organization"),
+        (name = "roles", description = "The role catalogue"),
+        (name = "roleAssignments", description = "Scoped role grants"),
+        (name = "externalAdmins", description = "External and partner administrators"),
+        (name = "admins", description = "The administrators list and its CSV export"),
+        (name = "organizations", description = "Organizations and their settings"),
+        (name = "licenses", description = "Licenses and their assignment"),
+        (name = "authorize", description = "Access decisions, explained"),
+        (name = "adminAudit", description = "The hash-chained audit log"),
+        (name = "sessions", description = "Sign-in, sign-out and account activation"),
+        (name = "tokens", description = "Personal access tokens")
+    )
+)]
+struct ApiDoc;
+
+/// The API's routes and their OpenAPI document, built together so that no route is undocumented.
+pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let json = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(routes::people::router())
+        .merge(routes::roles::router())
+        .merge(routes::orgs::router())
+        .merge(routes::audit::router())
+        .merge(routes::session::router())
+        .merge(routes::csv::router())
+        .layer(DefaultBodyLimit::max(state.config.json_limit));
+    let upload = routes::csv::upload_router().layer(DefaultBodyLimit::max(state.config.csv_limit));
+    json.merge(upload).split_for_parts()
+}
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    let (api, mut doc) = api(&state);
+    doc.paths
+        .paths
+        .insert("/v1/openapi.json".into(), openapi_path_item());
+    let doc_json = serde_json::to_value(&doc).unwrap_or_default();
+    let timeout = state.config.request_timeout;
+    api.route(
+        "/v1/openapi.json",
+        get(move || async move { Json(doc_json.clone()) }),
+    )
+    .route("/healthz", get(|| async { "ok" }))
+    .layer(TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        timeout,
+    ))
+    .layer(axum::middleware::map_response(api_headers))
+    .layer(axum::middleware::from_fn(context::request_context))
+    .with_state(state)
+}
+
+fn openapi_path_item() -> utoipa::openapi::PathItem {
+    use utoipa::openapi::path::{HttpMethod, OperationBuilder};
+    use utoipa::openapi::{ResponseBuilder, ResponsesBuilder};
+    let op = OperationBuilder::new()
+        .summary(Some("This OpenAPI 3.1 document"))
+        .tag("openapi")
+        .responses(
+            ResponsesBuilder::new()
+                .response("200", ResponseBuilder::new().description("The document"))
+                .build(),
+        )
+        .build();
+    utoipa::openapi::PathItem::new(HttpMethod::Get, op)
+}
+
+async fn api_headers(mut response: axum::response::Response) -> axum::response::Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    response
+}
+
+/// Serves the app on a bound listener until `shutdown` resolves; requests in flight finish first.
+/// Also runs the expiry sweep (R-EXT-7) and, when SMTP is configured, the mail sender.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    smtp: Option<mail::SmtpConfig>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let service = state.service.clone();
+    let sweeper = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match service
+                .sweep_expired(rolehub_store::clock::system_now())
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(expired = n, "recorded expired grants (R-EXT-7)"),
+                Err(e) => tracing::warn!(error = %e, "expiry sweep failed"),
+            }
+        }
+    });
+    let mailer = smtp.map(|config| tokio::spawn(mail::run_sender(state.service.clone(), config)));
+    let app = app(state);
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    sweeper.abort();
+    if let Some(m) = mailer {
+        m.abort();
+    }
+    result
+}
+
+/// Answers a plain error (used by handlers outside the API routes).
+pub fn not_found() -> axum::response::Response {
+    error::ApiError::not_found("page").into_response()
+}

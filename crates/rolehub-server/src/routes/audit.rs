@@ -1,0 +1,177 @@
+//! `adminAudit`: the audit log and its chain verification (needs read on `audit_log`).
+
+use axum::extract::{OriginalUri, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use rolehub_domain::{Area, Level, Timestamp};
+use rolehub_store::audit::{self, EventFilter};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::people::OrgQuery;
+use crate::auth::Caller;
+use crate::dto::{AuditEventInfo, AuditVerification, Items};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{list, ApiQuery};
+use crate::paging;
+use crate::state::AppState;
+
+/// The routes of this family.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_events))
+        .routes(routes!(verify_chain))
+}
+
+/// Filters of the audit log.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct EventsQuery {
+    /// The org (default: the caller's).
+    org_id: Option<String>,
+    /// From (ISO-8601).
+    from: Option<String>,
+    /// Before (ISO-8601).
+    to: Option<String>,
+    /// Only this actor's (person id or email).
+    actor_id: Option<String>,
+    /// Comma-separated categories or actions: `role`, `user`, `license`, `auth`, `org`, `role.assign`, …
+    event_categories: Option<String>,
+    /// Page size (at most 1000).
+    max: Option<i64>,
+    /// The cursor from the `Link` header.
+    after: Option<String>,
+}
+
+async fn need_audit(state: &AppState, caller: &Caller, org: &str) -> ApiResult<()> {
+    let d = state
+        .service
+        .check(
+            &caller.ctx(org, false),
+            Area::AuditLog.id(),
+            Level::Read.id(),
+            None,
+            None,
+        )
+        .await?;
+    match d.refusal() {
+        Some(r) => Err(rolehub_store::ServiceError::Refused(r).into()),
+        None => Ok(()),
+    }
+}
+
+/// The org's audit events, oldest first.
+#[utoipa::path(get, path = "/v1/adminAudit/events", tag = "adminAudit", params(EventsQuery),
+    responses((status = 200, body = Items<AuditEventInfo>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn list_events(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<EventsQuery>,
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Response> {
+    let org = caller.org(&state, q.org_id.as_deref()).await?;
+    need_audit(&state, &caller, &org).await?;
+    let time = |t: &Option<String>, field: &str| {
+        t.as_deref()
+            .map(Timestamp::parse)
+            .transpose()
+            .map_err(|e| ApiError::bad_request(field.to_string(), e.to_string()))
+    };
+    let after_seq = match paging::decode(&q.after)? {
+        Some(s) => Some(s.parse::<i64>().map_err(|_| {
+            ApiError::bad_request("after", "the `after` cursor is not one this API gave out")
+        })?),
+        None => None,
+    };
+    let limit = paging::page_size(q.max, 100, 1000);
+    let categories = list(&q.event_categories);
+    let mut conn = state
+        .service
+        .db()
+        .pool
+        .acquire()
+        .await
+        .map_err(rolehub_store::ServiceError::from)?;
+    let actor_email = match &q.actor_id {
+        Some(a) if a.contains('@') => Some(a.to_lowercase()),
+        Some(id) => rolehub_store::load::person_by_id(&mut conn, id)
+            .await?
+            .map(|p| p.view.email)
+            .or_else(|| Some(String::new())),
+        None => None,
+    };
+    let filter = EventFilter {
+        org_id: Some(org),
+        actor_email,
+        action: (categories.len() == 1).then(|| categories[0].clone()),
+        from: time(&q.from, "from")?,
+        to: time(&q.to, "to")?,
+        limit: Some(if categories.len() > 1 {
+            i64::MAX
+        } else {
+            limit + 1
+        }),
+        after_seq,
+    };
+    let mut events = audit::list(&mut conn, &filter).await?;
+    if categories.len() > 1 {
+        events.retain(|e| {
+            categories
+                .iter()
+                .any(|c| e.action == *c || e.action.starts_with(&format!("{c}.")))
+        });
+        events.truncate(limit as usize + 1);
+    }
+    let more = events.len() as i64 > limit;
+    events.truncate(limit as usize);
+    let mut response = Json(Items {
+        items: events.iter().map(AuditEventInfo::of).collect(),
+    })
+    .into_response();
+    if more {
+        if let Some(last) = events.last() {
+            paging::link_next(
+                response.headers_mut(),
+                &uri,
+                &paging::encode(&last.seq.to_string()),
+            );
+        }
+    }
+    Ok(response)
+}
+
+/// Verifies the org's hash chain: every event's hash, every link, no gap, the head.
+#[utoipa::path(get, path = "/v1/adminAudit/verify", tag = "adminAudit", params(OrgQuery),
+    responses((status = 200, body = AuditVerification), (status = 403, body = ErrorBody)))]
+async fn verify_chain(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<OrgQuery>,
+) -> ApiResult<Json<AuditVerification>> {
+    let org = caller.org(&state, q.org_id.as_deref()).await?;
+    need_audit(&state, &caller, &org).await?;
+    let mut conn = state
+        .service
+        .db()
+        .pool
+        .acquire()
+        .await
+        .map_err(rolehub_store::ServiceError::from)?;
+    Ok(Json(match audit::verify(&mut conn, Some(&org)).await? {
+        Ok(n) => AuditVerification {
+            intact: true,
+            events_checked: n,
+            broken_event_id: None,
+            problem: None,
+        },
+        Err(b) => AuditVerification {
+            intact: false,
+            events_checked: 0,
+            broken_event_id: Some(b.event_id),
+            problem: Some(b.problem),
+        },
+    }))
+}

@@ -1,0 +1,129 @@
+//! `people/csv`: the modify-users template and upload (R-CSV-1, R-CSV-2, R-CCSA-10, R-LIC-1).
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use rolehub_store::service::ImportOptions;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::people::OrgQuery;
+use crate::auth::Caller;
+use crate::dto::ImportResult;
+use crate::error::{ApiError, ApiResult, ErrorBody, ErrorItem};
+use crate::extract::ApiQuery;
+use crate::state::AppState;
+
+/// The template (read routes).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(template))
+}
+
+/// The upload (its own body limit).
+pub fn upload_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(upload))
+}
+
+/// The modify-users template, pre-filled with the org's users.
+#[utoipa::path(get, path = "/v1/people/csv", tag = "people", params(OrgQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = ErrorBody)))]
+async fn template(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<OrgQuery>,
+) -> ApiResult<Response> {
+    let org = caller.org(&state, q.org_id.as_deref()).await?;
+    let mut out = Vec::new();
+    state
+        .service
+        .csv_template(&caller.ctx(&org, false), &mut out)
+        .await?;
+    let disposition = format!("attachment; filename=\"users-{org}.csv\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+/// Options of an upload.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct UploadQuery {
+    /// The org (default: the caller's).
+    org_id: Option<String>,
+    /// Preview: validate and answer the changes, writing nothing.
+    dry_run: Option<bool>,
+    /// Apply the valid rows even when others have errors.
+    partial: Option<bool>,
+}
+
+/// Uploads a modify-users CSV (`Content-Type: text/csv`). Validated whole; all or nothing unless
+/// `partial=true`; 422 with every row's problem when nothing was applied.
+#[utoipa::path(post, path = "/v1/people/csv", tag = "people", params(UploadQuery), request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ImportResult), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<UploadQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    caller.require_write()?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type.starts_with("text/csv") {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the file as `Content-Type: text/csv`",
+        ));
+    }
+    let org = caller.org(&state, q.org_id.as_deref()).await?;
+    let dry_run = q.dry_run.unwrap_or(false);
+    let report = state
+        .service
+        .import_csv(
+            &caller.ctx(&org, dry_run),
+            &body,
+            ImportOptions {
+                partial: q.partial.unwrap_or(false),
+            },
+        )
+        .await?;
+    let result = ImportResult::of(&report, dry_run);
+    if !dry_run && !report.errors.is_empty() && !q.partial.unwrap_or(false) {
+        let errors = report
+            .errors
+            .iter()
+            .map(|e| ErrorItem {
+                description: e.message.clone(),
+                rule_id: Some(e.rule.id().into()),
+                field: Some(match &e.column {
+                    Some(c) => format!("row {}, column {c}", e.row),
+                    None => format!("row {}", e.row),
+                }),
+            })
+            .collect();
+        return Err(ApiError::Plain {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: format!(
+                "{} of {} rows have problems; nothing was changed",
+                report.refused_rows().len(),
+                report.rows_total
+            ),
+            errors,
+            retry_after: None,
+        });
+    }
+    Ok((StatusCode::OK, Json(result)).into_response())
+}

@@ -1,0 +1,345 @@
+//! `organizations` (with settings and Contact Center chat), `licenses`, `locations`, `sites`,
+//! `subscriptions`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use rolehub_domain::{Area, Level, License};
+use rolehub_store::service::SettingChange;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::people::{ChangeQuery, OrgQuery};
+use crate::auth::Caller;
+use crate::dto::{
+    Items, LicenseChangeRequest, LicenseInfo, LicenseQuantity, LocationInfo, OrgSettings,
+    Organization, SiteInfo, SubscriptionInfo,
+};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::AppState;
+
+/// The routes of these families.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_orgs))
+        .routes(routes!(get_org))
+        .routes(routes!(get_settings, put_settings))
+        .routes(routes!(setup_chat))
+        .routes(routes!(list_licenses))
+        .routes(routes!(change_user_licenses))
+        .routes(routes!(list_locations))
+        .routes(routes!(list_sites))
+        .routes(routes!(list_subscriptions))
+}
+
+async fn org_view(
+    state: &AppState,
+    caller: &Caller,
+    org: &str,
+) -> ApiResult<rolehub_domain::OrgView> {
+    state
+        .service
+        .orgs_of(&caller.person.view.email)
+        .await?
+        .into_iter()
+        .find(|o| o.id == org)
+        .ok_or_else(|| ApiError::not_found(&format!("organization `{org}`")))
+}
+
+/// Needs a level in an area of the org, or a refusal naming its rule.
+async fn need(
+    state: &AppState,
+    caller: &Caller,
+    org: &str,
+    area: Area,
+    level: Level,
+) -> ApiResult<()> {
+    let d = state
+        .service
+        .check(&caller.ctx(org, false), area.id(), level.id(), None, None)
+        .await?;
+    match d.refusal() {
+        Some(r) => Err(rolehub_store::ServiceError::Refused(r).into()),
+        None => Ok(()),
+    }
+}
+
+/// The orgs the caller may act in: their own and every org where they hold a grant.
+#[utoipa::path(get, path = "/v1/organizations", tag = "organizations", responses((status = 200, body = Items<Organization>), (status = 401, body = ErrorBody)))]
+async fn list_orgs(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Items<Organization>>> {
+    let orgs = state.service.orgs_of(&caller.person.view.email).await?;
+    Ok(Json(Items {
+        items: orgs.iter().map(Organization::of).collect(),
+    }))
+}
+
+/// One org the caller may act in.
+#[utoipa::path(get, path = "/v1/organizations/{id}", tag = "organizations", params(("id" = String, Path, description = "Org id")),
+    responses((status = 200, body = Organization), (status = 404, body = ErrorBody)))]
+async fn get_org(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Organization>> {
+    Ok(Json(Organization::of(
+        &org_view(&state, &caller, &id).await?,
+    )))
+}
+
+/// The org's settings (needs read on `org_settings`).
+#[utoipa::path(get, path = "/v1/organizations/{id}/settings", tag = "organizations", params(("id" = String, Path, description = "Org id")),
+    responses((status = 200, body = OrgSettings), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_settings(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrgSettings>> {
+    let org = org_view(&state, &caller, &id).await?;
+    need(&state, &caller, &id, Area::OrgSettings, Level::Read).await?;
+    Ok(Json(OrgSettings {
+        external_readonly_ttl_days: Some(org.settings.external_readonly_ttl_days),
+        share_with_external_admins: Some(
+            org.settings
+                .share_with_external_admins
+                .to_ids()
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+        ),
+    }))
+}
+
+/// Changes the org's settings given (needs write on `org_settings`), in one change.
+#[utoipa::path(put, path = "/v1/organizations/{id}/settings", tag = "organizations", params(("id" = String, Path, description = "Org id"), ChangeQuery), request_body = OrgSettings,
+    responses((status = 200, body = OrgSettings), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn put_settings(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ChangeQuery>,
+    ApiJson(body): ApiJson<OrgSettings>,
+) -> ApiResult<Json<OrgSettings>> {
+    caller.require_write()?;
+    org_view(&state, &caller, &id).await?;
+    let mut changes = Vec::new();
+    if let Some(days) = body.external_readonly_ttl_days {
+        changes.push(SettingChange::parse(
+            "external_readonly_ttl_days",
+            &serde_json::json!(days),
+        )?);
+    }
+    if let Some(fields) = &body.share_with_external_admins {
+        changes.push(SettingChange::parse(
+            "share_with_external_admins",
+            &serde_json::json!(fields),
+        )?);
+    }
+    if changes.is_empty() {
+        return Err(ApiError::bad_request(
+            "body",
+            "name at least one setting: externalReadonlyTtlDays, shareWithExternalAdmins",
+        ));
+    }
+    state
+        .service
+        .set_settings(&caller.ctx(&id, q.dry_run.unwrap_or(false)), &changes)
+        .await?;
+    get_settings(State(state), caller, Path(id)).await
+}
+
+/// Sets up Contact Center chat (internal full administrators only, R-CC-4).
+#[utoipa::path(post, path = "/v1/organizations/{id}/contactCenter/chat", tag = "organizations", params(("id" = String, Path, description = "Org id"), ChangeQuery),
+    responses((status = 204, description = "Chat is set up"), (status = 200, description = "Dry run"), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn setup_chat(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ChangeQuery>,
+) -> ApiResult<StatusCode> {
+    caller.require_write()?;
+    org_view(&state, &caller, &id).await?;
+    let dry_run = q.dry_run.unwrap_or(false);
+    state.service.setup_chat(&caller.ctx(&id, dry_run)).await?;
+    Ok(if dry_run {
+        StatusCode::OK
+    } else {
+        StatusCode::NO_CONTENT
+    })
+}
+
+fn license_name(id: &str) -> String {
+    match License::from_id(id) {
+        Some(License::CcPremiumAgent) => "Webex Contact Center Premium Agent".into(),
+        Some(License::CcStandardAgent) => "Webex Contact Center Standard Agent".into(),
+        Some(License::Calling) => "Webex Calling".into(),
+        Some(License::MeetingsHost(site)) => format!("Webex Meetings host ({site})"),
+        None => id.to_string(),
+    }
+}
+
+/// The org's licenses with total and consumed units (needs read on `account`).
+#[utoipa::path(get, path = "/v1/licenses", tag = "licenses", params(OrgQuery),
+    responses((status = 200, body = Items<LicenseInfo>), (status = 403, body = ErrorBody)))]
+async fn list_licenses(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<OrgQuery>,
+) -> ApiResult<Json<Items<LicenseInfo>>> {
+    let org = caller.org(&state, q.org_id.as_deref()).await?;
+    need(&state, &caller, &org, Area::Account, Level::Read).await?;
+    let mut conn = state
+        .service
+        .db()
+        .pool
+        .acquire()
+        .await
+        .map_err(rolehub_store::ServiceError::from)?;
+    let usage = rolehub_store::directory::license_usage(&mut conn, &org).await?;
+    Ok(Json(Items {
+        items: usage
+            .into_iter()
+            .map(|u| LicenseInfo {
+                name: license_name(&u.license),
+                id: u.license,
+                total_units: u.total,
+                consumed_units: u.used,
+            })
+            .collect(),
+    }))
+}
+
+/// Gives and takes licenses of one user, in one change (R-LIC-1, R-CCSA-2, R-CCSA-8).
+#[utoipa::path(patch, path = "/v1/licenses/users", tag = "licenses", params(ChangeQuery), request_body = LicenseChangeRequest,
+    responses((status = 204, description = "Done"), (status = 200, description = "Dry run"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn change_user_licenses(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ChangeQuery>,
+    ApiJson(body): ApiJson<LicenseChangeRequest>,
+) -> ApiResult<StatusCode> {
+    caller.require_write()?;
+    let org = caller
+        .org(&state, body.org_id.as_deref().or(q.org_id.as_deref()))
+        .await?;
+    let dry_run = q.dry_run.unwrap_or(false);
+    let ctx = caller.ctx(&org, dry_run);
+    let email = match (&body.email, &body.person_id) {
+        (Some(e), _) => e.clone(),
+        (None, Some(id)) => state
+            .service
+            .get_person(&ctx, id)
+            .await?
+            .items
+            .first()
+            .map(|p| p.person.view.email.clone())
+            .ok_or_else(|| ApiError::not_found("person"))?,
+        (None, None) => {
+            return Err(ApiError::bad_request(
+                "email",
+                "name the user by `email` or `personId`",
+            ))
+        }
+    };
+    let mut changes = Vec::with_capacity(body.licenses.len());
+    for (i, op) in body.licenses.iter().enumerate() {
+        let on = match op.operation.as_str() {
+            "add" => true,
+            "remove" => false,
+            other => {
+                return Err(ApiError::bad_request(
+                    format!("licenses[{i}].operation"),
+                    format!("`{other}` is not `add` or `remove`"),
+                ))
+            }
+        };
+        changes.push((op.id.clone(), on));
+    }
+    state.service.set_licenses(&ctx, &email, &changes).await?;
+    Ok(if dry_run {
+        StatusCode::OK
+    } else {
+        StatusCode::NO_CONTENT
+    })
+}
+
+/// The org's locations.
+#[utoipa::path(get, path = "/v1/locations", tag = "locations", params(OrgQuery), responses((status = 200, body = Items<LocationInfo>), (status = 404, body = ErrorBody)))]
+async fn list_locations(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<OrgQuery>,
+) -> ApiResult<Json<Items<LocationInfo>>> {
+    let org = caller.org(&state, q.org_id.as_deref()).await?;
+    let view = org_view(&state, &caller, &org).await?;
+    Ok(Json(Items {
+        items: view
+            .locations
+            .iter()
+            .map(|l| LocationInfo {
+                id: l.clone(),
+                name: l.clone(),
+            })
+            .collect(),
+    }))
+}
+
+/// The org's Meetings sites.
+#[utoipa::path(get, path = "/v1/sites", tag = "sites", params(OrgQuery), responses((status = 200, body = Items<SiteInfo>), (status = 404, body = ErrorBody)))]
+async fn list_sites(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<OrgQuery>,
+) -> ApiResult<Json<Items<SiteInfo>>> {
+    let org = caller.org(&state, q.org_id.as_deref()).await?;
+    let view = org_view(&state, &caller, &org).await?;
+    Ok(Json(Items {
+        items: view
+            .sites
+            .iter()
+            .map(|s| SiteInfo {
+                url: s.url.clone(),
+                managed_by: s.managed_by.id().into(),
+            })
+            .collect(),
+    }))
+}
+
+/// The org's subscriptions (needs read on `account`, R-CCSA-8).
+#[utoipa::path(get, path = "/v1/subscriptions", tag = "subscriptions", params(OrgQuery), responses((status = 200, body = Items<SubscriptionInfo>), (status = 403, body = ErrorBody)))]
+async fn list_subscriptions(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<OrgQuery>,
+) -> ApiResult<Json<Items<SubscriptionInfo>>> {
+    let org = caller.org(&state, q.org_id.as_deref()).await?;
+    need(&state, &caller, &org, Area::Account, Level::Read).await?;
+    let mut conn = state
+        .service
+        .db()
+        .pool
+        .acquire()
+        .await
+        .map_err(rolehub_store::ServiceError::from)?;
+    let subs = rolehub_store::directory::subscriptions(&mut conn, &org).await?;
+    Ok(Json(Items {
+        items: subs
+            .into_iter()
+            .map(|s| SubscriptionInfo {
+                id: s.id,
+                seller_org_id: s.seller,
+                trial: s.trial,
+                created: s.created_at.to_iso(),
+                licenses: s
+                    .licenses
+                    .into_iter()
+                    .map(|(id, quantity)| LicenseQuantity { id, quantity })
+                    .collect(),
+            })
+            .collect(),
+    }))
+}

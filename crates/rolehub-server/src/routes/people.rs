@@ -1,0 +1,369 @@
+//! `people`: list, get, me, create, update (full replacement), delete.
+
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use rolehub_domain::{License, Role, Status};
+use rolehub_store::clock::system_now;
+use rolehub_store::directory::PeopleFilter;
+use rolehub_store::service::NewUser;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::Caller;
+use crate::dto::{Items, NewPerson, Person, PersonUpdate};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{list, ApiJson, ApiQuery};
+use crate::paging;
+use crate::state::AppState;
+
+/// The routes of this family.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_people, create_person))
+        .routes(routes!(me))
+        .routes(routes!(get_person, update_person, delete_person))
+}
+
+/// Filters of the people list.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PeopleQuery {
+    /// The org (default: the caller's).
+    org_id: Option<String>,
+    /// Exact email.
+    email: Option<String>,
+    /// Display name prefix.
+    display_name: Option<String>,
+    /// Comma-separated person ids.
+    id: Option<String>,
+    /// Comma-separated role ids: only holders of one of them, internal and external (R-LIST-1).
+    roles: Option<String>,
+    /// Location id.
+    location_id: Option<String>,
+    /// `active`, `pending` or `inactive`.
+    status: Option<String>,
+    /// Page size (at most 1000).
+    max: Option<i64>,
+    /// The cursor from the `Link` header.
+    after: Option<String>,
+}
+
+/// The org and dry-run switch of a change.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ChangeQuery {
+    /// The org (default: the caller's).
+    pub org_id: Option<String>,
+    /// Check everything and answer as if done, changing nothing.
+    pub dry_run: Option<bool>,
+}
+
+/// The org of a read.
+#[derive(Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OrgQuery {
+    /// The org (default: the caller's).
+    pub org_id: Option<String>,
+}
+
+/// Parses role ids.
+pub fn parse_roles(ids: &[String]) -> ApiResult<Vec<Role>> {
+    ids.iter()
+        .map(|id| {
+            Role::from_id(id).ok_or_else(|| {
+                ApiError::bad_request("roles", format!("`{id}` is not a role id; see /v1/roles"))
+            })
+        })
+        .collect()
+}
+
+/// Lists people of an org.
+#[utoipa::path(get, path = "/v1/people", tag = "people", params(PeopleQuery),
+    responses((status = 200, body = Items<Person>, description = "A page of people; `Link: rel=next` while more remain"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn list_people(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<PeopleQuery>,
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Response> {
+    let org = caller.org(&state, q.org_id.as_deref()).await?;
+    let limit = paging::page_size(q.max, 100, 1000);
+    let status = match &q.status {
+        Some(s) => Some(Status::from_id(s).ok_or_else(|| {
+            ApiError::bad_request(
+                "status",
+                format!("`{s}` is not `active`, `pending` or `inactive`"),
+            )
+        })?),
+        None => None,
+    };
+    let filter = PeopleFilter {
+        org: org.clone(),
+        email: q.email.clone(),
+        display_name: q.display_name.clone(),
+        ids: list(&q.id),
+        roles: parse_roles(&list(&q.roles))?,
+        location: q.location_id.clone(),
+        status,
+        after: paging::decode(&q.after)?,
+        limit: limit + 1,
+    };
+    let ctx = caller.ctx(&org, false);
+    let page = state.service.list_people(&ctx, &filter).await?;
+    let org_view = state
+        .service
+        .orgs_of(&caller.person.view.email)
+        .await?
+        .into_iter()
+        .find(|o| o.id == org)
+        .ok_or_else(|| ApiError::not_found("organization"))?;
+    let more = page.items.len() as i64 > limit;
+    let items: Vec<Person> = page
+        .items
+        .iter()
+        .take(limit as usize)
+        .map(|p| Person::from_summary(p, &org_view, page.shared, ctx.now, caller.info.lang))
+        .collect();
+    let mut response = Json(Items { items }).into_response();
+    if more {
+        if let Some(last) = page.items.get(limit as usize - 1) {
+            paging::link_next(
+                response.headers_mut(),
+                &uri,
+                &paging::encode(&last.person.view.email),
+            );
+        }
+    }
+    Ok(response)
+}
+
+async fn one(state: &AppState, caller: &Caller, org: &str, id: &str) -> ApiResult<Person> {
+    let ctx = caller.ctx(org, false);
+    let page = state.service.get_person(&ctx, id).await?;
+    let org_view = state
+        .service
+        .orgs_of(&caller.person.view.email)
+        .await?
+        .into_iter()
+        .find(|o| o.id == org)
+        .ok_or_else(|| ApiError::not_found("organization"))?;
+    let p = page
+        .items
+        .first()
+        .ok_or_else(|| ApiError::not_found("person"))?;
+    Ok(Person::from_summary(
+        p,
+        &org_view,
+        page.shared,
+        system_now(),
+        caller.info.lang,
+    ))
+}
+
+/// The caller.
+#[utoipa::path(get, path = "/v1/people/me", tag = "people", params(OrgQuery),
+    responses((status = 200, body = Person), (status = 401, body = ErrorBody)))]
+async fn me(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<OrgQuery>,
+) -> ApiResult<Json<Person>> {
+    let org = caller.org(&state, q.org_id.as_deref()).await?;
+    Ok(Json(
+        one(&state, &caller, &org, &caller.person.view.id.clone()).await?,
+    ))
+}
+
+/// One person of the org.
+#[utoipa::path(get, path = "/v1/people/{id}", tag = "people", params(("id" = String, Path, description = "Person id"), OrgQuery),
+    responses((status = 200, body = Person), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_person(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<OrgQuery>,
+) -> ApiResult<Json<Person>> {
+    let org = caller.org(&state, q.org_id.as_deref()).await?;
+    Ok(Json(one(&state, &caller, &org, &id).await?))
+}
+
+/// Adds a user to the org: pending, holding no role (R-NEW-1), invited by mail.
+#[utoipa::path(post, path = "/v1/people", tag = "people", params(ChangeQuery), request_body = NewPerson,
+    responses((status = 201, body = Person), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_person(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ChangeQuery>,
+    ApiJson(body): ApiJson<NewPerson>,
+) -> ApiResult<Response> {
+    caller.require_write()?;
+    let org = caller.org(&state, q.org_id.as_deref()).await?;
+    let email = body
+        .emails
+        .first()
+        .ok_or_else(|| ApiError::bad_request("emails", "give one email address"))?;
+    let dry_run = q.dry_run.unwrap_or(false);
+    let ctx = caller.ctx(&org, dry_run);
+    let added = state
+        .service
+        .add_user(
+            &ctx,
+            &NewUser {
+                email: email.clone(),
+                first: body.first_name,
+                last: body.last_name,
+                location: body.location_id,
+            },
+        )
+        .await?;
+    if dry_run {
+        let summary = rolehub_store::directory::PersonSummary {
+            person: added,
+            grants: vec![],
+            licenses: vec![],
+        };
+        let org_view = state
+            .service
+            .orgs_of(&caller.person.view.email)
+            .await?
+            .into_iter()
+            .find(|o| o.id == org)
+            .ok_or_else(|| ApiError::not_found("organization"))?;
+        return Ok((
+            StatusCode::OK,
+            Json(Person::from_summary(
+                &summary,
+                &org_view,
+                None,
+                ctx.now,
+                caller.info.lang,
+            )),
+        )
+            .into_response());
+    }
+    Ok((
+        StatusCode::CREATED,
+        Json(one(&state, &caller, &org, &added.view.id).await?),
+    )
+        .into_response())
+}
+
+/// Replaces a user's editable fields; licenses given are the full set held afterwards. Checked as
+/// one CSV row would be (R-CSV-2, R-CCSA-10, R-LIC-1, R-CCSA-2, R-ASSIGN-3), in one change.
+#[utoipa::path(put, path = "/v1/people/{id}", tag = "people", params(("id" = String, Path, description = "Person id"), ChangeQuery), request_body = PersonUpdate,
+    responses((status = 200, body = Person), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_person(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ChangeQuery>,
+    ApiJson(body): ApiJson<PersonUpdate>,
+) -> ApiResult<Json<Person>> {
+    caller.require_write()?;
+    let org = caller.org(&state, q.org_id.as_deref()).await?;
+    let ctx = caller.ctx(&org, q.dry_run.unwrap_or(false));
+    let current = state.service.get_person(&ctx, &id).await?;
+    let p = current
+        .items
+        .first()
+        .ok_or_else(|| ApiError::not_found("person"))?;
+    if p.person.view.home_org != org {
+        return Err(ApiError::not_found("person"));
+    }
+    let mut cells: Vec<(String, String)> = Vec::new();
+    let mut put = |column: &str, value: &Option<String>| {
+        if let Some(v) = value {
+            cells.push((column.to_string(), v.clone()));
+        }
+    };
+    put("First Name", &body.first_name);
+    put("Last Name", &body.last_name);
+    put("Display Name", &body.display_name);
+    put("Status", &body.status);
+    put("Location", &body.location_id);
+    if let Some(wanted) = &body.licenses {
+        let mut all: Vec<String> = p.licenses.clone();
+        for id in wanted {
+            let license = License::from_id(id).ok_or_else(|| {
+                ApiError::bad_request("licenses", format!("`{id}` is not a license"))
+            })?;
+            all.push(license.id());
+        }
+        all.sort();
+        all.dedup();
+        for id in all {
+            if let Some(license) = License::from_id(&id) {
+                let on = wanted
+                    .iter()
+                    .any(|w| License::from_id(w).is_some_and(|l| l == license));
+                cells.push((
+                    license.csv_column(),
+                    if on { "TRUE".into() } else { "FALSE".into() },
+                ));
+            }
+        }
+    }
+    let report = state
+        .service
+        .update_user(&ctx, &p.person.view.email, &cells)
+        .await?;
+    if let Some(first) = report.errors.first() {
+        let status = if report.errors.iter().any(|e| e.rule.id() != "R-CSV-2") {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        return Err(ApiError::Plain {
+            status,
+            message: first.message.clone(),
+            errors: report
+                .errors
+                .iter()
+                .map(|e| crate::error::ErrorItem {
+                    description: e.message.clone(),
+                    rule_id: Some(e.rule.id().into()),
+                    field: e.column.clone(),
+                })
+                .collect(),
+            retry_after: None,
+        });
+    }
+    Ok(Json(one(&state, &caller, &org, &id).await?))
+}
+
+/// Removes a user from the org, with their grants and licenses.
+#[utoipa::path(delete, path = "/v1/people/{id}", tag = "people", params(("id" = String, Path, description = "Person id"), ChangeQuery),
+    responses((status = 204, description = "Removed"), (status = 200, description = "Dry run: would be removed"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete_person(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ChangeQuery>,
+) -> ApiResult<StatusCode> {
+    caller.require_write()?;
+    let org = caller.org(&state, q.org_id.as_deref()).await?;
+    let dry_run = q.dry_run.unwrap_or(false);
+    let ctx = caller.ctx(&org, dry_run);
+    let current = state.service.get_person(&ctx, &id).await?;
+    let p = current
+        .items
+        .first()
+        .ok_or_else(|| ApiError::not_found("person"))?;
+    state
+        .service
+        .remove_user(&ctx, &p.person.view.email)
+        .await?;
+    Ok(if dry_run {
+        StatusCode::OK
+    } else {
+        StatusCode::NO_CONTENT
+    })
+}

@@ -1,0 +1,230 @@
+//! Sign-in and tokens: `sessions`, `activation`, `tokens`.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use rolehub_store::clock::system_now;
+use rolehub_store::service::auth::{SignInError, TokenScope};
+use rolehub_store::Ctx;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::{Caller, SESSION_COOKIE};
+use crate::context::RequestInfo;
+use crate::dto::{ActivationRequest, Items, NewToken, SessionOut, SignInRequest, TokenOut};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+
+/// The routes of these families.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sign_in))
+        .routes(routes!(sign_out))
+        .routes(routes!(activate))
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
+}
+
+/// The `Set-Cookie` value of a session.
+pub fn session_cookie(state: &AppState, secret: &str) -> String {
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        state.config.session_ttl.as_secs()
+    )
+}
+
+/// The `Set-Cookie` value that ends a session in the browser.
+pub fn cleared_cookie(state: &AppState) -> String {
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+}
+
+/// Signs in with email and password (rate-limited; the answer never says whether an email exists).
+/// Opens a session and answers it with `Set-Cookie`.
+pub async fn sign_in_person(
+    state: &AppState,
+    info: &RequestInfo,
+    email: &str,
+    password: &str,
+) -> ApiResult<(rolehub_store::load::PersonRecord, String, String)> {
+    let address = info.client_addr.clone().unwrap_or_default();
+    let account = email.trim().to_lowercase();
+    if let Some(wait) = state.limiter.retry_after(&account, &address) {
+        return Err(ApiError::Plain {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            message: format!("too many failed sign-ins; try again in {wait} seconds"),
+            errors: Vec::new(),
+            retry_after: Some(wait),
+        });
+    }
+    let mut ctx = Ctx::new(account.clone(), "", system_now());
+    ctx.request_id = info.tracking_id.clone();
+    ctx.client_addr = info.client_addr.clone();
+    match state.service.sign_in(&ctx, &account, password).await {
+        Ok(person) => {
+            state.limiter.succeeded(&account);
+            let (secret, csrf) = state
+                .service
+                .create_session(
+                    &person.view.id,
+                    ctx.now,
+                    state.config.session_ttl.as_millis() as i64,
+                    info.client_addr.as_deref(),
+                )
+                .await?;
+            Ok((person, secret, csrf))
+        }
+        Err(SignInError::BadCredentials) => {
+            state.limiter.failed(&account, &address);
+            Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "the email or password is not right",
+            ))
+        }
+        Err(SignInError::Service(e)) => Err(e.into()),
+    }
+}
+
+/// Signs in; the session cookie is `HttpOnly`, `SameSite=Lax` (and `Secure` over TLS).
+#[utoipa::path(post, path = "/v1/sessions", tag = "sessions", request_body = SignInRequest,
+    responses((status = 201, body = SessionOut), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn sign_in(
+    State(state): State<AppState>,
+    axum::Extension(info): axum::Extension<RequestInfo>,
+    ApiJson(body): ApiJson<SignInRequest>,
+) -> ApiResult<Response> {
+    let (person, secret, csrf) = sign_in_person(&state, &info, &body.email, &body.password).await?;
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&session_cookie(&state, &secret)) {
+        headers.insert(header::SET_COOKIE, v);
+    }
+    let out = SessionOut {
+        person_id: person.view.id,
+        email: person.view.email,
+        org_id: person.view.home_org,
+        csrf_token: csrf,
+    };
+    Ok((StatusCode::CREATED, headers, Json(out)).into_response())
+}
+
+/// Signs out: the session ends on the server and in the browser.
+#[utoipa::path(delete, path = "/v1/sessions/current", tag = "sessions", responses((status = 204, description = "Signed out"), (status = 401, body = ErrorBody)))]
+async fn sign_out(
+    State(state): State<AppState>,
+    _caller: Caller,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|p| {
+            p.trim()
+                .strip_prefix(&format!("{SESSION_COOKIE}="))
+                .map(str::to_string)
+        });
+    if let Some(secret) = cookie {
+        state.service.revoke_session(&secret, system_now()).await?;
+    }
+    let mut out = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&cleared_cookie(&state)) {
+        out.insert(header::SET_COOKIE, v);
+    }
+    Ok((StatusCode::NO_CONTENT, out).into_response())
+}
+
+/// Activates an invited account with the token of its invitation link, setting its password.
+#[utoipa::path(post, path = "/v1/activation", tag = "sessions", request_body = ActivationRequest,
+    responses((status = 204, description = "Activated; sign in with the new password"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn activate(
+    State(state): State<AppState>,
+    axum::Extension(info): axum::Extension<RequestInfo>,
+    ApiJson(body): ApiJson<ActivationRequest>,
+) -> ApiResult<StatusCode> {
+    let mut ctx = Ctx::new("", "", system_now());
+    ctx.request_id = info.tracking_id.clone();
+    ctx.client_addr = info.client_addr.clone();
+    state
+        .service
+        .activate(&ctx, &body.token, &body.password)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn token_out(t: &rolehub_store::service::auth::TokenInfo, secret: Option<String>) -> TokenOut {
+    TokenOut {
+        id: t.id.clone(),
+        name: t.name.clone(),
+        scope: t.scope.id().into(),
+        created: t.created_at.to_iso(),
+        expires: t.expires_at.to_iso(),
+        token: secret,
+    }
+}
+
+/// The caller's personal access tokens (without their secrets).
+#[utoipa::path(get, path = "/v1/tokens", tag = "tokens", responses((status = 200, body = Items<TokenOut>), (status = 401, body = ErrorBody)))]
+async fn list_tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Items<TokenOut>>> {
+    let tokens = state.service.tokens_of(&caller.person.view.id).await?;
+    Ok(Json(Items {
+        items: tokens.iter().map(|t| token_out(t, None)).collect(),
+    }))
+}
+
+/// Creates a personal access token for the caller; its secret is in this answer only.
+#[utoipa::path(post, path = "/v1/tokens", tag = "tokens", request_body = NewToken,
+    responses((status = 201, body = TokenOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewToken>,
+) -> ApiResult<Response> {
+    caller.require_write()?;
+    let scope = match body.scope.as_deref() {
+        None => TokenScope::Read,
+        Some(s) => TokenScope::from_id(s).ok_or_else(|| {
+            ApiError::bad_request("scope", format!("`{s}` is not `read` or `write`"))
+        })?,
+    };
+    let (info, secret) = state
+        .service
+        .create_token(
+            &caller.person.view.email,
+            body.name.as_deref().unwrap_or("api"),
+            scope,
+            body.ttl_days.unwrap_or(90),
+            system_now(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(token_out(&info, Some(secret)))).into_response())
+}
+
+/// Revokes one of the caller's tokens.
+#[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path, description = "Token id")),
+    responses((status = 204, description = "Revoked"), (status = 404, body = ErrorBody)))]
+async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    state
+        .service
+        .revoke_token(&caller.person.view.id, &id, system_now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,60 @@
+//! The server's shared state and settings.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rolehub_store::Service;
+
+use crate::ratelimit::SignInLimiter;
+
+/// Settings of the HTTP server.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The address people reach the server at (for links in mail).
+    pub public_url: String,
+    /// Largest JSON body, in bytes.
+    pub json_limit: usize,
+    /// Largest CSV upload, in bytes.
+    pub csv_limit: usize,
+    /// How long a request may take.
+    pub request_timeout: Duration,
+    /// How long a console session lives.
+    pub session_ttl: Duration,
+    /// Whether cookies get `Secure` (served over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            public_url: "http://127.0.0.1:8080".into(),
+            json_limit: 64 * 1024,
+            csv_limit: 32 * 1024 * 1024,
+            request_timeout: Duration::from_secs(60),
+            session_ttl: Duration::from_secs(12 * 3600),
+            secure_cookies: false,
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The service layer.
+    pub service: Service,
+    /// Settings.
+    pub config: Arc<Config>,
+    /// Sign-in attempts per account and address.
+    pub limiter: Arc<SignInLimiter>,
+}
+
+impl AppState {
+    /// State over a service with settings.
+    pub fn new(service: Service, config: Config) -> AppState {
+        AppState {
+            service,
+            config: Arc::new(config),
+            limiter: Arc::new(SignInLimiter::default()),
+        }
+    }
+}

@@ -1,0 +1,568 @@
+//! Sign-in: passwords (Argon2id), console sessions, personal access tokens, activation links and
+//! the mail outbox.
+//!
+//! Secrets handed to people (session ids, tokens, activation links) are 32 random bytes; only their
+//! SHA-256 is stored, so a copy of the database does not let anyone sign in.
+
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::{Algorithm, Argon2, Params, Version};
+use rolehub_domain::time::DAY_MS;
+use rolehub_domain::{Status, Timestamp};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Row};
+
+use super::{new_id, person, record, Ctx, Service};
+use crate::error::ServiceError;
+use crate::load::{self, PersonRecord};
+
+/// How long an activation link works.
+pub const ACTIVATION_TTL_MS: i64 = 7 * DAY_MS;
+
+/// What a personal access token may do: `read` narrows the holder's roles to reading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenScope {
+    /// Reads only.
+    Read,
+    /// Everything the holder's roles allow.
+    Write,
+}
+
+impl TokenScope {
+    /// `read` or `write`.
+    pub fn id(self) -> &'static str {
+        match self {
+            TokenScope::Read => "read",
+            TokenScope::Write => "write",
+        }
+    }
+
+    /// Reads `read` or `write`.
+    pub fn from_id(id: &str) -> Option<TokenScope> {
+        match id {
+            "read" => Some(TokenScope::Read),
+            "write" => Some(TokenScope::Write),
+            _ => None,
+        }
+    }
+}
+
+/// A personal access token, without its secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// Id.
+    pub id: String,
+    /// A name its owner gave it.
+    pub name: String,
+    /// Its scope.
+    pub scope: TokenScope,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Expires.
+    pub expires_at: Timestamp,
+    /// Last used.
+    pub last_used_at: Option<Timestamp>,
+}
+
+/// A mail in the outbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mail {
+    /// Id.
+    pub id: String,
+    /// Recipient.
+    pub to: String,
+    /// Subject.
+    pub subject: String,
+    /// Body (plain text).
+    pub body: String,
+    /// When it was queued.
+    pub created_at: Timestamp,
+    /// When it was handed to the SMTP server, if it was.
+    pub sent_at: Option<Timestamp>,
+}
+
+/// Why a sign-in failed. Deliberately the same for an unknown email and a wrong password.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// Unknown email, wrong password, no password set, or deactivated.
+    #[error("the email or password is not right")]
+    BadCredentials,
+    /// Anything else.
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+/// A new random secret, as 64 hex digits.
+pub fn new_secret() -> Result<String, ServiceError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ServiceError::Conflict(format!("no randomness available: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The stored form of a secret.
+pub fn secret_hash(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn argon2() -> Argon2<'static> {
+    // OWASP's recommended Argon2id parameters: 19 MiB, two passes, one lane.
+    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a password with Argon2id and a random salt (CPU-heavy: call off the async threads).
+pub fn hash_password(password: &str) -> Result<String, ServiceError> {
+    if password.chars().count() < 10 {
+        return Err(ServiceError::invalid(
+            "password",
+            "a password needs at least 10 characters",
+        ));
+    }
+    let salt = SaltString::generate(&mut OsRng);
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| {
+            ServiceError::invalid("password", format!("the password cannot be hashed: {e}"))
+        })
+}
+
+/// Checks a password against a stored hash (CPU-heavy).
+pub fn password_matches(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|parsed| {
+        argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// A hash to check against when the email is unknown, so both answers take as long.
+fn decoy_hash() -> &'static str {
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Ugc0f7cyyjWJqw3Tdr7fwLYwVJ8NDJF3bkldBzn7E4w"
+}
+
+impl Service {
+    /// Sets a person's password (operators, the demo, activation).
+    pub async fn set_password(&self, email: &str, password: &str) -> Result<(), ServiceError> {
+        let owned = password.to_string();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&owned))
+            .await
+            .map_err(|e| ServiceError::Conflict(format!("hashing failed: {e}")))??;
+        let mut conn = self.db.pool.acquire().await?;
+        let p = person(&mut conn, email).await?;
+        sqlx::query("UPDATE persons SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(p.view.id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Checks an email and password. A success is recorded as an interactive sign-in (R-AUTH-2) and
+    /// audited; a failure for a known person is audited too.
+    pub async fn sign_in(
+        &self,
+        ctx: &Ctx,
+        email: &str,
+        password: &str,
+    ) -> Result<PersonRecord, SignInError> {
+        let mut conn = self.db.pool.acquire().await.map_err(ServiceError::from)?;
+        let found = load::person_by_email(&mut conn, email).await?;
+        let stored: Option<String> = match &found {
+            Some(p) => sqlx::query("SELECT password_hash FROM persons WHERE id = $1")
+                .bind(p.view.id.clone())
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(ServiceError::from)?
+                .try_get("password_hash")
+                .map_err(ServiceError::from)?,
+            None => None,
+        };
+        drop(conn);
+        let candidate = password.to_string();
+        let hash = stored.clone().unwrap_or_else(|| decoy_hash().to_string());
+        let matches = tokio::task::spawn_blocking(move || password_matches(&candidate, &hash))
+            .await
+            .map_err(|e| ServiceError::Conflict(format!("checking failed: {e}")))?;
+        let Some(person) = found else {
+            return Err(SignInError::BadCredentials);
+        };
+        if !matches || stored.is_none() || person.view.status == Status::Inactive {
+            let mut tx = self.begin_org(&person.view.home_org).await?;
+            let home = Ctx {
+                org: person.view.home_org.clone(),
+                actor: person.view.email.clone(),
+                ..ctx.clone()
+            };
+            record(
+                &mut tx,
+                &home,
+                Some(&person),
+                "auth.sign_in_failed",
+                Some(&person),
+                None,
+                Some(json!({ "reason": "bad credentials or inactive" })),
+                None,
+            )
+            .await?;
+            tx.commit().await.map_err(ServiceError::from)?;
+            return Err(SignInError::BadCredentials);
+        }
+        self.record_sign_in(&person.view.email, ctx).await?;
+        Ok(person)
+    }
+
+    /// Opens a console session; answers the secret session id and its CSRF token.
+    pub async fn create_session(
+        &self,
+        person_id: &str,
+        now: Timestamp,
+        ttl_ms: i64,
+        client_addr: Option<&str>,
+    ) -> Result<(String, String), ServiceError> {
+        let (secret, csrf) = (new_secret()?, new_secret()?);
+        sqlx::query("INSERT INTO sessions (id_hash, person_id, csrf, created_at, expires_at, client_addr) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(secret_hash(&secret))
+            .bind(person_id)
+            .bind(csrf.clone())
+            .bind(now.0)
+            .bind(now.plus_ms(ttl_ms).0)
+            .bind(client_addr.map(str::to_string))
+            .execute(&self.db.pool)
+            .await?;
+        Ok((secret, csrf))
+    }
+
+    /// The person and CSRF token of a live session.
+    pub async fn session(
+        &self,
+        secret: &str,
+        now: Timestamp,
+    ) -> Result<Option<(PersonRecord, String)>, ServiceError> {
+        let row = sqlx::query("SELECT person_id, csrf FROM sessions WHERE id_hash = $1 AND revoked_at IS NULL AND expires_at > $2")
+            .bind(secret_hash(secret))
+            .bind(now.0)
+            .fetch_optional(&self.db.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let person_id: String = row.try_get("person_id")?;
+        let csrf: String = row.try_get("csrf")?;
+        let mut conn = self.db.pool.acquire().await?;
+        Ok(load::person_by_id(&mut conn, &person_id)
+            .await?
+            .map(|p| (p, csrf)))
+    }
+
+    /// Ends a session (sign-out).
+    pub async fn revoke_session(&self, secret: &str, now: Timestamp) -> Result<(), ServiceError> {
+        sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 WHERE id_hash = $2 AND revoked_at IS NULL",
+        )
+        .bind(now.0)
+        .bind(secret_hash(secret))
+        .execute(&self.db.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Creates a personal access token; answers it with its secret, which is shown once.
+    pub async fn create_token(
+        &self,
+        email: &str,
+        name: &str,
+        scope: TokenScope,
+        ttl_days: i64,
+        now: Timestamp,
+    ) -> Result<(TokenInfo, String), ServiceError> {
+        if !(1..=366).contains(&ttl_days) {
+            return Err(ServiceError::invalid(
+                "ttlDays",
+                "a token lives from 1 to 366 days",
+            ));
+        }
+        let mut conn = self.db.pool.acquire().await?;
+        let p = person(&mut conn, email).await?;
+        let secret = format!("rh_{}", new_secret()?);
+        let info = TokenInfo {
+            id: new_id(),
+            name: if name.trim().is_empty() {
+                "token".into()
+            } else {
+                name.trim().chars().take(100).collect()
+            },
+            scope,
+            created_at: now,
+            expires_at: now.plus_days(ttl_days),
+            last_used_at: None,
+        };
+        sqlx::query("INSERT INTO tokens (id, person_id, name, hash, scope, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(info.id.clone())
+            .bind(p.view.id.clone())
+            .bind(info.name.clone())
+            .bind(secret_hash(&secret))
+            .bind(scope.id())
+            .bind(now.0)
+            .bind(info.expires_at.0)
+            .execute(&mut *conn)
+            .await?;
+        Ok((info, secret))
+    }
+
+    /// The person and scope of a live token.
+    pub async fn token(
+        &self,
+        secret: &str,
+        now: Timestamp,
+    ) -> Result<Option<(PersonRecord, TokenScope)>, ServiceError> {
+        let row = sqlx::query("SELECT id, person_id, scope FROM tokens WHERE hash = $1 AND revoked_at IS NULL AND expires_at > $2")
+            .bind(secret_hash(secret))
+            .bind(now.0)
+            .fetch_optional(&self.db.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let scope: String = row.try_get("scope")?;
+        let person_id: String = row.try_get("person_id")?;
+        let mut conn = self.db.pool.acquire().await?;
+        let person = load::person_by_id(&mut conn, &person_id).await?;
+        Ok(person.map(|p| (p, TokenScope::from_id(&scope).unwrap_or(TokenScope::Read))))
+    }
+
+    /// A person's tokens that have not been revoked.
+    pub async fn tokens_of(&self, person_id: &str) -> Result<Vec<TokenInfo>, ServiceError> {
+        let rows = sqlx::query("SELECT id, name, scope, created_at, expires_at, last_used_at FROM tokens WHERE person_id = $1 AND revoked_at IS NULL ORDER BY created_at, id")
+            .bind(person_id)
+            .fetch_all(&self.db.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let scope: String = r.try_get("scope")?;
+                Ok(TokenInfo {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    scope: TokenScope::from_id(&scope).unwrap_or(TokenScope::Read),
+                    created_at: Timestamp(r.try_get("created_at")?),
+                    expires_at: Timestamp(r.try_get("expires_at")?),
+                    last_used_at: r.try_get::<Option<i64>, _>("last_used_at")?.map(Timestamp),
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes one of a person's own tokens.
+    pub async fn revoke_token(
+        &self,
+        person_id: &str,
+        token_id: &str,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
+        let done = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND person_id = $3 AND revoked_at IS NULL")
+            .bind(now.0)
+            .bind(token_id)
+            .bind(person_id)
+            .execute(&self.db.pool)
+            .await?
+            .rows_affected();
+        if done == 0 {
+            return Err(ServiceError::not_found("token", token_id));
+        }
+        Ok(())
+    }
+
+    /// Activates a pending account from its invitation link and sets its password.
+    pub async fn activate(
+        &self,
+        ctx: &Ctx,
+        secret: &str,
+        password: &str,
+    ) -> Result<PersonRecord, ServiceError> {
+        let owned = password.to_string();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&owned))
+            .await
+            .map_err(|e| ServiceError::Conflict(format!("hashing failed: {e}")))??;
+        let row = sqlx::query("SELECT person_id FROM activations WHERE hash = $1 AND used_at IS NULL AND voided_at IS NULL AND expires_at > $2")
+            .bind(secret_hash(secret))
+            .bind(ctx.now.0)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("activation link", "(this link is unknown, used, replaced by a newer one, or expired)"))?;
+        let person_id: String = row.try_get("person_id")?;
+        let mut conn = self.db.pool.acquire().await?;
+        let p = load::person_by_id(&mut conn, &person_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("person", person_id.clone()))?;
+        drop(conn);
+        let mut tx = self.begin_org(&p.view.home_org).await?;
+        let used = sqlx::query("UPDATE activations SET used_at = $1 WHERE hash = $2 AND used_at IS NULL AND voided_at IS NULL")
+            .bind(ctx.now.0)
+            .bind(secret_hash(secret))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if used == 0 {
+            return Err(ServiceError::Conflict(
+                "this activation link was used a moment ago".into(),
+            ));
+        }
+        let status = if p.view.status == Status::Pending {
+            "active"
+        } else {
+            p.view.status.id()
+        };
+        sqlx::query("UPDATE persons SET password_hash = $1, status = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(status)
+            .bind(p.view.id.clone())
+            .execute(&mut *tx)
+            .await?;
+        let home = Ctx {
+            org: p.view.home_org.clone(),
+            actor: p.view.email.clone(),
+            ..ctx.clone()
+        };
+        record(
+            &mut tx,
+            &home,
+            Some(&p),
+            "user.activate",
+            Some(&p),
+            Some(json!({ "status": p.view.status.id() })),
+            Some(json!({ "status": status })),
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        let mut conn = self.db.pool.acquire().await?;
+        load::person_by_id(&mut conn, &p.view.id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("person", p.view.id.clone()))
+    }
+
+    /// The outbox, newest first.
+    pub async fn outbox(&self, limit: i64) -> Result<Vec<Mail>, ServiceError> {
+        let rows = sqlx::query("SELECT id, to_email, subject, body, created_at, sent_at FROM outbox ORDER BY created_at DESC, id LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.db.pool)
+            .await?;
+        rows.iter().map(mail_from_row).collect()
+    }
+
+    /// Mail not yet handed to an SMTP server, oldest first.
+    pub async fn unsent_mail(&self, limit: i64) -> Result<Vec<Mail>, ServiceError> {
+        let rows = sqlx::query("SELECT id, to_email, subject, body, created_at, sent_at FROM outbox WHERE sent_at IS NULL ORDER BY created_at, id LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.db.pool)
+            .await?;
+        rows.iter().map(mail_from_row).collect()
+    }
+
+    /// Records that a mail was sent, or why it could not be.
+    pub async fn mark_mail(
+        &self,
+        id: &str,
+        now: Timestamp,
+        error: Option<&str>,
+    ) -> Result<(), ServiceError> {
+        let sql = if error.is_some() {
+            "UPDATE outbox SET error = $2 WHERE id = $1"
+        } else {
+            "UPDATE outbox SET sent_at = $3 WHERE id = $1"
+        };
+        sqlx::query(sql)
+            .bind(id)
+            .bind(error.map(str::to_string))
+            .bind(now.0)
+            .execute(&self.db.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+fn mail_from_row(r: &sqlx::any::AnyRow) -> Result<Mail, ServiceError> {
+    Ok(Mail {
+        id: r.try_get("id")?,
+        to: r.try_get("to_email")?,
+        subject: r.try_get("subject")?,
+        body: r.try_get("body")?,
+        created_at: Timestamp(r.try_get("created_at")?),
+        sent_at: r.try_get::<Option<i64>, _>("sent_at")?.map(Timestamp),
+    })
+}
+
+/// Issues a new activation link for a pending person, voiding earlier ones, and queues the
+/// invitation mail, inside the caller's transaction.
+pub(crate) async fn invite(
+    conn: &mut AnyConnection,
+    public_url: &str,
+    person: &PersonRecord,
+    org_name: &str,
+    now: Timestamp,
+) -> Result<(), ServiceError> {
+    sqlx::query("UPDATE activations SET voided_at = $1 WHERE person_id = $2 AND used_at IS NULL AND voided_at IS NULL")
+        .bind(now.0)
+        .bind(person.view.id.clone())
+        .execute(&mut *conn)
+        .await?;
+    let secret = new_secret()?;
+    sqlx::query(
+        "INSERT INTO activations (hash, person_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(secret_hash(&secret))
+    .bind(person.view.id.clone())
+    .bind(now.0)
+    .bind(now.plus_ms(ACTIVATION_TTL_MS).0)
+    .execute(&mut *conn)
+    .await?;
+    let link = format!(
+        "{}/activate?token={secret}",
+        public_url.trim_end_matches('/')
+    );
+    let name = if person.view.first.is_empty() {
+        person.view.email.clone()
+    } else {
+        person.view.first.clone()
+    };
+    let body = format!(
+        "Hello {name},\n\nYou have been invited to {org_name} on Rolehub. Activate your account and choose a password here:\n\n{link}\n\nThe link works once and for seven days; a newer invitation replaces it.\n\n--\n\nHallo {name},\n\nU bent uitgenodigd voor {org_name} op Rolehub. Activeer uw account en kies een wachtwoord via de link hierboven.\nDe link werkt eenmaal en zeven dagen lang; een nieuwere uitnodiging vervangt hem.\n"
+    );
+    sqlx::query(
+        "INSERT INTO outbox (id, to_email, subject, body, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(new_id())
+    .bind(person.view.email.clone())
+    .bind(format!("Activate your Rolehub account for {org_name}"))
+    .bind(body)
+    .bind(now.0)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(password_matches("correct horse battery", &hash));
+        assert!(!password_matches("correct horse battery!", &hash));
+        assert!(hash_password("short").is_err());
+        assert!(!password_matches("anything at all", decoy_hash()));
+    }
+
+    #[test]
+    fn secrets_are_random_and_stored_hashed() {
+        let (a, b) = (new_secret().unwrap(), new_secret().unwrap());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+        assert_eq!(secret_hash(&a).len(), 64);
+        assert_ne!(secret_hash(&a), a);
+    }
+}
