@@ -288,6 +288,9 @@ pub struct ChangeResult {
     /// The grant added.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub added: Option<String>,
+    /// The id of the role assignment added (not in a dry run): `DELETE /v1/roleAssignments/{id}` revokes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignment_id: Option<String>,
     /// Every grant removed: the one revoked and the side effects (R-ORG-1, R-EXT-4, R-MCA-1, R-ATA-1).
     pub removed: Vec<String>,
     /// Warnings, e.g. `single_full_admin` (R-ASSIGN-3).
@@ -300,6 +303,7 @@ impl ChangeResult {
         ChangeResult {
             dry_run,
             added: outcome.added.clone(),
+            assignment_id: outcome.added_id.clone(),
             removed: outcome.removed.clone(),
             warnings: outcome.warnings.iter().map(|w| warning(*w, lang)).collect(),
         }

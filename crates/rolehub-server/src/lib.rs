@@ -4,6 +4,7 @@
 //! listener until the shutdown future resolves, letting requests in flight finish.
 
 pub mod auth;
+pub mod console;
 pub mod context;
 pub mod dto;
 pub mod error;
@@ -81,6 +82,7 @@ pub fn app(state: AppState) -> Router {
         get(move || async move { Json(doc_json.clone()) }),
     )
     .route("/healthz", get(|| async { "ok" }))
+    .merge(console::router())
     .layer(TimeoutLayer::with_status_code(
         StatusCode::REQUEST_TIMEOUT,
         timeout,

@@ -25,8 +25,8 @@ pub use csv_import::{template_columns, ImportOptions, ImportReport, RowChange, R
 pub use orgs::SettingChange;
 pub use people::PeoplePage;
 pub use roles::AssignRequest;
-pub use roles::GrantListing;
 pub use roles::{parse_role, scope_for};
+pub use roles::{GrantListing, PrincipalFacts};
 pub use users::{validate_email, NewUser};
 
 use crate::audit::{self, NewEvent, Origin};
@@ -79,6 +79,8 @@ impl Ctx {
 pub struct ChangeOutcome {
     /// The grant added, as `role`, `role@site` or `role@loc1+loc2`.
     pub added: Option<String>,
+    /// The id of the grant added (absent in a dry run).
+    pub added_id: Option<String>,
     /// Every grant removed, the revoked one(s) first.
     pub removed: Vec<String>,
     /// The grants removed as side effects only (R-ORG-1, R-EXT-4, R-MCA-1, R-ATA-1).
@@ -335,6 +337,7 @@ async fn apply_plan(
         removed,
         side_effects,
         warnings: plan.warnings.clone(),
+        added_id: None,
     };
     if plan.add.is_none() && plan.remove.is_empty() {
         tx.rollback().await?;
@@ -343,18 +346,21 @@ async fn apply_plan(
     for grant in &plan.remove {
         delete_grant(&mut tx, grant).await?;
     }
+    let mut added_id = None;
     if let Some(new) = &plan.add {
-        insert_grant(
-            &mut tx,
-            &ctx.org,
-            &target.view.id,
-            new.role,
-            &new.scope,
-            Some(&actor.view.id),
-            ctx.now,
-            new.expires_at,
-        )
-        .await?;
+        added_id = Some(
+            insert_grant(
+                &mut tx,
+                &ctx.org,
+                &target.view.id,
+                new.role,
+                &new.scope,
+                Some(&actor.view.id),
+                ctx.now,
+                new.expires_at,
+            )
+            .await?,
+        );
     }
     let mut after: Vec<String> = before
         .iter()
@@ -375,5 +381,8 @@ async fn apply_plan(
     )
     .await?;
     Service::finish(tx, ctx.dry_run).await?;
-    Ok(outcome)
+    Ok(ChangeOutcome {
+        added_id: if ctx.dry_run { None } else { added_id },
+        ..outcome
+    })
 }

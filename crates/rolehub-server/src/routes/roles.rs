@@ -100,7 +100,7 @@ async fn list_assignments(
             location_ids: (!g.grant.scope.locations().is_empty())
                 .then(|| g.grant.scope.locations().to_vec()),
             created: g.grant.granted_at.to_iso(),
-            expires: g.grant.expires_at.map(Timestamp::to_iso),
+            expires: g.expires_at.map(Timestamp::to_iso),
             external: g.external,
             waiting_for_sign_in: g.waiting_for_sign_in,
         })

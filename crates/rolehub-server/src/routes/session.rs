@@ -222,6 +222,7 @@ async fn revoke_token(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
+    caller.require_write()?;
     state
         .service
         .revoke_token(&caller.person.view.id, &id, system_now())

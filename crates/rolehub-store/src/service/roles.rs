@@ -341,6 +341,8 @@ pub struct GrantListing {
     pub external: bool,
     /// Whether the grant waits for its holder's sign-in (R-SITE-3, R-EXT-6).
     pub waiting_for_sign_in: bool,
+    /// When it stops working: its explicit end, or external read-only access's time to live (R-EXT-7).
+    pub expires_at: Option<Timestamp>,
 }
 
 impl Service {
@@ -376,6 +378,7 @@ impl Service {
     ) -> Result<Vec<GrantListing>, ServiceError> {
         let list = self.list_admins(ctx, roles, None).await?;
         let mut conn = self.db.pool.acquire().await?;
+        let settings = load::org_view(&mut conn, &ctx.org).await?.settings;
         let mut out = Vec::new();
         for row in list.rows {
             if person_id.is_some_and(|p| p != row.person_id) {
@@ -391,7 +394,14 @@ impl Service {
                         || (row.external && grant.role == Role::FullAdmin);
                     needs && !rolehub_domain::decision::signed_in_since(&p.view, &grant)
                 });
+                let relation = if row.external {
+                    rolehub_domain::Relation::OtherOrg
+                } else {
+                    rolehub_domain::Relation::Internal
+                };
+                let expires_at = grant.effective_expiry(relation, &settings);
                 out.push(GrantListing {
+                    expires_at,
                     grant,
                     person_id: row.person_id.clone(),
                     email_shown: row.email_shown.clone(),
@@ -401,5 +411,46 @@ impl Service {
             }
         }
         Ok(out)
+    }
+}
+
+/// The facts the console decides page access with: the org, the person and their grants there.
+#[derive(Clone, Debug)]
+pub struct PrincipalFacts {
+    /// The org acted in.
+    pub org: rolehub_domain::OrgView,
+    /// The person.
+    pub person: crate::load::PersonRecord,
+    /// Their grants in the org.
+    pub grants: Vec<rolehub_domain::Grant>,
+}
+
+impl PrincipalFacts {
+    /// The access decision for this principal (no further queries).
+    pub fn decide(&self, area: Area, level: Level, target: Target<'_>, now: Timestamp) -> Decision {
+        rolehub_domain::decide(
+            &self.org,
+            &self.person.view,
+            &self.grants,
+            area,
+            level,
+            target,
+            now,
+        )
+    }
+}
+
+impl Service {
+    /// Loads the org, the actor and the actor's grants in it, once, for several decisions.
+    pub async fn principal(&self, ctx: &Ctx) -> Result<PrincipalFacts, ServiceError> {
+        let mut conn = self.db.pool.acquire().await?;
+        let org = load::org_view(&mut conn, &ctx.org).await?;
+        let person = actor(&mut conn, ctx).await?;
+        let grants = self.grants_in(&mut conn, &person.view.id, &ctx.org).await?;
+        Ok(PrincipalFacts {
+            org,
+            person,
+            grants,
+        })
     }
 }

@@ -1,0 +1,36 @@
+// Rolehub console: light progressive enhancement. Every page works without it.
+(function () {
+  "use strict";
+  // The org switcher and language switcher submit on change.
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+  // Scope fields follow the chosen role: a site for site roles, locations for the location role.
+  var role = document.getElementById("role");
+  if (role) {
+    var update = function () {
+      var option = role.options[role.selectedIndex];
+      var scope = option ? option.getAttribute("data-scope") : "org";
+      document.querySelectorAll("[data-scope-field]").forEach(function (field) {
+        field.hidden = field.getAttribute("data-scope-field") !== scope;
+      });
+    };
+    role.addEventListener("change", update);
+    update();
+  }
+  // Large CSV uploads show their progress.
+  var upload = document.getElementById("csv-upload");
+  if (upload && window.XMLHttpRequest && window.FormData) {
+    upload.addEventListener("submit", function (event) {
+      var bar = document.getElementById("csv-progress");
+      if (!bar) { return; }
+      event.preventDefault();
+      bar.hidden = false;
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", upload.action);
+      xhr.upload.onprogress = function (e) { if (e.lengthComputable) { bar.value = Math.round(100 * e.loaded / e.total); } };
+      xhr.onload = function () { document.open(); document.write(xhr.responseText); document.close(); };
+      xhr.send(new FormData(upload));
+    });
+  }
+})();

@@ -1,0 +1,473 @@
+//! The web admin console: server-rendered pages over the same service layer as the API, in English
+//! and Dutch, with every asset compiled in. Pages appear only to those whose roles reach them (the
+//! matrix decides), read-only where the role is read-only; every change is previewed (a dry run)
+//! with its side effects and refusals explained, and saved only when confirmed.
+
+#![expect(clippy::result_large_err, reason = "console helpers answer a rendered page as their error, once per request")]
+
+mod i18n;
+mod pages;
+mod signin;
+mod users;
+
+use askama::Template;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use rolehub_domain::{Area, Lang, Level, Target};
+use rolehub_store::clock::system_now;
+use rolehub_store::load::PersonRecord;
+use rolehub_store::service::PrincipalFacts;
+use rolehub_store::{Ctx, ServiceError};
+use serde::Deserialize;
+
+pub use i18n::Tr;
+
+use crate::auth::{cookie, SESSION_COOKIE};
+use crate::context::RequestInfo;
+use crate::state::AppState;
+
+/// The cookie that keeps the chosen language.
+pub const LANG_COOKIE: &str = "rolehub_lang";
+/// The cookie that keeps the chosen org.
+pub const ORG_COOKIE: &str = "rolehub_org";
+
+/// The console's routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/users") }))
+        .route(
+            "/assets/console.css",
+            get(|| async {
+                asset(
+                    "text/css; charset=utf-8",
+                    include_str!("../../assets/console.css"),
+                )
+            }),
+        )
+        .route(
+            "/assets/console.js",
+            get(|| async {
+                asset(
+                    "text/javascript; charset=utf-8",
+                    include_str!("../../assets/console.js"),
+                )
+            }),
+        )
+        .route("/signin", get(signin::page).post(signin::submit))
+        .route(
+            "/activate",
+            get(signin::activate_page).post(signin::activate_submit),
+        )
+        .route("/signout", post(signin::sign_out))
+        .route("/language", post(pages::language))
+        .route("/switch", get(pages::switch_org))
+        .route("/users", get(users::list))
+        .route("/users/export", get(users::export))
+        .route("/users/csv", get(users::csv_page))
+        .route("/users/csv/template", get(users::csv_template))
+        .route("/users/csv/preview", post(users::csv_preview))
+        .route("/users/csv/apply", post(users::csv_apply))
+        .route("/users/{id}", get(users::detail))
+        .route("/users/{id}/resend", post(users::resend))
+        .route("/users/{id}/roles/preview", post(users::role_preview))
+        .route("/users/{id}/roles/apply", post(users::role_apply))
+        .route("/external/add", get(users::external_page))
+        .route("/external/check", post(users::external_check))
+        .route("/external/preview", post(users::external_preview))
+        .route("/external/apply", post(users::external_apply))
+        .route("/account", get(pages::account))
+        .route("/troubleshooting", get(pages::troubleshooting))
+        .route("/contact-center", get(pages::contact_center))
+        .route("/contact-center/chat", post(pages::setup_chat))
+        .route("/events", get(pages::events))
+        .route("/settings", get(pages::settings).post(pages::save_settings))
+        .route("/audit", get(pages::audit))
+        .route("/audit/export", get(pages::audit_export))
+        .layer(axum::middleware::map_response(security_headers))
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// CSP without inline scripts, no framing, and no caching of pages with personal data.
+async fn security_headers(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The language of a request: the chosen one (cookie), else the browser's.
+pub fn lang_of(parts: &Parts) -> Lang {
+    match cookie(parts, LANG_COOKIE).as_deref() {
+        Some("nl") => Lang::Nl,
+        Some("en") => Lang::En,
+        _ => parts
+            .extensions
+            .get::<RequestInfo>()
+            .map(|i| i.lang)
+            .unwrap_or_default(),
+    }
+}
+
+/// A signed-in console user, in the org they act in.
+pub struct Console {
+    /// The person.
+    pub person: PersonRecord,
+    /// The session's CSRF token; every form carries it.
+    pub csrf: String,
+    /// Texts in their language.
+    pub t: Tr,
+    /// The request's facts.
+    pub info: RequestInfo,
+    /// The org acted in.
+    pub org: String,
+    /// The orgs they may act in: (id, name).
+    pub orgs: Vec<(String, String)>,
+}
+
+#[derive(Deserialize)]
+struct OrgParam {
+    org: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Console {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let to_signin = || Redirect::to("/signin").into_response();
+        let Some(secret) = cookie(parts, SESSION_COOKIE) else {
+            return Err(to_signin());
+        };
+        let now = system_now();
+        let (person, csrf) = match state.service.session(&secret, now).await {
+            Ok(Some(found)) => found,
+            _ => return Err(to_signin()),
+        };
+        let info = parts
+            .extensions
+            .get::<RequestInfo>()
+            .cloned()
+            .unwrap_or(RequestInfo {
+                tracking_id: rolehub_store::service::new_id(),
+                lang: Lang::En,
+                client_addr: None,
+            });
+        let t = Tr {
+            lang: lang_of(parts),
+        };
+        let orgs: Vec<(String, String)> = state
+            .service
+            .orgs_of(&person.view.email)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+        let asked = Query::<OrgParam>::try_from_uri(&parts.uri)
+            .ok()
+            .and_then(|q| q.0.org)
+            .or_else(|| cookie(parts, ORG_COOKIE));
+        let org = asked
+            .filter(|o| orgs.iter().any(|(id, _)| id == o))
+            .unwrap_or_else(|| person.view.home_org.clone());
+        Ok(Console {
+            person,
+            csrf,
+            t,
+            info,
+            org,
+            orgs,
+        })
+    }
+}
+
+/// A navigation entry.
+pub struct NavItem {
+    /// Link.
+    pub href: &'static str,
+    /// Label.
+    pub label: String,
+    /// The current page.
+    pub active: bool,
+}
+
+/// What every page's frame shows.
+pub struct Chrome {
+    /// Texts.
+    pub t: Tr,
+    /// The signed-in person.
+    pub me: String,
+    /// The org acted in.
+    pub org_id: String,
+    /// Its name.
+    pub org_name: String,
+    /// `?org=…` for links.
+    pub org_query: String,
+    /// `&org=…` for links that have a query already.
+    pub org_amp: String,
+    /// The orgs to switch between.
+    pub orgs: Vec<(String, String)>,
+    /// Navigation.
+    pub nav: Vec<NavItem>,
+    /// The CSRF token.
+    pub csrf: String,
+    /// A message after a change: (kind, text).
+    pub flash: Option<(String, String)>,
+}
+
+impl Console {
+    /// The service context for acting.
+    pub fn ctx(&self, dry_run: bool) -> Ctx {
+        let mut ctx = Ctx::new(
+            self.person.view.email.clone(),
+            self.org.clone(),
+            system_now(),
+        )
+        .dry_run(dry_run);
+        ctx.request_id = self.info.tracking_id.clone();
+        ctx.client_addr = self.info.client_addr.clone();
+        ctx.lang = self.t.lang;
+        ctx
+    }
+
+    /// The principal's facts, for page-access decisions without further queries.
+    pub async fn facts(&self, state: &AppState) -> Result<PrincipalFacts, Response> {
+        state
+            .service
+            .principal(&self.ctx(false))
+            .await
+            .map_err(|e| self.error_page(&e))
+    }
+
+    /// Whether the principal has a level in an area.
+    pub fn can(&self, facts: &PrincipalFacts, area: Area, level: Level) -> bool {
+        facts.decide(area, level, Target::Org, system_now()).allowed
+    }
+
+    /// The frame of a page, with navigation by access.
+    pub fn chrome(&self, facts: &PrincipalFacts, active: &str) -> Chrome {
+        let t = self.t;
+        let can = |area| self.can(facts, area, Level::Read);
+        let mut nav = Vec::new();
+        let mut add = |href: &'static str, key: &str, visible: bool| {
+            if visible {
+                nav.push(NavItem {
+                    href,
+                    label: t.get(key),
+                    active: href == active,
+                });
+            }
+        };
+        add(
+            "/users",
+            "nav-users",
+            can(Area::Users) || can(Area::Roles) || can(Area::ExternalAdmins),
+        );
+        add("/account", "nav-account", can(Area::Account));
+        add(
+            "/troubleshooting",
+            "nav-troubleshooting",
+            can(Area::Troubleshooting),
+        );
+        add(
+            "/contact-center",
+            "nav-contact-center",
+            facts.org.contact_center.enabled && can(Area::ContactCenter),
+        );
+        add("/events", "nav-events", facts.org.events);
+        add("/settings", "nav-settings", can(Area::OrgSettings));
+        add("/audit", "nav-audit", can(Area::AuditLog));
+        Chrome {
+            t,
+            me: self.person.view.email.clone(),
+            org_id: self.org.clone(),
+            org_name: facts.org.name.clone(),
+            org_query: format!("?org={}", self.org),
+            org_amp: format!("&org={}", self.org),
+            orgs: self.orgs.clone(),
+            nav,
+            csrf: self.csrf.clone(),
+            flash: None,
+        }
+    }
+
+    /// Refuses a form without this session's CSRF token.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), Response> {
+        if sent == self.csrf {
+            Ok(())
+        } else {
+            Err((
+                StatusCode::FORBIDDEN,
+                Html(format!("<p>{}</p>", self.t.get("bad-form"))),
+            )
+                .into_response())
+        }
+    }
+
+    /// A readable error page for a service error: the rule and its explanation for refusals.
+    pub fn error_page(&self, error: &ServiceError) -> Response {
+        let (status, title, rule, message) = match error {
+            ServiceError::Refused(r) => (
+                StatusCode::FORBIDDEN,
+                self.t.get("error-title"),
+                r.rule.id().to_string(),
+                r.message(self.t.lang),
+            ),
+            ServiceError::NotFound { .. } => (
+                StatusCode::NOT_FOUND,
+                self.t.get("not-found-title"),
+                String::new(),
+                self.t.get("not-found"),
+            ),
+            ServiceError::Invalid { .. } | ServiceError::Conflict(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                self.t.get("error-title"),
+                String::new(),
+                error.to_string(),
+            ),
+            ServiceError::Corrupt(_) | ServiceError::Database(_) => {
+                tracing::error!(error = %error, "console error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    self.t.get("error-title"),
+                    String::new(),
+                    "Something went wrong on our side.".to_string(),
+                )
+            }
+        };
+        let chrome = Chrome {
+            t: self.t,
+            me: self.person.view.email.clone(),
+            org_id: self.org.clone(),
+            org_name: self.org.clone(),
+            org_query: format!("?org={}", self.org),
+            org_amp: format!("&org={}", self.org),
+            orgs: self.orgs.clone(),
+            nav: Vec::new(),
+            csrf: self.csrf.clone(),
+            flash: None,
+        };
+        let page = ErrorPage {
+            c: chrome,
+            title,
+            rule,
+            message,
+            tracking: self.info.tracking_id.clone(),
+        };
+        (status, render(&page)).into_response()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    c: Chrome,
+    title: String,
+    rule: String,
+    message: String,
+    tracking: String,
+}
+
+/// Renders a template, or a plain error if a template fails.
+pub fn render<T: Template>(page: &T) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a template failed to render");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the page could not be shown",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// A redirect after a change, with a message carried in a short-lived cookie.
+pub fn redirect_with_flash(to: &str, kind: &str, message: &str) -> Response {
+    let value: String = format!("{kind}:{message}")
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut response = Redirect::to(to).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "rolehub_flash={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60"
+    )) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    response
+}
+
+/// The message of the previous change, if any (and clears it).
+pub fn take_flash(parts_cookie: Option<String>) -> Option<(String, String)> {
+    let hex = parts_cookie?;
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| {
+            hex.get(i..i + 2)
+                .and_then(|b| u8::from_str_radix(b, 16).ok())
+        })
+        .collect();
+    let text = String::from_utf8(bytes?).ok()?;
+    let (kind, message) = text.split_once(':')?;
+    let kind = if matches!(kind, "ok" | "bad" | "warn") {
+        kind
+    } else {
+        "ok"
+    };
+    Some((kind.to_string(), message.to_string()))
+}
+
+/// The `Set-Cookie` that clears the flash message.
+pub const CLEAR_FLASH: &str = "rolehub_flash=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0";
+
+/// Extracts the flash cookie.
+pub struct Flash(pub Option<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Flash {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Flash(take_flash(cookie(parts, "rolehub_flash"))))
+    }
+}
+
+/// A page response that also clears the flash cookie when one was shown.
+pub fn page_with_flash<T: Template>(page: &T, shown: bool) -> Response {
+    let mut response = render(page);
+    if shown {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, HeaderValue::from_static(CLEAR_FLASH));
+    }
+    response
+}

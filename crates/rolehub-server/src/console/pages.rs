@@ -1,0 +1,615 @@
+//! The other pages: account, troubleshooting, Contact Center, Events, settings, the audit log,
+//! and the language and org switches.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Query, RawQuery, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Redirect, Response};
+use rolehub_domain::{Area, Level, SharedField, Timestamp};
+use rolehub_store::audit::{self, EventFilter};
+use rolehub_store::service::SettingChange;
+use rolehub_store::ServiceError;
+use serde::Deserialize;
+
+use super::users::pairs;
+use super::{
+    page_with_flash, redirect_with_flash, render, Chrome, Console, Flash, LANG_COOKIE, ORG_COOKIE,
+};
+use crate::state::AppState;
+
+fn first(pairs: &[(String, String)], key: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// A button on a simple page.
+pub struct Action {
+    method: &'static str,
+    action: String,
+    id: &'static str,
+    label: String,
+    disabled: bool,
+    note: String,
+}
+
+/// A section of a simple page.
+#[derive(Default)]
+pub struct Section {
+    heading: String,
+    text: String,
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+    actions: Vec<Action>,
+}
+
+#[derive(Template)]
+#[template(path = "simple.html")]
+struct SimplePage {
+    c: Chrome,
+    title: String,
+    sections: Vec<Section>,
+}
+
+/// Remembers the chosen language.
+pub async fn language(console: Console, body: Bytes) -> Response {
+    let form = pairs(&String::from_utf8_lossy(&body));
+    if let Err(r) = console.check_csrf(&first(&form, "csrf")) {
+        return r;
+    }
+    let lang = if first(&form, "lang") == "nl" {
+        "nl"
+    } else {
+        "en"
+    };
+    let mut response = Redirect::to(&format!("/users?org={}", console.org)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LANG_COOKIE}={lang}; Path=/; SameSite=Lax; Max-Age=31536000"
+    )) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    response
+}
+
+#[derive(Deserialize)]
+pub struct SwitchQuery {
+    org: String,
+}
+
+/// Switches to another org the person administers (external and partner admins).
+pub async fn switch_org(console: Console, Query(q): Query<SwitchQuery>) -> Response {
+    let org = if console.orgs.iter().any(|(id, _)| *id == q.org) {
+        q.org
+    } else {
+        console.person.view.home_org.clone()
+    };
+    let mut response = Redirect::to(&format!("/users?org={org}")).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{ORG_COOKIE}={org}; Path=/; HttpOnly; SameSite=Lax"
+    )) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    response
+}
+
+async fn guarded(
+    state: &AppState,
+    console: &Console,
+    area: Area,
+    active: &str,
+) -> Result<(rolehub_store::service::PrincipalFacts, Chrome), Response> {
+    let facts = console.facts(state).await?;
+    let decision = facts.decide(
+        area,
+        Level::Read,
+        rolehub_domain::Target::Org,
+        rolehub_store::clock::system_now(),
+    );
+    if let Some(refusal) = decision.refusal() {
+        return Err(console.error_page(&ServiceError::Refused(refusal)));
+    }
+    let chrome = console.chrome(&facts, active);
+    Ok((facts, chrome))
+}
+
+/// The account page: org info, subscriptions and license usage (R-CCSA-8).
+pub async fn account(State(state): State<AppState>, console: Console) -> Response {
+    let (facts, c) = match guarded(&state, &console, Area::Account, "/account").await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let t = console.t;
+    let org = &facts.org;
+    let mut conn = match state.service.db().pool.acquire().await {
+        Ok(c) => c,
+        Err(e) => return console.error_page(&e.into()),
+    };
+    let subs = rolehub_store::directory::subscriptions(&mut conn, &org.id)
+        .await
+        .unwrap_or_default();
+    let usage = rolehub_store::directory::license_usage(&mut conn, &org.id)
+        .await
+        .unwrap_or_default();
+    let yes_no = |b: bool| t.get(if b { "yes" } else { "no" });
+    let sections = vec![
+        Section {
+            heading: t.get("account-info"),
+            header: vec![
+                t.get("col-id"),
+                t.get("col-name"),
+                t.get("col-kind"),
+                t.get("col-partner"),
+            ],
+            rows: vec![vec![
+                org.id.clone(),
+                org.name.clone(),
+                org.kind.id().into(),
+                org.partner
+                    .as_ref()
+                    .map(|p| format!("{} ({})", p.org, if p.active { "active" } else { "ended" }))
+                    .unwrap_or_default(),
+            ]],
+            ..Section::default()
+        },
+        Section {
+            heading: t.get("account-subscriptions"),
+            header: vec![
+                t.get("col-id"),
+                t.get("col-seller"),
+                t.get("col-trial"),
+                t.get("col-license"),
+                t.get("col-quantity"),
+                t.get("col-created"),
+            ],
+            rows: subs
+                .iter()
+                .flat_map(|s| s.licenses.iter().map(move |(l, q)| (s, l, q)))
+                .map(|(s, l, q)| {
+                    vec![
+                        s.id.clone(),
+                        s.seller.clone().unwrap_or_default(),
+                        yes_no(s.trial),
+                        l.clone(),
+                        q.to_string(),
+                        s.created_at.to_iso(),
+                    ]
+                })
+                .collect(),
+            ..Section::default()
+        },
+        Section {
+            heading: t.get("account-usage"),
+            header: vec![
+                t.get("col-license"),
+                t.get("col-quantity"),
+                t.get("col-used"),
+            ],
+            rows: usage
+                .iter()
+                .map(|u| vec![u.license.clone(), u.total.to_string(), u.used.to_string()])
+                .collect(),
+            ..Section::default()
+        },
+    ];
+    render(&SimplePage {
+        c,
+        title: t.get("nav-account"),
+        sections,
+    })
+}
+
+/// Troubleshooting: the status of the platform's services.
+pub async fn troubleshooting(State(state): State<AppState>, console: Console) -> Response {
+    let (facts, c) =
+        match guarded(&state, &console, Area::Troubleshooting, "/troubleshooting").await {
+            Ok(v) => v,
+            Err(r) => return r,
+        };
+    let t = console.t;
+    let db_ok = sqlx::query("SELECT 1")
+        .execute(&state.service.db().pool)
+        .await
+        .is_ok();
+    let chain_ok = match state.service.db().pool.acquire().await {
+        Ok(mut conn) => matches!(
+            audit::verify(&mut conn, Some(&facts.org.id)).await,
+            Ok(Ok(_))
+        ),
+        Err(_) => false,
+    };
+    let queued = state
+        .service
+        .unsent_mail(1000)
+        .await
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let status = |ok: bool| t.get(if ok { "ts-operational" } else { "ts-degraded" });
+    let mut rows = vec![
+        vec![t.get("ts-database"), status(db_ok)],
+        vec![t.get("ts-audit"), status(chain_ok)],
+        vec![
+            t.get("ts-mail"),
+            t.with("ts-mail-queued", "count", &queued.to_string()),
+        ],
+    ];
+    for (name, on) in [
+        ("Webex Meetings", !facts.org.sites.is_empty()),
+        ("Webex Calling", facts.org.calling),
+        ("Webex Contact Center", facts.org.contact_center.enabled),
+        ("Webex Events", facts.org.events),
+    ] {
+        if on {
+            rows.push(vec![name.to_string(), status(true)]);
+        }
+    }
+    let sections = vec![Section {
+        text: t.get("ts-intro"),
+        header: vec![t.get("ts-service"), t.get("ts-status")],
+        rows,
+        ..Section::default()
+    }];
+    render(&SimplePage {
+        c,
+        title: t.get("nav-troubleshooting"),
+        sections,
+    })
+}
+
+/// Contact Center: its state and chat set-up (R-CC-4; R-CC-3 hides it from internal read-only admins).
+pub async fn contact_center(
+    State(state): State<AppState>,
+    console: Console,
+    Flash(flash): Flash,
+) -> Response {
+    let (facts, mut c) =
+        match guarded(&state, &console, Area::ContactCenter, "/contact-center").await {
+            Ok(v) => v,
+            Err(r) => return r,
+        };
+    let t = console.t;
+    let shown = flash.is_some();
+    c.flash = flash;
+    let cc = facts.org.contact_center;
+    let yes_no = |b: bool| t.get(if b { "yes" } else { "no" });
+    let sections = vec![Section {
+        heading: t.get("cc-status"),
+        rows: vec![
+            vec![t.get("cc-enabled"), yes_no(cc.enabled)],
+            vec![t.get("cc-chat"), yes_no(cc.chat_configured)],
+            vec![t.get("cc-setup"), yes_no(cc.setup_completed)],
+        ],
+        actions: vec![Action {
+            method: "post",
+            action: format!("/contact-center/chat?org={}", console.org),
+            id: "setup-chat",
+            label: t.get("cc-setup-chat"),
+            disabled: cc.chat_configured,
+            note: t.get("cc-chat-note"),
+        }],
+        ..Section::default()
+    }];
+    page_with_flash(
+        &SimplePage {
+            c,
+            title: t.get("nav-contact-center"),
+            sections,
+        },
+        shown,
+    )
+}
+
+/// Sets up Contact Center chat; a refusal is shown with its rule.
+pub async fn setup_chat(State(state): State<AppState>, console: Console, body: Bytes) -> Response {
+    let form = pairs(&String::from_utf8_lossy(&body));
+    if let Err(r) = console.check_csrf(&first(&form, "csrf")) {
+        return r;
+    }
+    match state.service.setup_chat(&console.ctx(false)).await {
+        Ok(()) => redirect_with_flash(
+            &format!("/contact-center?org={}", console.org),
+            "ok",
+            &console.t.get("flash-chat"),
+        ),
+        Err(e) => console.error_page(&e),
+    }
+}
+
+/// Events: the portal button works for Events administrators only.
+pub async fn events(State(state): State<AppState>, console: Console) -> Response {
+    let facts = match console.facts(&state).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let t = console.t;
+    let allowed = console.can(&facts, Area::Events, Level::Write);
+    let c = console.chrome(&facts, "/events");
+    let note = if allowed {
+        String::new()
+    } else {
+        t.get("events-disabled")
+    };
+    let sections = vec![Section {
+        text: t.get("events-intro"),
+        actions: vec![Action {
+            method: "get",
+            action: "https://events.webex.com/".into(),
+            id: "open-events",
+            label: t.get("events-open"),
+            disabled: !allowed,
+            note,
+        }],
+        ..Section::default()
+    }];
+    render(&SimplePage {
+        c,
+        title: t.get("nav-events"),
+        sections,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    c: Chrome,
+    ttl: i64,
+    fields: Vec<(String, String, bool)>,
+    can_write: bool,
+}
+
+/// Settings: external read-only lifetime and data shared with external admins.
+pub async fn settings(
+    State(state): State<AppState>,
+    console: Console,
+    Flash(flash): Flash,
+) -> Response {
+    let (facts, mut c) = match guarded(&state, &console, Area::OrgSettings, "/settings").await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let shown = flash.is_some();
+    c.flash = flash;
+    let t = console.t;
+    let s = facts.org.settings;
+    let fields = SharedField::ALL
+        .into_iter()
+        .map(|f| {
+            (
+                f.id().to_string(),
+                t.get(&format!("share-{}", f.id())),
+                s.share_with_external_admins.contains(f),
+            )
+        })
+        .collect();
+    let can_write = console.can(&facts, Area::OrgSettings, Level::Write);
+    page_with_flash(
+        &SettingsPage {
+            c,
+            ttl: s.external_readonly_ttl_days,
+            fields,
+            can_write,
+        },
+        shown,
+    )
+}
+
+/// Saves the settings.
+pub async fn save_settings(
+    State(state): State<AppState>,
+    console: Console,
+    body: Bytes,
+) -> Response {
+    let form = pairs(&String::from_utf8_lossy(&body));
+    if let Err(r) = console.check_csrf(&first(&form, "csrf")) {
+        return r;
+    }
+    let ttl: serde_json::Value = first(&form, "ttl")
+        .trim()
+        .parse::<i64>()
+        .map(serde_json::Value::from)
+        .unwrap_or(serde_json::Value::Null);
+    let share: Vec<String> = form
+        .iter()
+        .filter(|(k, _)| k == "share")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let changes = match (
+        SettingChange::parse("external_readonly_ttl_days", &ttl),
+        SettingChange::parse("share_with_external_admins", &serde_json::json!(share)),
+    ) {
+        (Ok(a), Ok(b)) => vec![a, b],
+        (Err(e), _) | (_, Err(e)) => return console.error_page(&e),
+    };
+    match state
+        .service
+        .set_settings(&console.ctx(false), &changes)
+        .await
+    {
+        Ok(()) => redirect_with_flash(
+            &format!("/settings?org={}", console.org),
+            "ok",
+            &console.t.get("flash-settings"),
+        ),
+        Err(e) => console.error_page(&e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    c: Chrome,
+    intact: bool,
+    chain: String,
+    actor: String,
+    action: String,
+    from: String,
+    to: String,
+    query: String,
+    error: Option<String>,
+    events: Vec<(i64, String, String, String, String, String)>,
+    next: Option<String>,
+}
+
+fn audit_filter(org: &str, q: &[(String, String)]) -> Result<EventFilter, String> {
+    let time = |key: &str| {
+        let v = first(q, key);
+        if v.trim().is_empty() {
+            Ok(None)
+        } else {
+            Timestamp::parse(v.trim())
+                .map(Some)
+                .map_err(|e| e.to_string())
+        }
+    };
+    let after = first(q, "after").parse::<i64>().ok();
+    Ok(EventFilter {
+        org_id: Some(org.to_string()),
+        actor_email: Some(first(q, "actor").trim().to_lowercase()).filter(|a| !a.is_empty()),
+        action: Some(first(q, "action").trim().to_string()).filter(|a| !a.is_empty()),
+        from: time("from")?,
+        to: time("to")?,
+        limit: None,
+        after_seq: after,
+    })
+}
+
+/// The audit log with filters and its chain verification status.
+pub async fn audit(
+    State(state): State<AppState>,
+    console: Console,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let (_facts, c) = match guarded(&state, &console, Area::AuditLog, "/audit").await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let t = console.t;
+    let q = pairs(raw.as_deref().unwrap_or(""));
+    let mut conn = match state.service.db().pool.acquire().await {
+        Ok(c) => c,
+        Err(e) => return console.error_page(&e.into()),
+    };
+    let (intact, chain) = match audit::verify(&mut conn, Some(&console.org)).await {
+        Ok(Ok(n)) => (true, t.with("chain-intact", "count", &n.to_string())),
+        Ok(Err(b)) => (
+            false,
+            t.with(
+                "chain-broken",
+                "problem",
+                &format!("{} ({})", b.problem, b.event_id),
+            ),
+        ),
+        Err(e) => (false, t.with("chain-broken", "problem", &e.to_string())),
+    };
+    let mut page = AuditPage {
+        c,
+        intact,
+        chain,
+        actor: first(&q, "actor"),
+        action: first(&q, "action"),
+        from: first(&q, "from"),
+        to: first(&q, "to"),
+        query: raw.clone().unwrap_or_default(),
+        error: None,
+        events: Vec::new(),
+        next: None,
+    };
+    match audit_filter(&console.org, &q) {
+        Ok(mut filter) => {
+            filter.limit = Some(101);
+            let events = audit::list(&mut conn, &filter).await.unwrap_or_default();
+            for e in events.iter().take(100) {
+                let outcome = match &e.rule_id {
+                    Some(rule) => format!("{} {rule}", e.outcome),
+                    None => e.outcome.clone(),
+                };
+                page.events.push((
+                    e.seq,
+                    Timestamp(e.at).to_iso(),
+                    e.actor_email.clone().unwrap_or_else(|| "(system)".into()),
+                    e.action.clone(),
+                    e.target_email.clone().unwrap_or_default(),
+                    outcome,
+                ));
+            }
+            if events.len() > 100 {
+                if let Some(last) = events.get(99) {
+                    page.next = Some(format!(
+                        "/audit?org={}&actor={}&action={}&from={}&to={}&after={}",
+                        console.org, page.actor, page.action, page.from, page.to, last.seq
+                    ));
+                }
+            }
+        }
+        Err(message) => page.error = Some(message),
+    }
+    render(&page)
+}
+
+/// The filtered audit log as CSV.
+pub async fn audit_export(
+    State(state): State<AppState>,
+    console: Console,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    if let Err(r) = guarded(&state, &console, Area::AuditLog, "/audit").await {
+        return r;
+    }
+    let q = pairs(raw.as_deref().unwrap_or(""));
+    let filter = match audit_filter(&console.org, &q) {
+        Ok(f) => f,
+        Err(message) => return console.error_page(&ServiceError::invalid("from/to", message)),
+    };
+    let mut conn = match state.service.db().pool.acquire().await {
+        Ok(c) => c,
+        Err(e) => return console.error_page(&e.into()),
+    };
+    let events = match audit::list(&mut conn, &filter).await {
+        Ok(e) => e,
+        Err(e) => return console.error_page(&e),
+    };
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let _ = w.write_record([
+        "time",
+        "seq",
+        "actor",
+        "action",
+        "target",
+        "outcome",
+        "rule",
+        "before",
+        "after",
+        "tracking id",
+        "hash",
+    ]);
+    for e in &events {
+        let n = rolehub_store::service::neutralise;
+        let _ = w.write_record([
+            Timestamp(e.at).to_iso(),
+            e.seq.to_string(),
+            n(e.actor_email.as_deref().unwrap_or("")),
+            e.action.clone(),
+            n(e.target_email.as_deref().unwrap_or("")),
+            e.outcome.clone(),
+            e.rule_id.clone().unwrap_or_default(),
+            n(e.before.as_deref().unwrap_or("")),
+            n(e.after.as_deref().unwrap_or("")),
+            e.request_id.clone(),
+            e.hash.clone(),
+        ]);
+    }
+    let body = w.into_inner().unwrap_or_default();
+    let disposition = format!("attachment; filename=\"audit-{}.csv\"", console.org);
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response()
+}
