@@ -3,7 +3,10 @@
 //! matrix decides), read-only where the role is read-only; every change is previewed (a dry run)
 //! with its side effects and refusals explained, and saved only when confirmed.
 
-#![expect(clippy::result_large_err, reason = "console helpers answer a rendered page as their error, once per request")]
+#![expect(
+    clippy::result_large_err,
+    reason = "console helpers answer a rendered page as their error, once per request"
+)]
 
 mod i18n;
 mod pages;

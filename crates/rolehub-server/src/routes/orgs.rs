@@ -145,11 +145,32 @@ async fn put_settings(
             "name at least one setting: externalReadonlyTtlDays, shareWithExternalAdmins",
         ));
     }
+    let dry_run = q.dry_run.unwrap_or(false);
     state
         .service
-        .set_settings(&caller.ctx(&id, q.dry_run.unwrap_or(false)), &changes)
+        .set_settings(&caller.ctx(&id, dry_run), &changes)
         .await?;
-    get_settings(State(state), caller, Path(id)).await
+    let Json(mut settings) = get_settings(State(state), caller, Path(id)).await?;
+    if dry_run {
+        // Nothing was written: answer the settings as the change would leave them.
+        for change in &changes {
+            match change {
+                SettingChange::ExternalReadonlyTtlDays(days) => {
+                    settings.external_readonly_ttl_days = Some(*days);
+                }
+                SettingChange::ShareWithExternalAdmins(set) => {
+                    settings.share_with_external_admins = Some(
+                        set.to_ids()
+                            .split(',')
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_string)
+                            .collect(),
+                    );
+                }
+            }
+        }
+    }
+    Ok(Json(settings))
 }
 
 /// Sets up Contact Center chat (internal full administrators only, R-CC-4).
@@ -251,10 +272,11 @@ async fn change_user_licenses(
             "add" => true,
             "remove" => false,
             other => {
-                return Err(ApiError::bad_request(
+                return Err(rolehub_store::ServiceError::invalid(
                     format!("licenses[{i}].operation"),
                     format!("`{other}` is not `add` or `remove`"),
-                ))
+                )
+                .into())
             }
         };
         changes.push((op.id.clone(), on));

@@ -130,6 +130,18 @@ async fn list_people(
         .items
         .iter()
         .take(limit as usize)
+        // R-LIST-1 with R-EXT-7: a role filter lists holders of a grant in effect, not an expired one.
+        .filter(|p| {
+            filter.roles.is_empty()
+                || p.grants.iter().any(|g| {
+                    filter.roles.contains(&g.role)
+                        && !g.is_expired(
+                            org_view.relation_of(&p.person.view),
+                            &org_view.settings,
+                            ctx.now,
+                        )
+                })
+        })
         .map(|p| Person::from_summary(p, &org_view, page.shared, ctx.now, caller.info.lang))
         .collect();
     let mut response = Json(Items { items }).into_response();
@@ -293,7 +305,10 @@ async fn update_person(
         let mut all: Vec<String> = p.licenses.clone();
         for id in wanted {
             let license = License::from_id(id).ok_or_else(|| {
-                ApiError::bad_request("licenses", format!("`{id}` is not a license"))
+                ApiError::from(rolehub_store::ServiceError::invalid(
+                    "licenses",
+                    format!("`{id}` is not a license"),
+                ))
             })?;
             all.push(license.id());
         }

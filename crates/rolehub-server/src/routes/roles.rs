@@ -172,7 +172,7 @@ async fn create_assignment(
         .as_deref()
         .map(Timestamp::parse)
         .transpose()
-        .map_err(|e| ApiError::bad_request("expires", e.to_string()))?;
+        .map_err(|e| rolehub_store::ServiceError::invalid("expires", e.to_string()))?;
     let request = AssignRequest {
         person,
         role: body.role_id,

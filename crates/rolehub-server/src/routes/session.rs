@@ -198,7 +198,10 @@ async fn create_token(
     let scope = match body.scope.as_deref() {
         None => TokenScope::Read,
         Some(s) => TokenScope::from_id(s).ok_or_else(|| {
-            ApiError::bad_request("scope", format!("`{s}` is not `read` or `write`"))
+            ApiError::from(rolehub_store::ServiceError::invalid(
+                "scope",
+                format!("`{s}` is not `read` or `write`"),
+            ))
         })?,
     };
     let (info, secret) = state

@@ -1,0 +1,243 @@
+//! The console in a real browser (Debian's Chromium, headless, through chromedriver) against the
+//! real server on an ephemeral port with the demo world: every task of the seeds, in English and
+//! Dutch. Screenshots of the main pages go to `docs/screenshots/`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly on the first surprise"
+)]
+
+mod webdriver;
+
+use std::path::PathBuf;
+
+use rolehub_server::{AppState, Config};
+use rolehub_store::scratch::Scratch;
+use rolehub_store::Service;
+use webdriver::{Browser, TempDir};
+
+fn screenshots() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots")
+}
+
+async fn start_server() -> (String, Service, tokio::sync::oneshot::Sender<()>, Scratch) {
+    let scratch = Scratch::sqlite_file().await.unwrap();
+    let service = Service::new(scratch.db.clone());
+    let mut printed = Vec::new();
+    assert!(
+        rolehub::cli::demo::load(&service, &mut printed)
+            .await
+            .is_ok(),
+        "the demo world loads"
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = AppState::new(
+        service.clone().with_public_url(base.clone()),
+        Config {
+            public_url: base.clone(),
+            ..Config::default()
+        },
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(rolehub_server::serve(state, listener, None, async move {
+        let _ = stopped.await;
+    }));
+    (base, service, stop, scratch)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_does_every_task_of_the_seeds_in_the_browser() {
+    let Some(b) = Browser::start().await else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must have chromium and chromium-driver (.ci/run installs them)"
+        );
+        eprintln!("chromium or chromedriver is not installed; the browser test is left to .ci/run");
+        return;
+    };
+    let (base, _service, stop, scratch) = start_server().await;
+    let shots = screenshots();
+    std::fs::create_dir_all(&shots).unwrap();
+
+    // Sign in.
+    b.goto(&format!("{base}/signin?lang=en")).await;
+    b.screenshot(&shots.join("signin.png")).await;
+    b.type_into("#email", "admin@acme.example").await;
+    b.type_into("#password", "rolehub-demo").await;
+    b.click("button[type=submit]").await;
+    b.wait_for_text("Administrators").await;
+    assert!(b.url().await.ends_with("/users"), "{}", b.url().await);
+    b.screenshot(&shots.join("users.png")).await;
+
+    // Filter users by role (R-LIST-1).
+    b.goto(&format!(
+        "{base}/users?tab=admins&org=acme&roles=cc_service_admin"
+    ))
+    .await;
+    b.wait_for_text("Contact Center service administrator")
+        .await;
+    let listed = b.text("tbody").await;
+    assert!(
+        listed.contains("cc.admin@acme.example")
+            && listed.contains("ruben.dijkstra@zentech.example"),
+        "{listed}"
+    );
+    assert!(!listed.contains("readonly@acme.example"), "{listed}");
+
+    // Assign a role: preview first (nothing saved), then confirm.
+    b.goto(&format!(
+        "{base}/users?tab=all&org=acme&q=readonly%40acme.example"
+    ))
+    .await;
+    b.click("tbody a").await;
+    b.wait_for_text("Administrator roles").await;
+    b.script("var s = document.getElementById('role'); s.value = 'support_admin'; s.dispatchEvent(new Event('change'));").await;
+    b.click("#preview-role").await;
+    b.wait_for_text("Check the change").await;
+    assert!(b
+        .text("#preview")
+        .await
+        .contains("Will add: Support administrator"));
+    b.screenshot(&shots.join("preview.png")).await;
+    b.click("#confirm").await;
+    b.wait_for_text("Saved.").await;
+    assert!(b
+        .text("#admin-roles")
+        .await
+        .contains("Support administrator"));
+    b.screenshot(&shots.join("user.png")).await;
+
+    // A refusal is explained with its rule (R-CCSA-1: not for a read-only administrator).
+    b.script("var s = document.getElementById('role'); s.value = 'cc_service_admin'; s.dispatchEvent(new Event('change'));").await;
+    b.click("#preview-role").await;
+    b.wait_for_text("Refused").await;
+    let refusal = b.text("#refusal").await;
+    assert!(
+        refusal.contains("R-CCSA-1") && refusal.contains("read-only administrator"),
+        "{refusal}"
+    );
+    b.screenshot(&shots.join("refusal.png")).await;
+
+    // Add an external administrator: check the email, choose the role, preview, confirm.
+    b.goto(&format!("{base}/external/add?org=acme")).await;
+    b.type_into("#ext-email", "admin@studio-vos.example").await;
+    b.click("#check-email").await;
+    b.wait_for_text("belongs to another organization").await;
+    b.click("#offer-readonly_admin").await;
+    b.screenshot(&shots.join("external.png")).await;
+    b.click("#preview-external").await;
+    b.wait_for_text("Will add: Read-only administrator").await;
+    b.click("#confirm").await;
+    b.wait_for_text("Saved.").await;
+    assert!(b.text("tbody").await.contains("admin@studio-vos.example"));
+
+    // Modify users with CSV: a file with an error row is previewed with its problem; the fixed file applies.
+    let files = TempDir::new("csv");
+    let bad = files.0.join("users.csv");
+    std::fs::write(
+        &bad,
+        "User ID/Email,Webex Calling\r\nreadonly@acme.example,TRUE\r\nnobody@acme.example,TRUE\r\n",
+    )
+    .unwrap();
+    b.goto(&format!("{base}/users/csv?org=acme")).await;
+    b.upload("#csv-file", &bad).await;
+    b.click("#csv-preview").await;
+    b.wait_for_text("Problems").await;
+    let errors = b.text("#csv-errors").await;
+    assert!(
+        errors.contains("R-CSV-2") && errors.contains("nobody@acme.example"),
+        "{errors}"
+    );
+    b.screenshot(&shots.join("csv.png")).await;
+    let good = files.0.join("users-fixed.csv");
+    std::fs::write(
+        &good,
+        "User ID/Email,Webex Calling\r\nreadonly@acme.example,TRUE\r\n",
+    )
+    .unwrap();
+    b.goto(&format!("{base}/users/csv?org=acme")).await;
+    b.upload("#csv-file", &good).await;
+    b.click("#csv-preview").await;
+    b.wait_for_text("Changes").await;
+    b.click("#csv-apply").await;
+    b.wait_for_text("1 rows were applied.").await;
+
+    // Export the administrators and check the downloaded CSV (R-EXPORT-1).
+    let cookies = b.cookie_header().await;
+    let csv = reqwest::Client::new()
+        .get(format!("{base}/users/export?org=acme&roles=full_admin"))
+        .header("cookie", cookies)
+        .send()
+        .await
+        .unwrap();
+    assert!(csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let text = csv.text().await.unwrap();
+    assert!(
+        text.starts_with("First/Last Name,User ID/Email,Admin Roles\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Sanne de Vries,admin@acme.example,Full administrator\r\n"),
+        "{text}"
+    );
+
+    // The other pages.
+    for (path, shot, expect) in [
+        ("/account", "account.png", "Subscriptions"),
+        ("/audit", "audit.png", "hash chain is intact"),
+        ("/contact-center", "contact-center.png", "Set up chat"),
+        ("/settings", "settings.png", "External administrators"),
+    ] {
+        b.goto(&format!("{base}{path}?org=acme")).await;
+        b.wait_for_text(expect).await;
+        b.screenshot(&shots.join(shot)).await;
+    }
+
+    // Switch to Dutch.
+    b.goto(&format!("{base}/users?org=acme")).await;
+    b.script("var s = document.getElementById('lang-switch'); s.value = 'nl'; s.dispatchEvent(new Event('change'));").await;
+    b.wait_for_text("Externe beheerders").await;
+    assert!(b.text("h1").await.contains("Gebruikers"));
+    b.screenshot(&shots.join("users-nl.png")).await;
+
+    b.quit().await;
+    let _ = stop.send(());
+    scratch.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_administrator_sees_read_only_pages_and_no_contact_center() {
+    let Some(b) = Browser::start().await else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must have chromium and chromium-driver"
+        );
+        return;
+    };
+    let (base, _service, stop, scratch) = start_server().await;
+    b.goto(&format!("{base}/signin?lang=en")).await;
+    b.type_into("#email", "readonly@acme.example").await;
+    b.type_into("#password", "rolehub-demo").await;
+    b.click("button[type=submit]").await;
+    b.wait_for_text("Administrators").await;
+    let nav = b.text("nav").await;
+    // R-CC-3: an internal read-only admin has no Contact Center pages; matrix: no audit log.
+    assert!(
+        !nav.contains("Contact Center") && !nav.contains("Audit log"),
+        "{nav}"
+    );
+    b.goto(&format!("{base}/settings?org=acme")).await;
+    b.wait_for_text("Your roles let you view this, not change it.")
+        .await;
+    b.goto(&format!("{base}/contact-center?org=acme")).await;
+    b.wait_for_text("R-CC-3").await;
+    b.quit().await;
+    let _ = stop.send(());
+    scratch.close().await;
+}
