@@ -272,3 +272,188 @@ pub fn check_keeps_full_admin(
     }
     Ok((after == 1).then_some(crate::refusal::Warning::SingleFullAdmin))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ContactCenter, OrgKind, Scope, ShareSet};
+
+    fn person(home: &str) -> PersonView {
+        PersonView {
+            id: "p".into(),
+            email: "p@x.example".into(),
+            first: String::new(),
+            last: String::new(),
+            home_org: home.into(),
+            home_org_kind: OrgKind::Standard,
+            home_org_contact_center: false,
+            status: Status::Active,
+            signed_in_at: None,
+        }
+    }
+
+    fn org() -> OrgView {
+        let mut org = OrgView::new("acme", "Acme", OrgKind::Standard);
+        org.contact_center = ContactCenter {
+            enabled: true,
+            ..ContactCenter::default()
+        };
+        org.partner = Some(crate::model::PartnerLink {
+            org: "pnet".into(),
+            active: true,
+        });
+        org
+    }
+
+    fn grants(role: Role) -> Vec<Grant> {
+        vec![Grant {
+            id: "g".into(),
+            role,
+            scope: Scope::Org,
+            granted_at: Timestamp(0),
+            expires_at: None,
+        }]
+    }
+
+    fn principal<'a>(
+        org: &'a OrgView,
+        person: &'a PersonView,
+        grants: &'a [Grant],
+    ) -> Principal<'a> {
+        Principal {
+            org,
+            person,
+            grants,
+            now: Timestamp(1),
+        }
+    }
+
+    #[test]
+    fn r_ccsa_7_and_8_what_a_ccsa_may_do_with_users() {
+        let (o, p, g) = (org(), person("acme"), grants(Role::CcServiceAdmin));
+        let ccsa = principal(&o, &p, &g);
+        assert_eq!(
+            check_user_change(&ccsa, UserChange::Add, None)
+                .unwrap_err()
+                .rule,
+            RuleId::Ccsa7
+        );
+        assert_eq!(
+            check_user_change(&ccsa, UserChange::SetStatus, None)
+                .unwrap_err()
+                .rule,
+            RuleId::Ccsa7
+        );
+        assert!(check_user_change(&ccsa, UserChange::ResendInvite, None).is_ok());
+        assert!(check_license_change(&ccsa, &License::CcPremiumAgent, None).is_ok());
+        assert!(check_license_change(&ccsa, &License::Calling, None).is_err());
+    }
+
+    #[test]
+    fn r_site_5_site_admins_do_not_add_users() {
+        let (o, p) = (org(), person("acme"));
+        let g = vec![Grant {
+            id: "g".into(),
+            role: Role::SiteAdmin,
+            scope: Scope::Site("s".into()),
+            granted_at: Timestamp(0),
+            expires_at: None,
+        }];
+        assert_eq!(
+            check_user_change(&principal(&o, &p, &g), UserChange::Add, None)
+                .unwrap_err()
+                .rule,
+            RuleId::Site5
+        );
+    }
+
+    #[test]
+    fn r_lic_1_and_r_ccsa_2_license_units_and_the_premium_license() {
+        assert!(check_license_quantity(&License::Calling, 4, 5).is_ok());
+        let refusal = check_license_quantity(&License::Calling, 5, 5).unwrap_err();
+        assert_eq!(refusal.rule, RuleId::Lic1);
+        assert!(
+            refusal.message(crate::Lang::En).contains("`calling`")
+                && refusal.message(crate::Lang::En).contains('5')
+        );
+        assert_eq!(
+            check_license_removal(&License::CcPremiumAgent, true)
+                .unwrap_err()
+                .rule,
+            RuleId::Ccsa2
+        );
+        assert!(check_license_removal(&License::CcPremiumAgent, false).is_ok());
+    }
+
+    #[test]
+    fn r_cc_4_only_internal_full_admins_set_up_chat() {
+        let o = org();
+        let (inside, outside) = (person("acme"), person("globex"));
+        let full = grants(Role::FullAdmin);
+        assert!(check_setup_chat(&principal(&o, &inside, &full)).is_ok());
+        assert_eq!(
+            check_setup_chat(&principal(&o, &outside, &full))
+                .unwrap_err()
+                .rule,
+            RuleId::Cc4
+        );
+        let ccsa = grants(Role::CcServiceAdmin);
+        assert!(check_setup_chat(&principal(&o, &inside, &ccsa))
+            .unwrap_err()
+            .names(RuleId::Cc4));
+    }
+
+    #[test]
+    fn r_cc_1_external_full_admin_manages_contact_center() {
+        let (o, p, g) = (org(), person("globex"), grants(Role::FullAdmin));
+        assert!(
+            principal(&o, &p, &g)
+                .decide(Area::ContactCenter, Level::Write, Target::Org)
+                .allowed
+        );
+    }
+
+    #[test]
+    fn r_list_1_r_ccsa_9_r_ext_10_list_views() {
+        let mut o = org();
+        o.settings.share_with_external_admins = ShareSet::from_ids(["name"]).unwrap();
+        let (inside, outside) = (person("acme"), person("globex"));
+        let ccsa = grants(Role::CcServiceAdmin);
+        let view = check_list_admins(&principal(&o, &inside, &ccsa), false).unwrap();
+        assert!(view.ccsa_only && view.shared.is_none());
+        let ro = grants(Role::ReadonlyAdmin);
+        let view = check_list_admins(&principal(&o, &outside, &ro), false).unwrap();
+        assert!(
+            !view.ccsa_only && view.masks(SharedField::Email) && !view.masks(SharedField::Name)
+        );
+        let prov = grants(Role::ProvisioningAdmin);
+        let partner = person("pnet");
+        assert_eq!(
+            check_list_admins(&principal(&o, &partner, &prov), false)
+                .unwrap_err()
+                .rule,
+            RuleId::Cc2
+        );
+        assert!(check_list_admins(&principal(&o, &partner, &prov), true).is_ok());
+    }
+
+    #[test]
+    fn r_new_2_and_r_ext_8_partner_acts() {
+        assert!(check_create_customer(&person("pnet"), true).is_ok());
+        assert_eq!(
+            check_create_customer(&person("pnet"), false)
+                .unwrap_err()
+                .rule,
+            RuleId::New2
+        );
+        let o = org();
+        let partner = person("pnet");
+        assert!(check_provision_order(&principal(&o, &partner, &[]), true).is_ok());
+        assert_eq!(
+            check_provision_order(&principal(&o, &person("globex"), &[]), true)
+                .unwrap_err()
+                .rule,
+            RuleId::Ext8
+        );
+    }
+}

@@ -61,7 +61,21 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let span = tracing::info_span!("request", tracking_id = %tracking_id, %method, %path);
-    let mut response = next.run(req).instrument(span.clone()).await;
+    // No id, filter or name contains the NUL character (PostgreSQL cannot even compare text with
+    // it): a path or query holding `%00` is malformed, whatever the route.
+    let nul = |s: &str| s.as_bytes().windows(3).any(|w| w == b"%00");
+    let nul_at = if nul(&path) {
+        Some("path")
+    } else if req.uri().query().is_some_and(nul) {
+        Some("query")
+    } else {
+        None
+    };
+    let mut response = match nul_at {
+        Some(at) => ApiError::bad_request(at, "the request contains the NUL character (%00)")
+            .into_response(),
+        None => next.run(req).instrument(span.clone()).await,
+    };
 
     let status = response.status();
     if let Some(PendingError(error)) = response.extensions_mut().remove::<PendingError>() {

@@ -767,3 +767,29 @@ impl ImportResult {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r_list_2_roles_summary_is_a_comma_list_or_none() {
+        let g = |role| Grant {
+            id: String::new(),
+            role,
+            scope: Scope::Org,
+            granted_at: Timestamp(0),
+            expires_at: None,
+        };
+        assert_eq!(roles_summary(&[], Lang::En), "None");
+        assert_eq!(roles_summary(&[], Lang::Nl), "Geen");
+        assert_eq!(
+            roles_summary(&[g(Role::SupportAdmin), g(Role::ReadonlyAdmin)], Lang::En),
+            "Read-only administrator, Support administrator"
+        );
+        assert_eq!(
+            roles_summary(&[g(Role::FullAdmin)], Lang::Nl),
+            "Volledige beheerder"
+        );
+    }
+}

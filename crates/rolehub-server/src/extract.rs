@@ -15,10 +15,69 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        if !is_json(req.headers()) {
+            return Err(json_rejection(JsonRejection::MissingJsonContentType(
+                Default::default(),
+            )));
         }
+        let bytes = match axum::body::Bytes::from_request(req, state).await {
+            Ok(bytes) => bytes,
+            Err(rejection) => return Err(json_rejection(JsonRejection::BytesRejection(rejection))),
+        };
+        let value = match axum::Json::<T>::from_bytes(&bytes) {
+            Ok(axum::Json(value)) => value,
+            Err(rejection) => return Err(json_rejection(rejection)),
+        };
+        // No field takes the NUL character (PostgreSQL cannot store it in text): refuse it here,
+        // naming where, rather than failing in the database.
+        if bytes.windows(6).any(|w| w == b"\\u0000") {
+            if let Ok(raw) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+                if let Some(at) = nul_in(&raw, "body") {
+                    return Err(rolehub_store::ServiceError::invalid(
+                        at,
+                        "text may not contain the NUL character (\\u0000)",
+                    )
+                    .into());
+                }
+            }
+        }
+        Ok(ApiJson(value))
+    }
+}
+
+/// Whether the request says its body is JSON (`application/json` or `application/…+json`).
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_some_and(|m| {
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        })
+}
+
+/// Where a JSON value holds a string (or key) with the NUL character, as `body.field[2]`.
+fn nul_in(value: &serde_json::Value, at: &str) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) => s.contains('\0').then(|| at.to_string()),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_in(v, &format!("{at}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                Some(at.to_string())
+            } else {
+                nul_in(v, &format!("{at}.{k}"))
+            }
+        }),
+        _ => None,
     }
 }
 
@@ -91,6 +150,23 @@ fn query_rejection(rejection: QueryRejection) -> ApiError {
         .body_text()
         .replace("Failed to deserialize query string: ", "");
     ApiError::bad_request("query", format!("the query string is not valid: {text}"))
+}
+
+/// Reads an `after` cursor: only ever hex digits as this API gives them out (anything else is a 400,
+/// and never reaches [`crate::paging::decode`], which slices by byte), never decoding to a NUL
+/// character (which PostgreSQL cannot compare).
+pub fn cursor(after: &Option<String>) -> Result<Option<String>, ApiError> {
+    let bad = || ApiError::bad_request("after", "the `after` cursor is not one this API gave out");
+    if after
+        .as_deref()
+        .is_some_and(|c| !c.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Err(bad());
+    }
+    match crate::paging::decode(after)? {
+        Some(key) if key.contains('\0') => Err(bad()),
+        key => Ok(key),
+    }
 }
 
 /// Reads a comma-separated list parameter.

@@ -80,7 +80,7 @@ async fn list_events(
             .transpose()
             .map_err(|e| ApiError::bad_request(field.to_string(), e.to_string()))
     };
-    let after_seq = match paging::decode(&q.after)? {
+    let after_seq = match crate::extract::cursor(&q.after)? {
         Some(s) => Some(s.parse::<i64>().map_err(|_| {
             ApiError::bad_request("after", "the `after` cursor is not one this API gave out")
         })?),

@@ -88,6 +88,15 @@ async fn upload(
             "send the file as `Content-Type: text/csv`",
         ));
     }
+    if let Some(at) = body.iter().position(|b| *b == 0) {
+        // No cell may hold the NUL character (PostgreSQL cannot store it in text).
+        let line = body[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        return Err(rolehub_store::ServiceError::invalid(
+            format!("line {line}"),
+            "the file contains the NUL character",
+        )
+        .into());
+    }
     let org = caller.org(&state, q.org_id.as_deref()).await?;
     let dry_run = q.dry_run.unwrap_or(false);
     let report = state

@@ -113,7 +113,7 @@ async fn list_people(
         roles: parse_roles(&list(&q.roles))?,
         location: q.location_id.clone(),
         status,
-        after: paging::decode(&q.after)?,
+        after: crate::extract::cursor(&q.after)?,
         limit: limit + 1,
     };
     let ctx = caller.ctx(&org, false);

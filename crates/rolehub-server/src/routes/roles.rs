@@ -77,7 +77,7 @@ async fn list_assignments(
         .service
         .list_grants(&ctx, q.person_id.as_deref(), &roles)
         .await?;
-    let after = paging::decode(&q.after)?;
+    let after = crate::extract::cursor(&q.after)?;
     let start = match &after {
         Some(id) => all
             .iter()
