@@ -58,6 +58,19 @@ impl Decision {
         })
     }
 
+    /// The refusal this decision's reason amounts to (for a decision known to refuse).
+    pub fn as_refusal(&self) -> Refusal {
+        Refusal::new(
+            self.rule,
+            Reason::Access {
+                area: self.area,
+                asked: self.asked,
+                held: self.held,
+                via: self.via,
+            },
+        )
+    }
+
     /// `Ok` when allowed, the refusal otherwise.
     pub fn into_result(self) -> Result<Decision, Refusal> {
         match self.refusal() {

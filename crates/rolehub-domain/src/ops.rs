@@ -85,9 +85,7 @@ pub fn check_user_change(
         // R-CCSA-8: a CCSA resends the activation invitation to pending users.
         return Ok(());
     }
-    let refusal = decision
-        .refusal()
-        .unwrap_or_else(|| Refusal::new(RuleId::Perm1, Reason::LastFullAdmin));
+    let refusal = decision.as_refusal();
     if matches!(refusal.rule, RuleId::Auth1 | RuleId::Auth3 | RuleId::Ext7) {
         return Err(refusal);
     }
@@ -133,10 +131,7 @@ pub fn check_license_change(
     if specific.allowed {
         return Ok(());
     }
-    Err(specific
-        .refusal()
-        .or_else(|| users.refusal())
-        .unwrap_or_else(|| Refusal::new(RuleId::Perm1, Reason::LastFullAdmin)))
+    Err(specific.as_refusal())
 }
 
 /// R-LIC-1: a license is given only while a unit is unused.
@@ -175,8 +170,7 @@ pub fn check_setup_chat(p: &Principal<'_>) -> Result<(), Refusal> {
     if p.person.status == Status::Inactive {
         return Err(p
             .decide(Area::ContactCenter, Level::Write, Target::Org)
-            .refusal()
-            .unwrap_or_else(|| Refusal::new(RuleId::Auth3, Reason::ChatSetupInternalFullOnly)));
+            .as_refusal());
     }
     if p.holds_in_effect(Role::CcServiceAdmin) {
         return Err(Refusal::new(

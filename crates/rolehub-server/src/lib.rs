@@ -87,6 +87,17 @@ pub fn app(state: AppState) -> Router {
         StatusCode::REQUEST_TIMEOUT,
         timeout,
     ))
+    // A handler that panics answers 500 in the error shape instead of dropping the connection.
+    .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+        |_: Box<dyn std::any::Any + Send>| {
+            tracing::error!("a handler panicked");
+            error::ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "something went wrong on our side; the tracking id helps us find it",
+            )
+            .into_response()
+        },
+    ))
     .layer(axum::middleware::map_response(api_headers))
     .layer(axum::middleware::from_fn(context::request_context))
     .with_state(state)
@@ -160,6 +171,19 @@ pub async fn serve(
         m.abort();
     }
     result
+}
+
+/// A CSV file as a download (`Content-Disposition: attachment`).
+pub fn csv_download(filename: &str, body: Vec<u8>) -> axum::response::Response {
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// Answers a plain error (used by handlers outside the API routes).

@@ -21,7 +21,7 @@ pub fn decode(cursor: &Option<String>) -> ApiResult<Option<String>> {
         return Ok(None);
     };
     let bad = || ApiError::bad_request("after", "the `after` cursor is not one this API gave out");
-    if cursor.len() % 2 != 0 || cursor.len() > 2000 {
+    if !cursor.is_ascii() || cursor.len() % 2 != 0 || cursor.len() > 2000 {
         return Err(bad());
     }
     let bytes: Result<Vec<u8>, _> = (0..cursor.len())

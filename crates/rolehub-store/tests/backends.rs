@@ -482,3 +482,65 @@ async fn r_ext_11_external_admins_sign_in_through_their_home_org() {
         scratch.close().await;
     }
 }
+
+/// R-EXT-7: expiry is enforced at decision time, and the sweep records who lost access when, once.
+#[tokio::test]
+async fn r_ext_7_the_expiry_sweep_records_each_expired_grant_once() {
+    for (backend, scratch) in scratches().await {
+        let service = Service::new(scratch.db.clone());
+        org_with_people(&service, "acme", 1, 0).await;
+        org_with_people(&service, "globex", 1, 0).await;
+        grant(&service, "acme", "p0@acme.example", Role::FullAdmin).await;
+        service
+            .setup_grant(&GrantSetup {
+                org: "acme".into(),
+                email: "p0@globex.example".into(),
+                role: Role::ReadonlyAdmin,
+                site: None,
+                locations: vec![],
+                granted_at: NOW,
+                expires_at: None,
+            })
+            .await
+            .unwrap();
+        let later = NOW.plus_days(15);
+        let d = service
+            .check(
+                &Ctx::new("p0@globex.example", "acme", later),
+                "users",
+                "read",
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!((d.allowed, d.rule), (false, RuleId::Ext7), "{backend}");
+        assert_eq!(
+            service.sweep_expired(NOW.plus_days(1)).await.unwrap(),
+            0,
+            "{backend}: nothing expired yet"
+        );
+        assert_eq!(service.sweep_expired(later).await.unwrap(), 1, "{backend}");
+        assert_eq!(
+            service.sweep_expired(later).await.unwrap(),
+            0,
+            "{backend}: recorded once"
+        );
+        let mut conn = scratch.db.pool.acquire().await.unwrap();
+        let events = audit::list(
+            &mut conn,
+            &audit::EventFilter {
+                org_id: Some("acme".into()),
+                action: Some("role.expired".into()),
+                ..audit::EventFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(events.len(), 1, "{backend}");
+        assert_eq!(events[0].target_email.as_deref(), Some("p0@globex.example"));
+        assert!(audit::verify(&mut conn, None).await.unwrap().is_ok());
+        drop(conn);
+        scratch.close().await;
+    }
+}

@@ -323,6 +323,28 @@ impl Console {
         }
     }
 
+    /// Reads a submitted form, refusing it without this session's CSRF token.
+    pub fn form(&self, body: &[u8]) -> Result<Vec<(String, String)>, Response> {
+        let form = users::pairs(&String::from_utf8_lossy(body));
+        let sent = form
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("");
+        self.check_csrf(sent)?;
+        if form
+            .iter()
+            .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err((
+                StatusCode::BAD_REQUEST,
+                Html(format!("<p>{}</p>", self.t.get("bad-form"))),
+            )
+                .into_response());
+        }
+        Ok(form)
+    }
+
     /// Refuses a form without this session's CSRF token.
     pub fn check_csrf(&self, sent: &str) -> Result<(), Response> {
         if sent == self.csrf {

@@ -12,19 +12,11 @@ use rolehub_store::service::SettingChange;
 use rolehub_store::ServiceError;
 use serde::Deserialize;
 
-use super::users::pairs;
+use super::users::{first, pairs};
 use super::{
     page_with_flash, redirect_with_flash, render, Chrome, Console, Flash, LANG_COOKIE, ORG_COOKIE,
 };
 use crate::state::AppState;
-
-fn first(pairs: &[(String, String)], key: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
 
 /// A button on a simple page.
 pub struct Action {
@@ -56,10 +48,10 @@ struct SimplePage {
 
 /// Remembers the chosen language.
 pub async fn language(console: Console, body: Bytes) -> Response {
-    let form = pairs(&String::from_utf8_lossy(&body));
-    if let Err(r) = console.check_csrf(&first(&form, "csrf")) {
-        return r;
-    }
+    let form = match console.form(&body) {
+        Ok(form) => form,
+        Err(r) => return r,
+    };
     let lang = if first(&form, "lang") == "nl" {
         "nl"
     } else {
@@ -303,8 +295,7 @@ pub async fn contact_center(
 
 /// Sets up Contact Center chat; a refusal is shown with its rule.
 pub async fn setup_chat(State(state): State<AppState>, console: Console, body: Bytes) -> Response {
-    let form = pairs(&String::from_utf8_lossy(&body));
-    if let Err(r) = console.check_csrf(&first(&form, "csrf")) {
+    if let Err(r) = console.form(&body) {
         return r;
     }
     match state.service.setup_chat(&console.ctx(false)).await {
@@ -401,10 +392,10 @@ pub async fn save_settings(
     console: Console,
     body: Bytes,
 ) -> Response {
-    let form = pairs(&String::from_utf8_lossy(&body));
-    if let Err(r) = console.check_csrf(&first(&form, "csrf")) {
-        return r;
-    }
+    let form = match console.form(&body) {
+        Ok(form) => form,
+        Err(r) => return r,
+    };
     let ttl: serde_json::Value = first(&form, "ttl")
         .trim()
         .parse::<i64>()
@@ -603,13 +594,5 @@ pub async fn audit_export(
         ]);
     }
     let body = w.into_inner().unwrap_or_default();
-    let disposition = format!("attachment; filename=\"audit-{}.csv\"", console.org);
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        body,
-    )
-        .into_response()
+    crate::csv_download(&format!("audit-{}.csv", console.org), body)
 }

@@ -4,8 +4,8 @@
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, RawQuery, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+
+use axum::response::Response;
 use rolehub_domain::{Area, Lang, Level, Role, ScopeKind, SiteManager, Status};
 use rolehub_store::directory::PeopleFilter;
 use rolehub_store::service::{AssignRequest, ImportOptions, ImportReport};
@@ -51,7 +51,8 @@ fn decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn first(pairs: &[(String, String)], key: &str) -> String {
+/// The first value of a key.
+pub fn first(pairs: &[(String, String)], key: &str) -> String {
     pairs
         .iter()
         .find(|(k, _)| k == key)
@@ -267,20 +268,7 @@ pub async fn export(
         .export_admins(&console.ctx(false), &roles, &mut out)
         .await
     {
-        Ok(_) => {
-            let disposition = format!(
-                "attachment; filename=\"administrators-{}.csv\"",
-                console.org
-            );
-            (
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                    (header::CONTENT_DISPOSITION, disposition),
-                ],
-                out,
-            )
-                .into_response()
-        }
+        Ok(_) => crate::csv_download(&format!("administrators-{}.csv", console.org), out),
         Err(e) => console.error_page(&e),
     }
 }
@@ -292,8 +280,7 @@ pub async fn resend(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let form = pairs(&String::from_utf8_lossy(&body));
-    if let Err(r) = console.check_csrf(&first(&form, "csrf")) {
+    if let Err(r) = console.form(&body) {
         return r;
     }
     let ctx = console.ctx(false);
@@ -650,10 +637,10 @@ pub async fn role_preview(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let form = pairs(&String::from_utf8_lossy(&body));
-    if let Err(r) = console.check_csrf(&first(&form, "csrf")) {
-        return r;
-    }
+    let form = match console.form(&body) {
+        Ok(form) => form,
+        Err(r) => return r,
+    };
     let facts = match console.facts(&state).await {
         Ok(f) => f,
         Err(r) => return r,
@@ -684,10 +671,10 @@ pub async fn role_apply(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let form = pairs(&String::from_utf8_lossy(&body));
-    if let Err(r) = console.check_csrf(&first(&form, "csrf")) {
-        return r;
-    }
+    let form = match console.form(&body) {
+        Ok(form) => form,
+        Err(r) => return r,
+    };
     let (email, _) = match person_email(&state, &console, &id).await {
         Ok(found) => found,
         Err(r) => return r,
@@ -748,10 +735,10 @@ pub async fn external_check(
     console: Console,
     body: Bytes,
 ) -> Response {
-    let form = pairs(&String::from_utf8_lossy(&body));
-    if let Err(r) = console.check_csrf(&first(&form, "csrf")) {
-        return r;
-    }
+    let form = match console.form(&body) {
+        Ok(form) => form,
+        Err(r) => return r,
+    };
     let facts = match console.facts(&state).await {
         Ok(f) => f,
         Err(r) => return r,
@@ -833,10 +820,10 @@ pub async fn external_preview(
     console: Console,
     body: Bytes,
 ) -> Response {
-    let form = pairs(&String::from_utf8_lossy(&body));
-    if let Err(r) = console.check_csrf(&first(&form, "csrf")) {
-        return r;
-    }
+    let form = match console.form(&body) {
+        Ok(form) => form,
+        Err(r) => return r,
+    };
     let facts = match console.facts(&state).await {
         Ok(f) => f,
         Err(r) => return r,
@@ -870,10 +857,10 @@ pub async fn external_apply(
     console: Console,
     body: Bytes,
 ) -> Response {
-    let form = pairs(&String::from_utf8_lossy(&body));
-    if let Err(r) = console.check_csrf(&first(&form, "csrf")) {
-        return r;
-    }
+    let form = match console.form(&body) {
+        Ok(form) => form,
+        Err(r) => return r,
+    };
     match external_change(&state, &console, &form, false).await {
         Ok(_) => redirect_with_flash(
             &format!("/users?tab=external&org={}", console.org),
@@ -922,17 +909,7 @@ pub async fn csv_template(State(state): State<AppState>, console: Console) -> Re
         .csv_template(&console.ctx(false), &mut out)
         .await
     {
-        Ok(_) => {
-            let disposition = format!("attachment; filename=\"users-{}.csv\"", console.org);
-            (
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                    (header::CONTENT_DISPOSITION, disposition),
-                ],
-                out,
-            )
-                .into_response()
-        }
+        Ok(_) => crate::csv_download(&format!("users-{}.csv", console.org), out),
         Err(e) => console.error_page(&e),
     }
 }
@@ -1016,10 +993,10 @@ pub async fn csv_preview(
 
 /// Applies a previewed upload: all or nothing, or the valid rows only.
 pub async fn csv_apply(State(state): State<AppState>, console: Console, body: Bytes) -> Response {
-    let form = pairs(&String::from_utf8_lossy(&body));
-    if let Err(r) = console.check_csrf(&first(&form, "csrf")) {
-        return r;
-    }
+    let form = match console.form(&body) {
+        Ok(form) => form,
+        Err(r) => return r,
+    };
     let id = first(&form, "upload");
     let Some(upload) = state
         .uploads

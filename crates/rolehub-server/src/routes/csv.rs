@@ -42,15 +42,7 @@ async fn template(
         .service
         .csv_template(&caller.ctx(&org, false), &mut out)
         .await?;
-    let disposition = format!("attachment; filename=\"users-{org}.csv\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        out,
-    )
-        .into_response())
+    Ok(crate::csv_download(&format!("users-{}.csv", org), out))
 }
 
 /// Options of an upload.

@@ -1,7 +1,7 @@
 //! `roles`, `roleAssignments`, `externalAdmins`, `admins` and `authorize`.
 
 use axum::extract::{OriginalUri, Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rolehub_domain::{Lang, Role, Timestamp};
@@ -375,15 +375,10 @@ async fn export_admins(
         .service
         .export_admins(&caller.ctx(&org, false), &roles, &mut out)
         .await?;
-    let filename = format!("attachment; filename=\"administrators-{org}.csv\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, filename),
-        ],
+    Ok(crate::csv_download(
+        &format!("administrators-{}.csv", org),
         out,
-    )
-        .into_response())
+    ))
 }
 
 /// An access decision to ask.

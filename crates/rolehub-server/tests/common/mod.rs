@@ -1,0 +1,1110 @@
+//! The harness of the HTTP integration tests: a real server on `127.0.0.1:0` over a throwaway
+//! database (a SQLite file, and a PostgreSQL schema when `ROLEHUB_TEST_POSTGRES` names a server),
+//! a small world, and a `reqwest` client whose every answer is checked against the API's
+//! conventions before a test looks at it.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    dead_code,
+    reason = "a test fails loudly on the first surprise; not every test uses every helper"
+)]
+
+use std::fmt::Write as _;
+
+use reqwest::header::HeaderMap;
+use reqwest::Method;
+use rolehub_domain::{
+    ContactCenter, OrgKind, PartnerLink, Role, Site, SiteManager, Status, Timestamp,
+};
+use rolehub_server::{AppState, Config};
+use rolehub_store::clock::system_now;
+use rolehub_store::scratch::Scratch;
+use rolehub_store::service::auth::TokenScope;
+use rolehub_store::setup::{GrantSetup, OrgSetup, PersonSetup, SubscriptionSetup};
+use rolehub_store::Service;
+use serde_json::Value;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The password of everyone the tests sign in as.
+pub const PASSWORD: &str = "correct horse battery staple";
+/// Plain users of acme (enough for several pages of 50).
+pub const PLAIN_USERS: usize = 150;
+/// Acme's Control Hub site.
+pub const SITE: &str = "acme.webex.com";
+
+/// A backend to run on.
+#[derive(Clone, Debug)]
+pub struct Backend {
+    /// `sqlite` or `postgres`.
+    pub name: &'static str,
+    /// The PostgreSQL server URL.
+    pub url: Option<String>,
+}
+
+/// SQLite always; PostgreSQL too when `ROLEHUB_TEST_POSTGRES` is set.
+pub fn backends() -> Vec<Backend> {
+    let mut out = vec![Backend {
+        name: "sqlite",
+        url: None,
+    }];
+    if let Ok(url) = std::env::var("ROLEHUB_TEST_POSTGRES") {
+        if !url.trim().is_empty() {
+            out.push(Backend {
+                name: "postgres",
+                url: Some(url),
+            });
+        }
+    }
+    out
+}
+
+/// Someone of the world, with a personal access token (scope `write`).
+#[derive(Clone, Debug)]
+pub struct Who {
+    /// Person id.
+    pub id: String,
+    /// Email.
+    pub email: String,
+    /// A `write` token.
+    pub token: String,
+    /// That token's id.
+    pub token_id: String,
+}
+
+/// The world every test starts from.
+#[derive(Clone, Debug)]
+pub struct World {
+    /// Acme's first full administrator (internal), at `amsterdam`, with `calling`.
+    pub admin: Who,
+    /// Acme's second full administrator.
+    pub admin2: Who,
+    /// An internal read-only administrator of acme.
+    pub readonly: Who,
+    /// An internal CCSA of acme with the Premium Agent license.
+    pub ccsa: Who,
+    /// A plain acme user with the Premium Agent license (so 2 of 3 units are used).
+    pub agent: Who,
+    /// A globex user who is an external read-only administrator of acme.
+    pub ext_ro: Who,
+    /// A full administrator of the partner pnet, provisioning admin in acme.
+    pub partner: Who,
+    /// Globex's own full administrator (holds nothing in acme).
+    pub globex_admin: Who,
+    /// A plain globex user (a candidate external administrator for acme).
+    pub globex_user: Who,
+    /// A user of the consumer org (refused at the email check, R-EXT-1).
+    pub consumer_email: String,
+    /// A `read` token of acme's first full administrator.
+    pub admin_read_token: String,
+    /// Acme's plain users (no token), `user001@acme.example` …, in email order.
+    pub users: Vec<Who>,
+    /// Every grant id in acme at the start.
+    pub acme_grant_ids: Vec<String>,
+}
+
+impl World {
+    /// Every acme person (users of acme), named and plain.
+    pub fn acme_people(&self) -> Vec<&Who> {
+        let mut out = vec![
+            &self.admin,
+            &self.admin2,
+            &self.readonly,
+            &self.ccsa,
+            &self.agent,
+        ];
+        out.extend(self.users.iter());
+        out
+    }
+}
+
+/// A running server over a fresh world.
+pub struct Server {
+    /// `sqlite` or `postgres`.
+    pub backend: &'static str,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The client (no cookie store: tests send cookies themselves).
+    pub http: reqwest::Client,
+    /// The service the server runs on, for reading back and for the outbox.
+    pub service: Service,
+    /// The world.
+    pub w: World,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+    scratch: Option<Scratch>,
+}
+
+fn now() -> Timestamp {
+    system_now()
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one argument per field of a person"
+)]
+async fn person(
+    service: &Service,
+    email: &str,
+    org: &str,
+    first: &str,
+    last: &str,
+    location: Option<&str>,
+    licenses: &[&str],
+    status: Status,
+) -> String {
+    let mut p = PersonSetup::new(email, org, first, last);
+    p.location = location.map(str::to_string);
+    p.licenses = licenses.iter().map(|l| l.to_string()).collect();
+    p.status = status;
+    p.signed_in_at = Some(now().plus_ms(-3_600_000));
+    service.setup_person(&p, now()).await.unwrap()
+}
+
+/// Gives a role directly (set-up data, no checks), granted 30 days ago.
+pub async fn grant(service: &Service, org: &str, email: &str, role: Role, site: Option<&str>) {
+    grant_at(service, org, email, role, site, now().plus_days(-30)).await;
+}
+
+/// Gives a role directly at a given instant.
+pub async fn grant_at(
+    service: &Service,
+    org: &str,
+    email: &str,
+    role: Role,
+    site: Option<&str>,
+    granted_at: Timestamp,
+) {
+    service
+        .setup_grant(&GrantSetup {
+            org: org.into(),
+            email: email.into(),
+            role,
+            site: site.map(str::to_string),
+            locations: vec![],
+            granted_at,
+            expires_at: None,
+        })
+        .await
+        .unwrap();
+}
+
+async fn who(service: &Service, id: String, email: &str) -> Who {
+    let (info, token) = service
+        .create_token(email, "tests", TokenScope::Write, 30, now())
+        .await
+        .unwrap();
+    Who {
+        id,
+        email: email.into(),
+        token,
+        token_id: info.id,
+    }
+}
+
+async fn build_world(service: &Service) -> World {
+    let t = now();
+    service
+        .setup_org(&OrgSetup::new("pnet", "Partner Net BV"), t)
+        .await
+        .unwrap();
+    let mut consumer = OrgSetup::new("consumer", "Webex consumers");
+    consumer.kind = OrgKind::Consumer;
+    service.setup_org(&consumer, t).await.unwrap();
+
+    let mut acme = OrgSetup::new("acme", "Acme BV");
+    acme.partner = Some(PartnerLink {
+        org: "pnet".into(),
+        active: true,
+    });
+    acme.contact_center = ContactCenter {
+        enabled: true,
+        chat_configured: false,
+        setup_completed: true,
+    };
+    acme.calling = true;
+    acme.events = true;
+    acme.sites = vec![Site {
+        url: SITE.into(),
+        managed_by: SiteManager::ControlHub,
+    }];
+    acme.locations = ["amsterdam", "rotterdam", "utrecht"]
+        .map(String::from)
+        .to_vec();
+    acme.subscriptions = vec![SubscriptionSetup {
+        id: "sub-acme".into(),
+        seller: Some("pnet".into()),
+        trial: false,
+        licenses: vec![
+            ("cc_premium_agent".into(), 3),
+            ("cc_standard_agent".into(), 10),
+            ("calling".into(), 50),
+        ],
+    }];
+    service.setup_org(&acme, t).await.unwrap();
+
+    let mut globex = OrgSetup::new("globex", "Globex Nederland");
+    globex.calling = true;
+    globex.sites = vec![Site {
+        url: "globex.webex.com".into(),
+        managed_by: SiteManager::ControlHub,
+    }];
+    globex.locations = vec!["den-haag".into()];
+    globex.subscriptions = vec![SubscriptionSetup {
+        id: "sub-globex".into(),
+        seller: None,
+        trial: false,
+        licenses: vec![("calling".into(), 20)],
+    }];
+    service.setup_org(&globex, t).await.unwrap();
+
+    let a = Status::Active;
+    let admin_id = person(
+        service,
+        "admin@acme.example",
+        "acme",
+        "Sanne",
+        "de Vries",
+        Some("amsterdam"),
+        &["calling"],
+        a,
+    )
+    .await;
+    let admin2_id = person(
+        service,
+        "admin2@acme.example",
+        "acme",
+        "Daan",
+        "Meijer",
+        Some("rotterdam"),
+        &[],
+        a,
+    )
+    .await;
+    let ro_id = person(
+        service,
+        "readonly@acme.example",
+        "acme",
+        "Lotte",
+        "Bakker",
+        Some("utrecht"),
+        &[],
+        a,
+    )
+    .await;
+    let ccsa_id = person(
+        service,
+        "ccsa@acme.example",
+        "acme",
+        "Cas",
+        "Smit",
+        Some("amsterdam"),
+        &["cc_premium_agent"],
+        a,
+    )
+    .await;
+    let agent_id = person(
+        service,
+        "agent@acme.example",
+        "acme",
+        "Anouk",
+        "Visser",
+        Some("amsterdam"),
+        &["cc_premium_agent"],
+        a,
+    )
+    .await;
+    let ext_id = person(
+        service,
+        "ro@globex.example",
+        "globex",
+        "Ruben",
+        "Dijkstra",
+        None,
+        &[],
+        a,
+    )
+    .await;
+    let partner_id = person(
+        service,
+        "pim@pnet.example",
+        "pnet",
+        "Pim",
+        "Bakker",
+        None,
+        &[],
+        a,
+    )
+    .await;
+    let gadmin_id = person(
+        service,
+        "admin@globex.example",
+        "globex",
+        "Gerrit",
+        "Groot",
+        Some("den-haag"),
+        &[],
+        a,
+    )
+    .await;
+    let guser_id = person(
+        service,
+        "user@globex.example",
+        "globex",
+        "Gijs",
+        "Goud",
+        Some("den-haag"),
+        &[],
+        a,
+    )
+    .await;
+    person(
+        service,
+        "jan@consumer.example",
+        "consumer",
+        "Jan",
+        "Jansen",
+        None,
+        &[],
+        a,
+    )
+    .await;
+    // A plain user of the partner (offered full and provisioning admin at the email check).
+    person(
+        service,
+        "eva@pnet.example",
+        "pnet",
+        "Eva",
+        "Smit",
+        None,
+        &[],
+        a,
+    )
+    .await;
+
+    grant(service, "acme", "admin@acme.example", Role::FullAdmin, None).await;
+    grant(
+        service,
+        "acme",
+        "admin2@acme.example",
+        Role::FullAdmin,
+        None,
+    )
+    .await;
+    grant(
+        service,
+        "acme",
+        "readonly@acme.example",
+        Role::ReadonlyAdmin,
+        None,
+    )
+    .await;
+    grant(
+        service,
+        "acme",
+        "ccsa@acme.example",
+        Role::CcServiceAdmin,
+        None,
+    )
+    .await;
+    // Granted a day ago: well within the 14 days of external read-only access (R-EXT-7).
+    grant_at(
+        service,
+        "acme",
+        "ro@globex.example",
+        Role::ReadonlyAdmin,
+        None,
+        t.plus_days(-1),
+    )
+    .await;
+    grant(service, "pnet", "pim@pnet.example", Role::FullAdmin, None).await;
+    grant(
+        service,
+        "acme",
+        "pim@pnet.example",
+        Role::ProvisioningAdmin,
+        None,
+    )
+    .await;
+    grant(
+        service,
+        "globex",
+        "admin@globex.example",
+        Role::FullAdmin,
+        None,
+    )
+    .await;
+
+    let mut users = Vec::with_capacity(PLAIN_USERS);
+    let locations = ["amsterdam", "rotterdam", "utrecht"];
+    for i in 1..=PLAIN_USERS {
+        let email = format!("user{i:03}@acme.example");
+        let status = match i % 25 {
+            7 => Status::Pending,
+            13 => Status::Inactive,
+            _ => Status::Active,
+        };
+        let id = person(
+            service,
+            &email,
+            "acme",
+            "User",
+            &format!("{i:03}"),
+            Some(locations[i % 3]),
+            &[],
+            status,
+        )
+        .await;
+        users.push(Who {
+            id,
+            email,
+            token: String::new(),
+            token_id: String::new(),
+        });
+    }
+
+    let (_, admin_read_token) = service
+        .create_token("admin@acme.example", "read", TokenScope::Read, 30, t)
+        .await
+        .unwrap();
+    let mut conn = service.db().pool.acquire().await.unwrap();
+    let state = rolehub_store::load::org_state(&mut conn, "acme")
+        .await
+        .unwrap();
+    drop(conn);
+    let acme_grant_ids = state
+        .holders
+        .iter()
+        .flat_map(|h| h.grants.iter().map(|g| g.id.clone()))
+        .collect();
+    World {
+        admin: who(service, admin_id, "admin@acme.example").await,
+        admin2: who(service, admin2_id, "admin2@acme.example").await,
+        readonly: who(service, ro_id, "readonly@acme.example").await,
+        ccsa: who(service, ccsa_id, "ccsa@acme.example").await,
+        agent: who(service, agent_id, "agent@acme.example").await,
+        ext_ro: who(service, ext_id, "ro@globex.example").await,
+        partner: who(service, partner_id, "pim@pnet.example").await,
+        globex_admin: who(service, gadmin_id, "admin@globex.example").await,
+        globex_user: who(service, guser_id, "user@globex.example").await,
+        consumer_email: "jan@consumer.example".into(),
+        admin_read_token,
+        users,
+        acme_grant_ids,
+    }
+}
+
+impl Server {
+    /// Starts a server over a fresh database of the backend, with the world set up.
+    pub async fn start(backend: &Backend) -> Server {
+        Server::start_with(backend, Config::default()).await
+    }
+
+    /// The same, with settings.
+    pub async fn start_with(backend: &Backend, config: Config) -> Server {
+        Server::start_prepared(backend, config, |_, _| async {}).await
+    }
+
+    /// The same, with more set-up data written before the server (and its expiry sweep) starts:
+    /// set-up writes bypass the org lock, so they must not race the server's own changes.
+    pub async fn start_prepared<F, Fut>(backend: &Backend, config: Config, prepare: F) -> Server
+    where
+        F: FnOnce(Service, World) -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let scratch = match &backend.url {
+            Some(url) => Scratch::postgres(url).await.unwrap(),
+            None => Scratch::sqlite_file().await.unwrap(),
+        };
+        let service = Service::new(scratch.db.clone());
+        let w = build_world(&service).await;
+        prepare(service.clone(), w.clone()).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        let state = AppState::new(service.clone(), config);
+        let task = tokio::spawn(rolehub_server::serve(state, listener, None, async move {
+            let _ = rx.await;
+        }));
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .unwrap();
+        Server {
+            backend: backend.name,
+            base: format!("http://{addr}"),
+            http,
+            service,
+            w,
+            stop: Some(tx),
+            task: Some(task),
+            scratch: Some(scratch),
+        }
+    }
+
+    /// Stops the server (requests in flight finish) and drops the database.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+        if let Some(scratch) = self.scratch.take() {
+            scratch.close().await;
+        }
+    }
+
+    /// A request to a path of this server.
+    pub fn request(&self, method: Method, path: &str) -> Call<'_> {
+        Call {
+            server: self,
+            method: method.clone(),
+            path: path.to_string(),
+            builder: self.http.request(method, format!("{}{path}", self.base)),
+            sent_body: None,
+        }
+    }
+
+    /// `GET path` with a bearer token.
+    pub async fn get(&self, path: &str, token: &str) -> Resp {
+        self.request(Method::GET, path).bearer(token).send().await
+    }
+
+    /// `DELETE path` with a bearer token.
+    pub async fn delete(&self, path: &str, token: &str) -> Resp {
+        self.request(Method::DELETE, path)
+            .bearer(token)
+            .send()
+            .await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Resp {
+        self.request(Method::POST, path)
+            .bearer(token)
+            .json(body)
+            .send()
+            .await
+    }
+
+    /// `PUT path` with a JSON body.
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> Resp {
+        self.request(Method::PUT, path)
+            .bearer(token)
+            .json(body)
+            .send()
+            .await
+    }
+
+    /// `PATCH path` with a JSON body.
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> Resp {
+        self.request(Method::PATCH, path)
+            .bearer(token)
+            .json(body)
+            .send()
+            .await
+    }
+
+    /// Every page of a list, following `Link: rel="next"` until there is none.
+    pub async fn all_pages(&self, path: &str, token: &str) -> (Vec<Value>, usize) {
+        let mut items = Vec::new();
+        let mut next = Some(path.to_string());
+        let mut pages = 0;
+        while let Some(p) = next.take() {
+            pages += 1;
+            assert!(pages < 1000, "{}: paging does not end at {p}", self.backend);
+            let r = self.get(&p, token).await;
+            r.expect(200);
+            items.extend(r.items());
+            next = r.next_link();
+        }
+        (items, pages)
+    }
+
+    /// The number of audit events in an org's chain (read with a full admin's token of it).
+    pub async fn audit_count(&self, org: &str, token: &str) -> u64 {
+        let r = self
+            .get(&format!("/v1/adminAudit/verify?orgId={org}"), token)
+            .await;
+        r.expect(200);
+        assert_eq!(r.json()["intact"], true, "{}: {}", self.backend, r.text);
+        r.json()["eventsChecked"].as_u64().unwrap()
+    }
+
+    /// Acme's audit event count.
+    pub async fn acme_events(&self) -> u64 {
+        self.audit_count("acme", &self.w.admin.token).await
+    }
+
+    /// A person as acme's first admin sees them.
+    pub async fn acme_person(&self, id: &str) -> Value {
+        let r = self
+            .get(&format!("/v1/people/{id}"), &self.w.admin.token)
+            .await;
+        r.expect(200);
+        r.json().clone()
+    }
+
+    /// The role ids a person holds in acme (as the people API shows them).
+    pub async fn acme_roles(&self, id: &str) -> Vec<String> {
+        strings(&self.acme_person(id).await["roles"])
+    }
+
+    /// The grant ids of a person in acme.
+    pub async fn grant_ids(&self, person_id: &str) -> Vec<(String, String)> {
+        let r = self
+            .get(
+                &format!("/v1/roleAssignments?personId={person_id}"),
+                &self.w.admin.token,
+            )
+            .await;
+        r.expect(200);
+        r.items()
+            .iter()
+            .map(|g| {
+                (
+                    g["id"].as_str().unwrap().to_string(),
+                    g["roleId"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// The grant id of one role of a person in acme.
+    pub async fn grant_id(&self, person_id: &str, role: &str) -> String {
+        self.grant_ids(person_id)
+            .await
+            .into_iter()
+            .find(|(_, r)| r == role)
+            .unwrap_or_else(|| panic!("{}: {person_id} holds no {role}", self.backend))
+            .0
+    }
+
+    /// Signs in with the password and answers the session cookie value and the CSRF token.
+    pub async fn sign_in(&self, email: &str, password: &str) -> (String, String) {
+        let r = self
+            .request(Method::POST, "/v1/sessions")
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await;
+        r.expect(201);
+        let cookie = r.session_cookie().expect("a session cookie");
+        (cookie, r.json()["csrfToken"].as_str().unwrap().to_string())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // A failed test leaves no database behind either (the cleanup is async: a thread of its own).
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(scratch) = self.scratch.take() {
+            let _ = std::thread::spawn(move || {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    rt.block_on(scratch.close());
+                }
+            })
+            .join();
+        }
+    }
+}
+
+/// A request being built.
+pub struct Call<'a> {
+    server: &'a Server,
+    method: Method,
+    path: String,
+    builder: reqwest::RequestBuilder,
+    sent_body: Option<String>,
+}
+
+impl Call<'_> {
+    /// `Authorization: Bearer token`.
+    pub fn bearer(mut self, token: &str) -> Self {
+        self.builder = self.builder.bearer_auth(token);
+        self
+    }
+
+    /// A header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.builder = self.builder.header(name, value);
+        self
+    }
+
+    /// A JSON body (`Content-Type: application/json`).
+    pub fn json(mut self, body: &Value) -> Self {
+        self.sent_body = Some(body.to_string());
+        self.builder = self.builder.json(body);
+        self
+    }
+
+    /// A raw body with a content type (none when `content_type` is empty).
+    pub fn body(mut self, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        let body: Vec<u8> = body.into();
+        self.sent_body = Some(String::from_utf8_lossy(&body).chars().take(300).collect());
+        if !content_type.is_empty() {
+            self.builder = self.builder.header("content-type", content_type);
+        }
+        self.builder = self.builder.body(body);
+        self
+    }
+
+    /// Sends it and checks the answer against the API's conventions.
+    pub async fn send(self) -> Resp {
+        let desc = format!(
+            "[{}] {} {}{}",
+            self.server.backend,
+            self.method,
+            self.path.chars().take(300).collect::<String>(),
+            self.sent_body
+                .as_ref()
+                .map(|b| format!(" body {}", b.chars().take(300).collect::<String>()))
+                .unwrap_or_default()
+        );
+        let response = self
+            .builder
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{desc}: {e}"));
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap();
+        let text = String::from_utf8_lossy(&bytes).to_string();
+        let is_json = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        let json =
+            if is_json {
+                Some(serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                    panic!("{desc}: the JSON answer does not parse: {e}: {text}")
+                }))
+            } else {
+                None
+            };
+        let resp = Resp {
+            desc,
+            status,
+            headers,
+            text,
+            json,
+        };
+        resp.check_conventions();
+        resp
+    }
+}
+
+/// An answer.
+#[derive(Debug)]
+pub struct Resp {
+    /// What was asked, for failure messages.
+    pub desc: String,
+    /// The status.
+    pub status: u16,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body as text.
+    pub text: String,
+    json: Option<Value>,
+}
+
+/// The ids of strings in a JSON array.
+pub fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not an array: {v}"))
+        .iter()
+        .map(|s| {
+            s.as_str()
+                .unwrap_or_else(|| panic!("not a string: {s}"))
+                .to_string()
+        })
+        .collect()
+}
+
+fn find_null(v: &Value, path: &str) -> Option<String> {
+    match v {
+        Value::Null => Some(path.to_string()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| find_null(x, &format!("{path}[{i}]"))),
+        Value::Object(map) => map
+            .iter()
+            .find_map(|(k, x)| find_null(x, &format!("{path}.{k}"))),
+        _ => None,
+    }
+}
+
+fn is_rule_id(s: &str) -> bool {
+    let mut parts = s.split('-');
+    parts.next() == Some("R")
+        && parts
+            .next()
+            .is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_uppercase()))
+        && parts
+            .next()
+            .is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && parts.next().is_none()
+}
+
+impl Resp {
+    /// The conventions every answer keeps: never 500; a tracking id; the error shape; no nulls.
+    fn check_conventions(&self) {
+        assert!(
+            self.status < 500,
+            "{}: answered {} {}",
+            self.desc,
+            self.status,
+            self.text
+        );
+        let tracking = self
+            .header("trackingid")
+            .unwrap_or_else(|| panic!("{}: no TrackingID header", self.desc));
+        assert!(!tracking.is_empty(), "{}: empty TrackingID", self.desc);
+        if let Some(json) = &self.json {
+            if let Some(at) = find_null(json, "$") {
+                panic!(
+                    "{}: `null` at {at} (fields that do not apply are left out): {}",
+                    self.desc, self.text
+                );
+            }
+        }
+        if self.status >= 400 {
+            let body = self.json.as_ref().unwrap_or_else(|| {
+                panic!(
+                    "{}: error {} is not JSON: {}",
+                    self.desc, self.status, self.text
+                )
+            });
+            let obj = body
+                .as_object()
+                .unwrap_or_else(|| panic!("{}: error body is not an object", self.desc));
+            let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+            keys.sort_unstable();
+            assert_eq!(
+                keys,
+                ["errors", "message", "trackingId"],
+                "{}: error body keys: {}",
+                self.desc,
+                self.text
+            );
+            assert!(
+                body["message"].as_str().is_some_and(|m| !m.is_empty()),
+                "{}: no message: {}",
+                self.desc,
+                self.text
+            );
+            assert_eq!(
+                body["trackingId"].as_str(),
+                Some(tracking.as_str()),
+                "{}: trackingId differs from the TrackingID header",
+                self.desc
+            );
+            let errors = body["errors"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{}: `errors` is not a list: {}", self.desc, self.text));
+            assert!(
+                !errors.is_empty(),
+                "{}: empty `errors`: {}",
+                self.desc,
+                self.text
+            );
+            for e in errors {
+                let e = e
+                    .as_object()
+                    .unwrap_or_else(|| panic!("{}: an error item is not an object", self.desc));
+                for key in e.keys() {
+                    assert!(
+                        ["description", "ruleId", "field"].contains(&key.as_str()),
+                        "{}: unexpected error item key `{key}`: {}",
+                        self.desc,
+                        self.text
+                    );
+                }
+                assert!(
+                    e.get("description")
+                        .and_then(Value::as_str)
+                        .is_some_and(|d| !d.is_empty()),
+                    "{}: an error item without a description: {}",
+                    self.desc,
+                    self.text
+                );
+                if let Some(rule) = e.get("ruleId") {
+                    let rule = rule.as_str().unwrap_or("");
+                    assert!(is_rule_id(rule), "{}: `{rule}` is not a rule id", self.desc);
+                }
+                if let Some(field) = e.get("field") {
+                    assert!(
+                        field.as_str().is_some_and(|f| !f.is_empty()),
+                        "{}: an empty field",
+                        self.desc
+                    );
+                }
+            }
+        }
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+
+    /// Asserts the status.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> &Self {
+        assert_eq!(
+            self.status, status,
+            "{}: expected {status}, got {}: {}",
+            self.desc, self.status, self.text
+        );
+        self
+    }
+
+    /// The JSON body, if the answer is JSON.
+    pub fn json_opt(&self) -> Option<&Value> {
+        self.json.as_ref()
+    }
+
+    /// The JSON body.
+    #[track_caller]
+    pub fn json(&self) -> &Value {
+        self.json
+            .as_ref()
+            .unwrap_or_else(|| panic!("{}: not JSON ({}): {}", self.desc, self.status, self.text))
+    }
+
+    /// The `items` of a list answer.
+    #[track_caller]
+    pub fn items(&self) -> Vec<Value> {
+        let body = self.json();
+        let obj = body.as_object().unwrap();
+        assert_eq!(
+            obj.len(),
+            1,
+            "{}: a list answers `{{\"items\": […]}}` only: {}",
+            self.desc,
+            self.text
+        );
+        body["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}: no items: {}", self.desc, self.text))
+            .clone()
+    }
+
+    /// The path and query of `Link: <…>; rel="next"`, if any.
+    pub fn next_link(&self) -> Option<String> {
+        let link = self.header("link")?;
+        let (target, params) = link.split_once(';')?;
+        assert!(
+            params.contains("rel=\"next\""),
+            "{}: a Link that is not rel=next: {link}",
+            self.desc
+        );
+        let target = target.trim().trim_start_matches('<').trim_end_matches('>');
+        assert!(
+            target.contains("after="),
+            "{}: a next link without `after`: {link}",
+            self.desc
+        );
+        Some(match target.split_once("://") {
+            Some((_, rest)) => rest[rest.find('/').unwrap_or(rest.len())..].to_string(),
+            None => target.to_string(),
+        })
+    }
+
+    /// Asserts an error status and a rule id among the error items; answers the body.
+    #[track_caller]
+    pub fn refused(&self, status: u16, rule: &str) -> &Value {
+        self.expect(status);
+        let rules = self.rule_ids();
+        assert!(
+            rules.iter().any(|r| r == rule),
+            "{}: expected rule {rule}, got {rules:?}: {}",
+            self.desc,
+            self.text
+        );
+        self.json()
+    }
+
+    /// The rule ids of an error answer.
+    pub fn rule_ids(&self) -> Vec<String> {
+        self.json()["errors"]
+            .as_array()
+            .map(|e| {
+                e.iter()
+                    .filter_map(|i| i["ruleId"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The error message.
+    pub fn message(&self) -> String {
+        self.json()["message"].as_str().unwrap_or("").to_string()
+    }
+
+    /// The session cookie set by this answer, if any.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| {
+                c.strip_prefix("rolehub_session=")
+                    .and_then(|rest| rest.split(';').next())
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+            })
+    }
+
+    /// Whether this 404/405 is the router's (no such route) rather than a handler's answer.
+    pub fn route_missing(&self) -> bool {
+        self.status == 405
+            || (self.status == 404
+                && self
+                    .json
+                    .as_ref()
+                    .and_then(|j| j["message"].as_str())
+                    .is_some_and(|m| m.starts_with("no such resource")))
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn enc(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// An ISO-8601 UTC instant with milliseconds, as the API writes them.
+pub fn is_api_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 24
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'.'
+        && b[23] == b'Z'
+        && s.chars()
+            .enumerate()
+            .all(|(i, c)| [4, 7, 10, 13, 16, 19, 23].contains(&i) || c.is_ascii_digit())
+}
