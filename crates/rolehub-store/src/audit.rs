@@ -105,8 +105,11 @@ pub async fn append(
     let after = event.after.as_ref().map(Value::to_string);
     let rule_id = event.refusal.map(|r| r.rule.id());
     let message = event.refusal.map(|r| r.message(rolehub_domain::Lang::En));
+    // `refused` for a rule's refusal, `failed` for failed attempts (`auth.sign_in_failed`), else `ok`.
     let outcome = if event.refusal.is_some() {
         "refused"
+    } else if event.action.ends_with("_failed") {
+        "failed"
     } else {
         "ok"
     };

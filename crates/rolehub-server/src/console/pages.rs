@@ -325,7 +325,7 @@ pub async fn events(State(state): State<AppState>, console: Console) -> Response
     let sections = vec![Section {
         text: t.get("events-intro"),
         actions: vec![Action {
-            method: "get",
+            method: "link",
             action: "https://events.webex.com/".into(),
             id: "open-events",
             label: t.get("events-open"),
