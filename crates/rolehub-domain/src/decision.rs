@@ -544,3 +544,94 @@ mod tests {
         assert_eq!((d.allowed, d.rule), (false, RuleId::Cc2));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! Random principals and checks: a decision never gives more than the matrix gives the roles
+    //! held, allows only what it holds, and always names a rule.
+
+    use super::*;
+    use crate::model::{OrgKind, PartnerLink, Scope, Site};
+    use crate::time::DAY_MS;
+    use proptest::prelude::*;
+
+    fn org() -> OrgView {
+        let mut org = OrgView::new("acme", "Acme", OrgKind::Standard);
+        org.sites = vec![
+            Site {
+                url: "a.webex.com".into(),
+                managed_by: SiteManager::ControlHub,
+            },
+            Site {
+                url: "b.webex.com".into(),
+                managed_by: SiteManager::SiteAdmin,
+            },
+        ];
+        org.locations = vec!["north".into(), "south".into()];
+        org.partner = Some(PartnerLink {
+            org: "pnet".into(),
+            active: true,
+        });
+        org
+    }
+
+    fn grant_strategy() -> impl Strategy<Value = Grant> {
+        (
+            0..Role::ALL.len(),
+            0..3usize,
+            0..200i64,
+            proptest::option::of(0..200i64),
+        )
+            .prop_map(|(r, s, at, end)| {
+                let role = Role::ALL[r];
+                let scope = match role.scope_kind() {
+                    crate::role::ScopeKind::Site => {
+                        Scope::Site(["a.webex.com", "b.webex.com", "a.webex.com"][s].into())
+                    }
+                    crate::role::ScopeKind::Locations => {
+                        Scope::Locations(vec![["north", "south", "north"][s].into()])
+                    }
+                    crate::role::ScopeKind::Org => Scope::Org,
+                };
+                Grant {
+                    id: format!("g{r}"),
+                    role,
+                    scope,
+                    granted_at: Timestamp(at * DAY_MS),
+                    expires_at: end.map(|e| Timestamp(e * DAY_MS)),
+                }
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn r_perm_1_decisions_never_exceed_the_matrix(
+            grants in proptest::collection::vec(grant_strategy(), 0..6),
+            home in prop_oneof![Just("acme"), Just("pnet"), Just("globex")],
+            inactive in any::<bool>(),
+            signed_in in proptest::option::of(0..200i64),
+            area in 0..Area::ALL.len(),
+            write in any::<bool>(),
+            target in 0..5usize,
+            now in 0..250i64,
+        ) {
+            let org = org();
+            let person = PersonView {
+                id: "p".into(), email: "p@x.example".into(), first: String::new(), last: String::new(),
+                home_org: home.into(), home_org_kind: OrgKind::Standard, home_org_contact_center: false,
+                status: if inactive { Status::Inactive } else { Status::Active },
+                signed_in_at: signed_in.map(|d| Timestamp(d * DAY_MS)),
+            };
+            let area = Area::ALL[area];
+            let asked = if write { Level::Write } else { Level::Read };
+            let target = [Target::Org, Target::Site("a.webex.com"), Target::Site("b.webex.com"), Target::Location("north"), Target::Location("south")][target];
+            let d = decide(&org, &person, &grants, area, asked, target, Timestamp(now * DAY_MS));
+            let relation = org.relation_of(&person);
+            let ceiling = grants.iter().map(|g| cell(g.role, relation, area).level).max().unwrap_or(Level::None);
+            prop_assert!(d.held <= ceiling, "held {:?} above what the roles give {:?}", d.held, ceiling);
+            prop_assert_eq!(d.allowed, d.held >= asked);
+            if inactive { prop_assert!(!d.allowed); }
+            if !d.allowed { prop_assert!(d.refusal().is_some_and(|r| r.message(crate::Lang::Nl).contains(d.rule.id()))); }
+        }
+    }
+}
