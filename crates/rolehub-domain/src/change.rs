@@ -43,6 +43,9 @@ pub struct Plan {
     pub remove: Vec<Grant>,
     /// Warnings for the response.
     pub warnings: Vec<Warning>,
+    /// Grants deleted without being reported: an expired (or differently-ending) grant that the
+    /// change gives anew is not a side effect anybody loses.
+    pub discard: Vec<Grant>,
 }
 
 /// What the actor's grants in effect let them do with roles.
@@ -54,6 +57,8 @@ struct Authority {
     any: bool,
     any_site_role: bool,
     any_expired: bool,
+    any_ended: bool,
+    full_signed_in: bool,
 }
 
 fn in_effect(state: &OrgState, person: &PersonView, grant: &Grant, now: Timestamp) -> bool {
@@ -74,12 +79,18 @@ fn authority(state: &OrgState, actor: &PersonView, now: Timestamp) -> Authority 
         if grant.role.is_site_scoped() {
             auth.any_site_role = true;
         }
+        if !grant_works_for_relation(grant.role, relation) {
+            auth.any_ended = true;
+        }
         if !in_effect(state, actor, grant, now) {
             continue;
         }
         auth.any = true;
         match grant.role {
-            Role::FullAdmin => auth.full = true,
+            Role::FullAdmin => {
+                auth.full = true;
+                auth.full_signed_in |= signed_in_since(actor, grant);
+            }
             Role::CcServiceAdmin => auth.ccsa = true,
             Role::EventsAdmin => auth.events = true,
             _ => {}
@@ -158,6 +169,10 @@ fn check_authority(
 
     let external_on_other_external =
         actor_relation.is_external() && target_relation.is_external() && !self_change;
+    if auth.full && role.is_site_scoped() && actor_relation.is_external() && !auth.full_signed_in {
+        // R-EXT-6: an external full admin reaches the sites (their roles too) after signing in once.
+        return Err(access_refusal(RuleId::Ext6));
+    }
     if auth.full {
         if external_on_other_external {
             // R-EXT-2 (reading A-5), and R-CCSA-6 / R-CC-1 for the CCSA role.
@@ -209,6 +224,9 @@ fn check_authority(
         Refusal::new(RuleId::Site6, may_not).also(umbrella)
     } else if auth.any {
         Refusal::new(RuleId::Assign1, may_not).also(umbrella)
+    } else if auth.any_ended {
+        // R-EXT-9: the provisioning role ended with the sales relationship.
+        Refusal::new(RuleId::Ext9, Reason::RelationshipNotActive)
     } else if auth.any_expired {
         access_refusal(RuleId::Ext7)
     } else if actor_relation.is_external() {
@@ -241,6 +259,10 @@ fn check_may_add_external(
         return Err(access_refusal(RuleId::Auth3));
     }
     if state.org.relation_of(actor).is_external() {
+        if state.grants_of(&actor.id).is_empty() {
+            // R-AUTH-1: someone who holds nothing in the org does nothing there.
+            return Err(access_refusal(RuleId::Auth1));
+        }
         // R-EXT-2: external administrators cannot add external administrators.
         return Err(Refusal::new(RuleId::Ext2, Reason::ExternalAddsExternal));
     }
@@ -327,6 +349,15 @@ fn check_eligibility(
         }
     }
 
+    if role != Role::LocationAdmin && holds(Role::LocationAdmin) {
+        // R-LOC-1: no other admin role for a location administrator.
+        return Err(Refusal::new(
+            RuleId::Loc1,
+            Reason::LocationExclusive {
+                existing: Role::LocationAdmin,
+            },
+        ));
+    }
     match role {
         Role::CcServiceAdmin => {
             if !org.contact_center.enabled {
@@ -382,17 +413,7 @@ fn check_eligibility(
                 ));
             }
         }
-        _ => {
-            if holds(Role::LocationAdmin) {
-                // R-LOC-1: no other admin role for a location administrator.
-                return Err(Refusal::new(
-                    RuleId::Loc1,
-                    Reason::LocationExclusive {
-                        existing: Role::LocationAdmin,
-                    },
-                ));
-            }
-        }
+        _ => {}
     }
     if let Some(site) = scope.site() {
         let managed_here = org
@@ -522,7 +543,7 @@ pub fn check_assign(
             return Ok(plan);
         }
         // An expired or differently-ending grant is given anew.
-        plan.remove.push(existing.clone());
+        plan.discard.push(existing.clone());
     }
     if role == Role::LocationAdmin {
         // A new set of locations replaces the old one.
@@ -544,9 +565,30 @@ pub fn check_assign(
             matches!(role, Role::FullAdmin | Role::ReadonlyAdmin)
                 && existing.role == Role::CcServiceAdmin
         };
-        if replaced && !plan.remove.iter().any(|r| r.id == existing.id) {
-            plan.remove.push(existing.clone());
+        let listed = plan
+            .remove
+            .iter()
+            .chain(&plan.discard)
+            .any(|r| r.id == existing.id);
+        if replaced && !listed {
+            if held(state, target, existing, now) {
+                plan.remove.push(existing.clone());
+            } else {
+                plan.discard.push(existing.clone());
+            }
         }
+    }
+    for removed in &plan.remove {
+        // R-ASSIGN-4 / R-CCSA-6: a change may take away only roles the actor may revoke.
+        check_authority(
+            state,
+            actor,
+            target,
+            removed.role,
+            &removed.scope,
+            true,
+            now,
+        )?;
     }
     let needs_sign_in = role.is_site_scoped()
         || (role == Role::FullAdmin && relation.is_external() && state.org.has_control_hub_site());
@@ -624,6 +666,7 @@ pub fn check_revoke(
         add: None,
         remove: vec![grant.clone()],
         warnings: Vec::new(),
+        discard: Vec::new(),
     };
     cascade(state, target, &mut plan);
     guard_full_admins(state, target, &mut plan, now)?;
@@ -645,6 +688,7 @@ pub fn check_revoke_all(
             add: None,
             remove: grants.to_vec(),
             warnings: Vec::new(),
+            discard: Vec::new(),
         };
         guard_full_admins(state, target, &mut plan, now)?;
         return Ok(plan);
@@ -666,6 +710,7 @@ pub fn check_revoke_all(
         add: None,
         remove: grants.to_vec(),
         warnings: Vec::new(),
+        discard: Vec::new(),
     };
     guard_full_admins(state, target, &mut plan, now)?;
     Ok(plan)
@@ -1346,5 +1391,114 @@ mod tests {
             )),
             RuleId::Ext9
         );
+    }
+
+    #[test]
+    fn r_ccsa_6_a_ccsa_cannot_take_another_role_away_by_replacement() {
+        let mut w = World::new();
+        w.hold("agent9", "acme", &[org_grant(Role::CcServiceAdmin)]);
+        w.hold("gus", "globex", &[org_grant(Role::ReadonlyAdmin)]);
+        let refusal = w
+            .assign(
+                ("agent9", "acme"),
+                ("gus", "globex"),
+                Role::CcServiceAdmin,
+                Scope::Org,
+            )
+            .unwrap_err();
+        assert!(
+            refusal.names(RuleId::Ccsa6) && refusal.names(RuleId::Assign4),
+            "{refusal:?}"
+        );
+        // A full admin may make the same replacement (R-EXT-4).
+        assert_eq!(
+            labels(
+                &w.assign(FULL, ("gus", "globex"), Role::CcServiceAdmin, Scope::Org)
+                    .unwrap()
+            ),
+            vec!["readonly_admin"]
+        );
+    }
+
+    #[test]
+    fn r_loc_1_a_location_admin_cannot_become_ccsa() {
+        let mut w = World::new();
+        w.hold(
+            "agentloc",
+            "acme",
+            &[grant(
+                Role::LocationAdmin,
+                Scope::Locations(vec!["amsterdam".into()]),
+            )],
+        );
+        assert_eq!(
+            rule(w.assign(FULL, ("agentloc", "acme"), Role::CcServiceAdmin, Scope::Org)),
+            RuleId::Loc1
+        );
+    }
+
+    #[test]
+    fn r_ext_6_external_full_admin_changes_site_roles_after_signing_in() {
+        let mut w = World::new();
+        w.hold("xfull", "globex", &[org_grant(Role::FullAdmin)]);
+        w.state.holders.last_mut().unwrap().person.signed_in_at = None;
+        assert_eq!(
+            rule(w.assign(
+                ("xfull", "globex"),
+                ("bob", "acme"),
+                Role::SiteAdmin,
+                Scope::Site(SITE.into())
+            )),
+            RuleId::Ext6
+        );
+        w.state.holders.last_mut().unwrap().person.signed_in_at = Some(NOW);
+        assert!(w
+            .assign(
+                ("xfull", "globex"),
+                ("bob", "acme"),
+                Role::SiteAdmin,
+                Scope::Site(SITE.into())
+            )
+            .is_ok());
+    }
+
+    #[test]
+    fn r_auth_1_and_r_ext_9_outsiders_and_former_partners() {
+        let mut w = World::new();
+        assert_eq!(
+            rule(w.assign(
+                ("stranger", "globex"),
+                ("gia", "other"),
+                Role::ReadonlyAdmin,
+                Scope::Org
+            )),
+            RuleId::Auth1
+        );
+        w.hold("prov", "pnet", &[org_grant(Role::ProvisioningAdmin)]);
+        w.state.org.partner = Some(PartnerLink {
+            org: "pnet".into(),
+            active: false,
+        });
+        assert_eq!(
+            rule(w.assign(
+                ("prov", "pnet"),
+                ("bob", "acme"),
+                Role::DeviceAdmin,
+                Scope::Org
+            )),
+            RuleId::Ext9
+        );
+    }
+
+    #[test]
+    fn r_ext_7_an_expired_grant_given_anew_is_not_reported_as_removed() {
+        let mut w = World::new();
+        let mut expired = org_grant(Role::ReadonlyAdmin);
+        expired.granted_at = Timestamp(10 * DAY_MS);
+        w.hold("gus", "globex", &[expired]);
+        let plan = w
+            .assign(FULL, ("gus", "globex"), Role::ReadonlyAdmin, Scope::Org)
+            .unwrap();
+        assert!(plan.remove.is_empty() && plan.discard.len() == 1 && plan.add.is_some());
     }
 }

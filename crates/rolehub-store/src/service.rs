@@ -339,11 +339,11 @@ async fn apply_plan(
         warnings: plan.warnings.clone(),
         added_id: None,
     };
-    if plan.add.is_none() && plan.remove.is_empty() {
+    if plan.add.is_none() && plan.remove.is_empty() && plan.discard.is_empty() {
         tx.rollback().await?;
         return Ok(outcome);
     }
-    for grant in &plan.remove {
+    for grant in plan.remove.iter().chain(&plan.discard) {
         delete_grant(&mut tx, grant).await?;
     }
     let mut added_id = None;
@@ -362,9 +362,10 @@ async fn apply_plan(
             .await?,
         );
     }
+    let discarded = labels(&plan.discard);
     let mut after: Vec<String> = before
         .iter()
-        .filter(|l| !outcome.removed.contains(l))
+        .filter(|l| !outcome.removed.contains(l) && !discarded.contains(l))
         .cloned()
         .collect();
     after.extend(added);
