@@ -83,7 +83,8 @@ pub fn parse_duration_ms(text: &str) -> Result<i64, TimeParseError> {
         ))
     };
     let text = text.trim();
-    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let unit_start = text.char_indices().last().map_or(0, |(i, _)| i);
+    let (number, unit) = text.split_at(unit_start);
     let n: i64 = number.parse().map_err(|_| bad())?;
     if n < 0 {
         return Err(bad());
@@ -117,5 +118,7 @@ mod tests {
         assert!(parse_duration_ms("15w").is_err());
         assert!(parse_duration_ms("d").is_err());
         assert!(parse_duration_ms("-1d").is_err());
+        assert!(parse_duration_ms("15é").is_err());
+        assert!(parse_duration_ms("").is_err());
     }
 }
