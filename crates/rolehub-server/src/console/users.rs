@@ -613,19 +613,13 @@ async fn person_email(
     console: &Console,
     id: &str,
 ) -> Result<(String, String), Response> {
-    match state.service.get_person(&console.ctx(false), id).await {
-        Ok(page) => page
-            .items
-            .first()
-            .map(|p| {
-                (
-                    p.person.view.email.clone(),
-                    format!("{} {}", p.person.view.first, p.person.view.last)
-                        .trim()
-                        .to_string(),
-                )
-            })
-            .ok_or_else(|| console.error_page(&ServiceError::not_found("person", id))),
+    match state.service.person_in_org(&console.ctx(false), id).await {
+        Ok(p) => Ok((
+            p.view.email.clone(),
+            format!("{} {}", p.view.first, p.view.last)
+                .trim()
+                .to_string(),
+        )),
         Err(e) => Err(console.error_page(&e)),
     }
 }

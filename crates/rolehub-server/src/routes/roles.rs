@@ -128,14 +128,11 @@ async fn email_of(
     match (email, person_id) {
         (Some(email), _) => Ok(email.to_string()),
         (None, Some(id)) => {
-            let page = state
+            let person = state
                 .service
-                .get_person(&caller.ctx(org, false), id)
+                .person_in_org(&caller.ctx(org, false), id)
                 .await?;
-            page.items
-                .first()
-                .map(|p| p.person.view.email.clone())
-                .ok_or_else(|| ApiError::not_found("person"))
+            Ok(person.view.email)
         }
         (None, None) => Err(ApiError::bad_request(
             "personId",

@@ -172,46 +172,60 @@ impl Service {
         email: &str,
         password: &str,
     ) -> Result<PersonRecord, SignInError> {
-        let mut conn = self.db.pool.acquire().await.map_err(ServiceError::from)?;
-        let found = load::person_by_email(&mut conn, email).await?;
-        let stored: Option<String> = match &found {
-            Some(p) => sqlx::query("SELECT password_hash FROM persons WHERE id = $1")
-                .bind(p.view.id.clone())
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(ServiceError::from)?
-                .try_get("password_hash")
-                .map_err(ServiceError::from)?,
-            None => None,
+        // One query and one hash check whether or not the email exists, so that the answer takes
+        // as long either way; the failure's audit event is written after the answer.
+        let row = sqlx::query("SELECT id, password_hash FROM persons WHERE email = $1")
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(&self.db.pool)
+            .await
+            .map_err(ServiceError::from)?;
+        let (person_id, stored): (Option<String>, Option<String>) = match &row {
+            Some(r) => (
+                Some(r.try_get("id").map_err(ServiceError::from)?),
+                r.try_get("password_hash").map_err(ServiceError::from)?,
+            ),
+            None => (None, None),
         };
-        drop(conn);
         let candidate = password.to_string();
         let hash = stored.clone().unwrap_or_else(|| decoy_hash().to_string());
         let matches = tokio::task::spawn_blocking(move || password_matches(&candidate, &hash))
             .await
             .map_err(|e| ServiceError::Conflict(format!("checking failed: {e}")))?;
-        let Some(person) = found else {
+        let Some(person_id) = person_id else {
             return Err(SignInError::BadCredentials);
         };
+        let mut conn = self.db.pool.acquire().await.map_err(ServiceError::from)?;
+        let person = load::person_by_id(&mut conn, &person_id)
+            .await?
+            .ok_or(SignInError::BadCredentials)?;
+        drop(conn);
         if !matches || stored.is_none() || person.view.status == Status::Inactive {
-            let mut tx = self.begin_org(&person.view.home_org).await?;
+            let service = self.clone();
             let home = Ctx {
                 org: person.view.home_org.clone(),
                 actor: person.view.email.clone(),
                 ..ctx.clone()
             };
-            record(
-                &mut tx,
-                &home,
-                Some(&person),
-                "auth.sign_in_failed",
-                Some(&person),
-                None,
-                Some(json!({ "reason": "bad credentials or inactive" })),
-                None,
-            )
-            .await?;
-            tx.commit().await.map_err(ServiceError::from)?;
+            tokio::spawn(async move {
+                let written = async {
+                    let mut tx = service.begin_org(&person.view.home_org).await?;
+                    record(
+                        &mut tx,
+                        &home,
+                        Some(&person),
+                        "auth.sign_in_failed",
+                        Some(&person),
+                        None,
+                        Some(json!({ "reason": "bad credentials or inactive" })),
+                        None,
+                    )
+                    .await?;
+                    tx.commit().await.map_err(ServiceError::from)
+                };
+                if let Err(e) = written.await {
+                    tracing::warn!(error = %e, "a failed sign-in could not be audited");
+                }
+            });
             return Err(SignInError::BadCredentials);
         }
         self.record_sign_in(&person.view.email, ctx).await?;

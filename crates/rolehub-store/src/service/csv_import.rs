@@ -293,6 +293,17 @@ impl Service {
         text: &[u8],
         options: ImportOptions,
     ) -> Result<ImportReport, ServiceError> {
+        if let Some(at) = text.iter().position(|b| *b == 0) {
+            let line = text[..at].iter().filter(|b| **b == b'\n').count() + 1;
+            return Err(ServiceError::Refused(Refusal::new(
+                RuleId::Csv2,
+                rolehub_domain::Reason::CsvInvalid {
+                    detail: format!(
+                        "line {line}: the file contains a NUL character; save it as UTF-8 text"
+                    ),
+                },
+            )));
+        }
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(false)
@@ -622,7 +633,13 @@ fn csv_error(e: &csv::Error) -> ServiceError {
         .position()
         .map(|p| format!("line {}", p.line()))
         .unwrap_or_else(|| "the file".into());
-    ServiceError::invalid(place, format!("the CSV cannot be read: {e}"))
+    // R-CSV-2: a file that cannot be read is refused whole, naming where.
+    ServiceError::Refused(Refusal::new(
+        RuleId::Csv2,
+        rolehub_domain::Reason::CsvInvalid {
+            detail: format!("{place}: the CSV cannot be read: {e}"),
+        },
+    ))
 }
 
 async fn write_row(

@@ -119,3 +119,41 @@ impl Service {
         directory::orgs_of(&mut conn, &p).await
     }
 }
+
+impl Service {
+    /// A person of the org (a user of it or a holder of a grant in it), for an actor who holds a
+    /// grant there or is a user of it: role editors name the person they change this way. People of
+    /// other orgs are not found.
+    pub async fn person_in_org(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+    ) -> Result<crate::load::PersonRecord, ServiceError> {
+        let mut conn = self.db.pool.acquire().await?;
+        let actor = actor(&mut conn, ctx).await?;
+        let holds_grant = |conn_person: &str| {
+            sqlx::query("SELECT COUNT(*) AS n FROM grants WHERE org_id = $1 AND person_id = $2")
+                .bind(ctx.org.clone())
+                .bind(conn_person.to_string())
+        };
+        use sqlx::Row;
+        let actor_grants: i64 = holds_grant(&actor.view.id)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("n")?;
+        if actor.view.home_org != ctx.org && actor_grants == 0 {
+            return Err(ServiceError::not_found("organization", ctx.org.clone()));
+        }
+        let target = load::person_by_id(&mut conn, id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("person", id))?;
+        let target_grants: i64 = holds_grant(&target.view.id)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("n")?;
+        if target.view.home_org != ctx.org && target_grants == 0 {
+            return Err(ServiceError::not_found("person", id));
+        }
+        Ok(target)
+    }
+}

@@ -224,7 +224,29 @@ impl Service {
         role: &str,
         site: Option<&str>,
     ) -> Result<ChangeOutcome, ServiceError> {
-        self.verify_external(ctx, email).await?;
+        if let Err(ServiceError::Refused(refusal)) = self.verify_external(ctx, email).await {
+            if !ctx.dry_run {
+                // Refused role changes are audited, also when the email check refuses them.
+                let mut tx = self.begin_org(&ctx.org).await?;
+                let actor = actor(&mut tx, ctx).await?;
+                let target = load::person_by_email(&mut tx, email).await?;
+                let attempt =
+                    serde_json::json!({ "email": email.trim().to_lowercase(), "role": role });
+                super::record(
+                    &mut tx,
+                    ctx,
+                    Some(&actor),
+                    "role.assign",
+                    target.as_ref(),
+                    Some(attempt),
+                    None,
+                    Some(&refusal),
+                )
+                .await?;
+                tx.commit().await?;
+            }
+            return Err(ServiceError::Refused(refusal));
+        }
         let request = AssignRequest {
             person: email.to_string(),
             role: role.to_string(),

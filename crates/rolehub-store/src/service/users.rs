@@ -119,6 +119,17 @@ impl Service {
         };
         ops::check_user_change(&principal, UserChange::Remove, target.location.as_deref())?;
         let warning = ops::check_keeps_full_admin(&state, &target.view.id, ctx.now)?;
+        let elsewhere = self
+            .keeps_full_admins_elsewhere(&mut tx, &target, ctx, true)
+            .await?;
+        let mut held_elsewhere = Vec::with_capacity(elsewhere.len());
+        for org in &elsewhere {
+            let grants = self.grants_in(&mut tx, &target.view.id, org).await?;
+            held_elsewhere.push((
+                org.clone(),
+                grants.iter().map(|g| g.label()).collect::<Vec<_>>(),
+            ));
+        }
         let licenses = load::licenses_of(&mut tx, &target.view.id).await?;
         let roles: Vec<String> = state
             .grants_of(&target.view.id)
@@ -134,6 +145,24 @@ impl Service {
                 .bind(target.view.id.clone())
                 .execute(&mut *tx)
                 .await?;
+        }
+        for (org, labels) in &held_elsewhere {
+            // The person's grants in other orgs go with them; each org's log says so.
+            let there = Ctx {
+                org: org.clone(),
+                ..ctx.clone()
+            };
+            record(
+                &mut tx,
+                &there,
+                Some(&actor),
+                "role.revoke_all",
+                Some(&target),
+                Some(json!({ "roles": labels, "reason": "user.remove" })),
+                Some(json!({ "roles": [] })),
+                None,
+            )
+            .await?;
         }
         let before = json!({ "email": target.view.email, "status": target.view.status.id(), "roles": roles, "licenses": licenses });
         record(
@@ -185,9 +214,13 @@ impl Service {
             target.location.as_deref(),
         )?;
         let warnings = if status == Status::Inactive {
-            ops::check_keeps_full_admin(&state, &target.view.id, ctx.now)?
-                .into_iter()
-                .collect()
+            {
+                self.keeps_full_admins_elsewhere(&mut tx, &target, ctx, false)
+                    .await?;
+                ops::check_keeps_full_admin(&state, &target.view.id, ctx.now)?
+            }
+            .into_iter()
+            .collect()
         } else {
             Vec::new()
         };
@@ -374,5 +407,39 @@ impl Service {
         )
         .await?;
         Service::finish(tx, ctx.dry_run).await
+    }
+}
+
+impl Service {
+    /// R-ASSIGN-3 in the other orgs where `target` holds grants: removing or deactivating them must
+    /// leave each of those orgs a full administrator too. With `lock`, those orgs are locked (in id
+    /// order) and answered so that the caller can record the removal in each.
+    async fn keeps_full_admins_elsewhere(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        target: &PersonRecord,
+        ctx: &Ctx,
+        lock: bool,
+    ) -> Result<Vec<String>, ServiceError> {
+        use sqlx::Row;
+        let orgs: Vec<String> = sqlx::query("SELECT DISTINCT org_id FROM grants WHERE person_id = $1 AND org_id <> $2 ORDER BY org_id")
+            .bind(target.view.id.clone())
+            .bind(ctx.org.clone())
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| r.try_get("org_id"))
+            .collect::<Result<_, _>>()?;
+        for org in &orgs {
+            if lock {
+                sqlx::query("UPDATE orgs SET version = version + 1 WHERE id = $1")
+                    .bind(org.clone())
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            let state = load::org_state(conn, org).await?;
+            ops::check_keeps_full_admin(&state, &target.view.id, ctx.now)?;
+        }
+        Ok(orgs)
     }
 }

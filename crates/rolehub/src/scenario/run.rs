@@ -85,7 +85,10 @@ pub fn parse(path: &Path) -> Result<Scenario, FileError> {
         path: path.to_path_buf(),
         message: format!("line {}, column {}: {e}", e.line(), e.column()),
     })?;
-    check_values(&scenario).map_err(|message| FileError { path: path.to_path_buf(), message })?;
+    check_values(&scenario).map_err(|message| FileError {
+        path: path.to_path_buf(),
+        message,
+    })?;
     for (i, step) in scenario.steps.iter().enumerate() {
         let actions = step.actions();
         if actions.len() != 1 {
@@ -106,24 +109,40 @@ pub fn parse(path: &Path) -> Result<Scenario, FileError> {
 /// Checks the values the format fixes (times, durations, kinds, roles, statuses), so that a file
 /// with a bad one is unreadable (exit 2) rather than a failed scenario.
 fn check_values(scenario: &Scenario) -> Result<(), String> {
-    let instant = |t: &str, what: &str| Timestamp::parse(t).map(|_| ()).map_err(|e| format!("{what}: {e}"));
+    let instant = |t: &str, what: &str| {
+        Timestamp::parse(t)
+            .map(|_| ())
+            .map_err(|e| format!("{what}: {e}"))
+    };
     if let Some(now) = &scenario.now {
         instant(now, "now")?;
     }
     for org in &scenario.orgs {
         if let Some(kind) = &org.kind {
-            OrgKind::from_id(kind).ok_or_else(|| format!("org `{}`: `{kind}` is not an org kind (standard, self_signup, consumer)", org.id))?;
+            OrgKind::from_id(kind).ok_or_else(|| {
+                format!(
+                    "org `{}`: `{kind}` is not an org kind (standard, self_signup, consumer)",
+                    org.id
+                )
+            })?;
         }
     }
     for person in &scenario.people {
         if let Some(status) = &person.status {
-            Status::from_id(status).ok_or_else(|| format!("person `{}`: `{status}` is not a status (active, pending, inactive)", person.email))?;
+            Status::from_id(status).ok_or_else(|| {
+                format!(
+                    "person `{}`: `{status}` is not a status (active, pending, inactive)",
+                    person.email
+                )
+            })?;
         }
         if let Some(t) = &person.signed_in_at {
             instant(t, "signed_in_at")?;
         }
         for grant in &person.grants {
-            Role::from_id(&grant.role).ok_or_else(|| format!("person `{}`: `{}` is not a role", person.email, grant.role))?;
+            Role::from_id(&grant.role).ok_or_else(|| {
+                format!("person `{}`: `{}` is not a role", person.email, grant.role)
+            })?;
             for t in grant.granted_at.iter().chain(&grant.expires_at) {
                 instant(t, "grant time")?;
             }
@@ -131,7 +150,8 @@ fn check_values(scenario: &Scenario) -> Result<(), String> {
     }
     for (i, step) in scenario.steps.iter().enumerate() {
         if let Some(d) = &step.advance {
-            rolehub_domain::time::parse_duration_ms(d).map_err(|e| format!("step {}: {e}", i + 1))?;
+            rolehub_domain::time::parse_duration_ms(d)
+                .map_err(|e| format!("step {}: {e}", i + 1))?;
         }
         if let Some(t) = step.assign.as_ref().and_then(|a| a.expires_at.as_ref()) {
             instant(t, &format!("step {}: expires_at", i + 1))?;
@@ -697,7 +717,11 @@ fn compare(expect: Option<&Expect>, got: &Got) -> Result<(), String> {
             return Err(format!("expected {want_s}, got {}", got.describe()));
         }
     }
-    let needs_success = expect.removed.is_some() || expect.emails.is_some() || expect.csv.is_some() || expect.masked.is_some() || expect.warnings.as_ref().is_some_and(|w| !w.is_empty());
+    let needs_success = expect.removed.is_some()
+        || expect.emails.is_some()
+        || expect.csv.is_some()
+        || expect.masked.is_some()
+        || expect.warnings.as_ref().is_some_and(|w| !w.is_empty());
     if want_allowed.is_none() && needs_success && !got.allowed {
         return Err(format!("expected allowed, got {}", got.describe()));
     }
