@@ -939,6 +939,35 @@ async fn organizations_and_settings() {
             assert!(p["emails"][0].as_str().unwrap().starts_with("***@"), "{p}");
             assert!(p.get("locationId").is_none(), "{p}");
         }
+        // A withheld field cannot be searched or recovered through the paging cursor either.
+        let r = s
+            .get(
+                "/v1/people?orgId=acme&email=admin%40acme.example",
+                &w.ext_ro.token,
+            )
+            .await;
+        r.refused(403, "R-EXT-10");
+        let r = s.get("/v1/people?orgId=acme&max=1", &w.ext_ro.token).await;
+        let link = r
+            .headers
+            .get("link")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let cursor = link
+            .split("after=")
+            .nth(1)
+            .unwrap_or("")
+            .split('>')
+            .next()
+            .unwrap_or("");
+        let decoded: Vec<u8> = (0..cursor.len())
+            .step_by(2)
+            .filter_map(|i| u8::from_str_radix(&cursor[i..i + 2], 16).ok())
+            .collect();
+        assert!(
+            !String::from_utf8_lossy(&decoded).contains('@'),
+            "the cursor reveals an email: {link}"
+        );
         let r = s.get("/v1/people?orgId=acme&max=3", admin).await;
         assert!(!r.items()[0]["emails"][0]
             .as_str()

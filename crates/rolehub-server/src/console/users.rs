@@ -143,13 +143,39 @@ pub async fn list(
     let mut notice = None;
     match tab {
         "all" => {
-            let after = first(&query, "after");
+            let after_id = first(&query, "after");
+            let after = match state.service.db().pool.acquire().await {
+                Ok(mut conn) if !after_id.is_empty() => {
+                    rolehub_store::load::person_by_id(&mut conn, &after_id)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|p| p.view.email)
+                }
+                _ => None,
+            };
+            // R-EXT-10: an external viewer cannot search the fields the org withholds.
+            let share = facts.org.settings.share_with_external_admins;
+            let external = facts.org.relation_of(&console.person.view).is_external();
+            let field = if q.contains('@') {
+                rolehub_domain::SharedField::Email
+            } else {
+                rolehub_domain::SharedField::Name
+            };
+            let searchable = q.is_empty() || !external || share.contains(field);
+            if !searchable {
+                notice = Some(format!(
+                    "{} (R-EXT-10)",
+                    rolehub_domain::RuleId::Ext10.summary(lang)
+                ));
+            }
+            let q_used = if searchable { q.clone() } else { String::new() };
             let filter = PeopleFilter {
                 org: console.org.clone(),
-                email: q.contains('@').then(|| q.clone()),
-                display_name: (!q.is_empty() && !q.contains('@')).then(|| q.clone()),
+                email: q_used.contains('@').then(|| q_used.clone()),
+                display_name: (!q_used.is_empty() && !q_used.contains('@')).then(|| q_used.clone()),
                 roles: picked.clone(),
-                after: (!after.is_empty()).then_some(after),
+                after,
                 limit: PAGE + 1,
                 ..PeopleFilter::default()
             };
@@ -184,7 +210,7 @@ pub async fn list(
                                 .collect();
                             next = Some(format!(
                                 "/users?tab=all&org={}&q={}{roles}&after={}",
-                                console.org, q, last.person.view.email
+                                console.org, q, last.person.view.id
                             ));
                         }
                     }

@@ -105,6 +105,55 @@ async fn list_people(
         })?),
         None => None,
     };
+    let org_view = state
+        .service
+        .orgs_of(&caller.person.view.email)
+        .await?
+        .into_iter()
+        .find(|o| o.id == org)
+        .ok_or_else(|| ApiError::not_found("organization"))?;
+    // R-EXT-10: withheld fields cannot be searched either, or they could be recovered by trying.
+    if org_view.relation_of(&caller.person.view).is_external() {
+        let share = org_view.settings.share_with_external_admins;
+        for (given, field, name) in [
+            (
+                q.email.is_some(),
+                rolehub_domain::SharedField::Email,
+                "email",
+            ),
+            (
+                q.display_name.is_some(),
+                rolehub_domain::SharedField::Name,
+                "displayName",
+            ),
+        ] {
+            if given && !share.contains(field) {
+                return Err(ApiError::Plain {
+                    status: axum::http::StatusCode::FORBIDDEN,
+                    message: format!("this organization does not share `{name}` with external administrators, so it cannot be searched (R-EXT-10)"),
+                    errors: vec![crate::error::ErrorItem { description: rolehub_domain::RuleId::Ext10.summary(caller.info.lang).into(), rule_id: Some("R-EXT-10".into()), field: Some(name.into()) }],
+                    retry_after: None,
+                });
+            }
+        }
+    }
+    // The cursor names the last person of the page by id, never by a (possibly withheld) email.
+    let after = match crate::extract::cursor(&q.after)? {
+        Some(id) => {
+            let mut conn = state
+                .service
+                .db()
+                .pool
+                .acquire()
+                .await
+                .map_err(rolehub_store::ServiceError::from)?;
+            let person = rolehub_store::load::person_by_id(&mut conn, &id).await?;
+            Some(person.map(|p| p.view.email).ok_or_else(|| {
+                ApiError::bad_request("after", "the `after` cursor is not one this API gave out")
+            })?)
+        }
+        None => None,
+    };
     let filter = PeopleFilter {
         org: org.clone(),
         email: q.email.clone(),
@@ -113,18 +162,11 @@ async fn list_people(
         roles: parse_roles(&list(&q.roles))?,
         location: q.location_id.clone(),
         status,
-        after: crate::extract::cursor(&q.after)?,
+        after,
         limit: limit + 1,
     };
     let ctx = caller.ctx(&org, false);
     let page = state.service.list_people(&ctx, &filter).await?;
-    let org_view = state
-        .service
-        .orgs_of(&caller.person.view.email)
-        .await?
-        .into_iter()
-        .find(|o| o.id == org)
-        .ok_or_else(|| ApiError::not_found("organization"))?;
     let more = page.items.len() as i64 > limit;
     let items: Vec<Person> = page
         .items
@@ -150,7 +192,7 @@ async fn list_people(
             paging::link_next(
                 response.headers_mut(),
                 &uri,
-                &paging::encode(&last.person.view.email),
+                &paging::encode(&last.person.view.id),
             );
         }
     }
