@@ -372,6 +372,19 @@ pub async fn detail(
     let ctx = console.ctx(false);
     let page = match state.service.get_person(&ctx, &id).await {
         Ok(p) => p,
+        // Role editors who may not read users (site and Events administrators, CCSAs) still see
+        // the person's roles, to change the ones they may.
+        Err(ServiceError::Refused(_)) => match state.service.person_roles_in_org(&ctx, &id).await {
+            Ok(summary) => rolehub_store::service::PeoplePage {
+                items: vec![summary],
+                shared: facts
+                    .org
+                    .relation_of(&console.person.view)
+                    .is_external()
+                    .then_some(facts.org.settings.share_with_external_admins),
+            },
+            Err(e) => return console.error_page(&e),
+        },
         Err(e) => return console.error_page(&e),
     };
     let Some(p) = page.items.first() else {

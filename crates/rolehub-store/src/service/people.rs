@@ -157,3 +157,22 @@ impl Service {
         Ok(target)
     }
 }
+
+impl Service {
+    /// A person of the org with their grants there (no licenses), for role editors who may not read
+    /// users but may change some roles (site administrators, Events administrators, CCSAs).
+    pub async fn person_roles_in_org(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+    ) -> Result<directory::PersonSummary, ServiceError> {
+        let person = self.person_in_org(ctx, id).await?;
+        let mut conn = self.db.pool.acquire().await?;
+        let grants = self.grants_in(&mut conn, &person.view.id, &ctx.org).await?;
+        Ok(directory::PersonSummary {
+            person,
+            grants,
+            licenses: Vec::new(),
+        })
+    }
+}
