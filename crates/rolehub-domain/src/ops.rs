@@ -24,6 +24,22 @@ pub struct Principal<'a> {
     pub now: Timestamp,
 }
 
+impl<'a> Principal<'a> {
+    /// A person acting in a loaded org, with their grants there.
+    pub fn in_state(
+        state: &'a crate::model::OrgState,
+        person: &'a PersonView,
+        now: Timestamp,
+    ) -> Principal<'a> {
+        Principal {
+            org: &state.org,
+            person,
+            grants: state.grants_of(&person.id),
+            now,
+        }
+    }
+}
+
 impl Principal<'_> {
     /// The access decision for this principal.
     pub fn decide(&self, area: Area, level: Level, target: Target<'_>) -> crate::Decision {

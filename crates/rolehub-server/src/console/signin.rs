@@ -131,16 +131,7 @@ pub async fn submit(
     Form(form): Form<SignInForm>,
 ) -> Response {
     let t = Tr { lang };
-    let sent_cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|p| {
-            p.trim()
-                .strip_prefix(&format!("{SIGNIN_CSRF}="))
-                .map(str::to_string)
-        });
+    let sent_cookie = crate::auth::cookie_in(&headers, SIGNIN_CSRF);
     let fresh = rolehub_store::service::auth::new_secret().unwrap_or_default();
     let again = |error: String| {
         let response = render(&signin_page(
@@ -215,16 +206,7 @@ pub async fn activate_submit(
     Form(form): Form<ActivateForm>,
 ) -> Response {
     let t = Tr { lang };
-    let sent_cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|p| {
-            p.trim()
-                .strip_prefix(&format!("{SIGNIN_CSRF}="))
-                .map(str::to_string)
-        });
+    let sent_cookie = crate::auth::cookie_in(&headers, SIGNIN_CSRF);
     let again = |error: String| {
         let page = SignInPage {
             title: t.get("activate-title"),
@@ -272,16 +254,7 @@ pub async fn sign_out(
     if let Err(r) = console.check_csrf(&form.csrf) {
         return r;
     }
-    let secret = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|p| {
-            p.trim()
-                .strip_prefix(&format!("{SESSION_COOKIE}="))
-                .map(str::to_string)
-        });
+    let secret = crate::auth::cookie_in(&headers, SESSION_COOKIE);
     if let Some(secret) = secret {
         let _ = state.service.revoke_session(&secret, system_now()).await;
     }

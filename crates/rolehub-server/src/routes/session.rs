@@ -125,16 +125,7 @@ async fn sign_out(
     _caller: Caller,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|p| {
-            p.trim()
-                .strip_prefix(&format!("{SESSION_COOKIE}="))
-                .map(str::to_string)
-        });
+    let cookie = crate::auth::cookie_in(&headers, SESSION_COOKIE);
     if let Some(secret) = cookie {
         state.service.revoke_session(&secret, system_now()).await?;
     }

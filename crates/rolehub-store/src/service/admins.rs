@@ -147,12 +147,7 @@ impl Service {
         let state = load::org_state(&mut tx, &ctx.org).await?;
         let actor = actor(&mut tx, ctx).await?;
         tx.rollback().await?;
-        let principal = Principal {
-            org: &state.org,
-            person: &actor.view,
-            grants: state.grants_of(&actor.view.id),
-            now: ctx.now,
-        };
+        let principal = Principal::in_state(&state, &actor.view, ctx.now);
         let view = ops::check_list_admins(&principal, external == Some(true))?;
         Ok(admin_rows(&state, view, roles, external, ctx.now))
     }

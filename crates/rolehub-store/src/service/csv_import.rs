@@ -216,12 +216,7 @@ impl Service {
         let mut tx = self.begin_read().await?;
         let state = load::org_state(&mut tx, &ctx.org).await?;
         let actor = actor(&mut tx, ctx).await?;
-        let principal = Principal {
-            org: &state.org,
-            person: &actor.view,
-            grants: state.grants_of(&actor.view.id),
-            now: ctx.now,
-        };
+        let principal = Principal::in_state(&state, &actor.view, ctx.now);
         let users = principal.decide(Area::Users, Level::Read, Target::Org);
         users.into_result()?;
         let columns = template_columns(&state);
@@ -357,12 +352,7 @@ impl Service {
         let mut tx = self.begin_org(&ctx.org).await?;
         let state = load::org_state(&mut tx, &ctx.org).await?;
         let actor = actor(&mut tx, ctx).await?;
-        let principal = Principal {
-            org: &state.org,
-            person: &actor.view,
-            grants: state.grants_of(&actor.view.id),
-            now: ctx.now,
-        };
+        let principal = Principal::in_state(&state, &actor.view, ctx.now);
         let users = principal.decide(Area::Users, Level::Write, Target::Org);
         let mode = if users.allowed || principal.holds_in_effect(Role::LocationAdmin) {
             Mode::Users

@@ -62,12 +62,7 @@ impl Service {
         let mut tx = self.begin_org(&ctx.org).await?;
         let state = load::org_state(&mut tx, &ctx.org).await?;
         let actor = actor(&mut tx, ctx).await?;
-        let principal = Principal {
-            org: &state.org,
-            person: &actor.view,
-            grants: state.grants_of(&actor.view.id),
-            now: ctx.now,
-        };
+        let principal = Principal::in_state(&state, &actor.view, ctx.now);
         principal
             .decide(Area::OrgSettings, Level::Write, Target::Org)
             .into_result()?;
@@ -121,12 +116,7 @@ impl Service {
         let mut tx = self.begin_org(&ctx.org).await?;
         let state = load::org_state(&mut tx, &ctx.org).await?;
         let actor = actor(&mut tx, ctx).await?;
-        let principal = Principal {
-            org: &state.org,
-            person: &actor.view,
-            grants: state.grants_of(&actor.view.id),
-            now: ctx.now,
-        };
+        let principal = Principal::in_state(&state, &actor.view, ctx.now);
         ops::check_setup_chat(&principal)?;
         if !state.org.contact_center.enabled {
             return Err(ServiceError::Conflict(

@@ -28,12 +28,7 @@ impl Service {
         let mut tx = self.begin_read().await?;
         let state = load::org_state(&mut tx, &ctx.org).await?;
         let actor = actor(&mut tx, ctx).await?;
-        let principal = Principal {
-            org: &state.org,
-            person: &actor.view,
-            grants: state.grants_of(&actor.view.id),
-            now: ctx.now,
-        };
+        let principal = Principal::in_state(&state, &actor.view, ctx.now);
         let target = filter
             .location
             .as_deref()
@@ -73,12 +68,7 @@ impl Service {
             return Err(ServiceError::not_found("person", id));
         }
         if target.view.id != actor.view.id {
-            let principal = Principal {
-                org: &state.org,
-                person: &actor.view,
-                grants: state.grants_of(&actor.view.id),
-                now: ctx.now,
-            };
+            let principal = Principal::in_state(&state, &actor.view, ctx.now);
             let location = target
                 .location
                 .as_deref()

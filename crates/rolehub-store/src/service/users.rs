@@ -51,12 +51,7 @@ impl Service {
         let mut tx = self.begin_org(&ctx.org).await?;
         let state = load::org_state(&mut tx, &ctx.org).await?;
         let actor = actor(&mut tx, ctx).await?;
-        let principal = Principal {
-            org: &state.org,
-            person: &actor.view,
-            grants: state.grants_of(&actor.view.id),
-            now: ctx.now,
-        };
+        let principal = Principal::in_state(&state, &actor.view, ctx.now);
         if let Some(location) = &user.location {
             if !state.org.has_location(location) {
                 return Err(ServiceError::not_found("location", location.clone()));
@@ -111,12 +106,7 @@ impl Service {
         let state = load::org_state(&mut tx, &ctx.org).await?;
         let actor = actor(&mut tx, ctx).await?;
         let target = member(&mut tx, ctx, email).await?;
-        let principal = Principal {
-            org: &state.org,
-            person: &actor.view,
-            grants: state.grants_of(&actor.view.id),
-            now: ctx.now,
-        };
+        let principal = Principal::in_state(&state, &actor.view, ctx.now);
         ops::check_user_change(&principal, UserChange::Remove, target.location.as_deref())?;
         let warning = ops::check_keeps_full_admin(&state, &target.view.id, ctx.now)?;
         let elsewhere = self
@@ -202,12 +192,7 @@ impl Service {
         let state = load::org_state(&mut tx, &ctx.org).await?;
         let actor = actor(&mut tx, ctx).await?;
         let target = member(&mut tx, ctx, email).await?;
-        let principal = Principal {
-            org: &state.org,
-            person: &actor.view,
-            grants: state.grants_of(&actor.view.id),
-            now: ctx.now,
-        };
+        let principal = Principal::in_state(&state, &actor.view, ctx.now);
         ops::check_user_change(
             &principal,
             UserChange::SetStatus,
@@ -254,12 +239,7 @@ impl Service {
         let state = load::org_state(&mut tx, &ctx.org).await?;
         let actor = actor(&mut tx, ctx).await?;
         let target = member(&mut tx, ctx, email).await?;
-        let principal = Principal {
-            org: &state.org,
-            person: &actor.view,
-            grants: state.grants_of(&actor.view.id),
-            now: ctx.now,
-        };
+        let principal = Principal::in_state(&state, &actor.view, ctx.now);
         ops::check_user_change(
             &principal,
             UserChange::ResendInvite,
@@ -322,12 +302,7 @@ impl Service {
         let state = load::org_state(&mut tx, &ctx.org).await?;
         let actor = actor(&mut tx, ctx).await?;
         let target = member(&mut tx, ctx, email).await?;
-        let principal = Principal {
-            org: &state.org,
-            person: &actor.view,
-            grants: state.grants_of(&actor.view.id),
-            now: ctx.now,
-        };
+        let principal = Principal::in_state(&state, &actor.view, ctx.now);
         let held = load::licenses_of(&mut tx, &target.view.id).await?;
         let mut changed = Vec::new();
         for (license, on) in &parsed {
