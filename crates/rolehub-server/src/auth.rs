@@ -135,6 +135,21 @@ impl Caller {
         }
     }
 
+    /// An org the caller may act in, or not found (R-AUTH-1).
+    pub async fn org_view(
+        &self,
+        state: &AppState,
+        org: &str,
+    ) -> ApiResult<rolehub_domain::OrgView> {
+        state
+            .service
+            .orgs_of(&self.person.view.email)
+            .await?
+            .into_iter()
+            .find(|o| o.id == org)
+            .ok_or_else(|| ApiError::not_found(&format!("organization `{org}`")))
+    }
+
     /// Refuses changes made with a read-only token.
     pub fn require_write(&self) -> ApiResult<()> {
         match self.scope {

@@ -88,13 +88,7 @@ async fn list_events(
     };
     let limit = paging::page_size(q.max, 100, 1000);
     let categories = list(&q.event_categories);
-    let mut conn = state
-        .service
-        .db()
-        .pool
-        .acquire()
-        .await
-        .map_err(rolehub_store::ServiceError::from)?;
+    let mut conn = state.conn().await?;
     let actor_email = match &q.actor_id {
         Some(a) if a.contains('@') => Some(a.to_lowercase()),
         Some(id) => rolehub_store::load::person_by_id(&mut conn, id)
@@ -153,13 +147,7 @@ async fn verify_chain(
 ) -> ApiResult<Json<AuditVerification>> {
     let org = caller.org(&state, q.org_id.as_deref()).await?;
     need_audit(&state, &caller, &org).await?;
-    let mut conn = state
-        .service
-        .db()
-        .pool
-        .acquire()
-        .await
-        .map_err(rolehub_store::ServiceError::from)?;
+    let mut conn = state.conn().await?;
     Ok(Json(match audit::verify(&mut conn, Some(&org)).await? {
         Ok(n) => AuditVerification {
             intact: true,

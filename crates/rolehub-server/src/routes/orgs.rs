@@ -33,20 +33,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_subscriptions))
 }
 
-async fn org_view(
-    state: &AppState,
-    caller: &Caller,
-    org: &str,
-) -> ApiResult<rolehub_domain::OrgView> {
-    state
-        .service
-        .orgs_of(&caller.person.view.email)
-        .await?
-        .into_iter()
-        .find(|o| o.id == org)
-        .ok_or_else(|| ApiError::not_found(&format!("organization `{org}`")))
-}
-
 /// Needs a level in an area of the org, or a refusal naming its rule.
 async fn need(
     state: &AppState,
@@ -85,9 +71,7 @@ async fn get_org(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Organization>> {
-    Ok(Json(Organization::of(
-        &org_view(&state, &caller, &id).await?,
-    )))
+    Ok(Json(Organization::of(&caller.org_view(&state, &id).await?)))
 }
 
 /// The org's settings (needs read on `org_settings`).
@@ -98,7 +82,7 @@ async fn get_settings(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<OrgSettings>> {
-    let org = org_view(&state, &caller, &id).await?;
+    let org = caller.org_view(&state, &id).await?;
     need(&state, &caller, &id, Area::OrgSettings, Level::Read).await?;
     Ok(Json(OrgSettings {
         external_readonly_ttl_days: Some(org.settings.external_readonly_ttl_days),
@@ -125,7 +109,7 @@ async fn put_settings(
     ApiJson(body): ApiJson<OrgSettings>,
 ) -> ApiResult<Json<OrgSettings>> {
     caller.require_write()?;
-    org_view(&state, &caller, &id).await?;
+    caller.org_view(&state, &id).await?;
     let mut changes = Vec::new();
     if let Some(days) = body.external_readonly_ttl_days {
         changes.push(SettingChange::parse(
@@ -183,7 +167,7 @@ async fn setup_chat(
     ApiQuery(q): ApiQuery<ChangeQuery>,
 ) -> ApiResult<StatusCode> {
     caller.require_write()?;
-    org_view(&state, &caller, &id).await?;
+    caller.org_view(&state, &id).await?;
     let dry_run = q.dry_run.unwrap_or(false);
     state.service.setup_chat(&caller.ctx(&id, dry_run)).await?;
     Ok(if dry_run {
@@ -213,13 +197,7 @@ async fn list_licenses(
 ) -> ApiResult<Json<Items<LicenseInfo>>> {
     let org = caller.org(&state, q.org_id.as_deref()).await?;
     need(&state, &caller, &org, Area::Account, Level::Read).await?;
-    let mut conn = state
-        .service
-        .db()
-        .pool
-        .acquire()
-        .await
-        .map_err(rolehub_store::ServiceError::from)?;
+    let mut conn = state.conn().await?;
     let usage = rolehub_store::directory::license_usage(&mut conn, &org).await?;
     Ok(Json(Items {
         items: usage
@@ -297,7 +275,7 @@ async fn list_locations(
     ApiQuery(q): ApiQuery<OrgQuery>,
 ) -> ApiResult<Json<Items<LocationInfo>>> {
     let org = caller.org(&state, q.org_id.as_deref()).await?;
-    let view = org_view(&state, &caller, &org).await?;
+    let view = caller.org_view(&state, &org).await?;
     Ok(Json(Items {
         items: view
             .locations
@@ -318,7 +296,7 @@ async fn list_sites(
     ApiQuery(q): ApiQuery<OrgQuery>,
 ) -> ApiResult<Json<Items<SiteInfo>>> {
     let org = caller.org(&state, q.org_id.as_deref()).await?;
-    let view = org_view(&state, &caller, &org).await?;
+    let view = caller.org_view(&state, &org).await?;
     Ok(Json(Items {
         items: view
             .sites
@@ -340,13 +318,7 @@ async fn list_subscriptions(
 ) -> ApiResult<Json<Items<SubscriptionInfo>>> {
     let org = caller.org(&state, q.org_id.as_deref()).await?;
     need(&state, &caller, &org, Area::Account, Level::Read).await?;
-    let mut conn = state
-        .service
-        .db()
-        .pool
-        .acquire()
-        .await
-        .map_err(rolehub_store::ServiceError::from)?;
+    let mut conn = state.conn().await?;
     let subs = rolehub_store::directory::subscriptions(&mut conn, &org).await?;
     Ok(Json(Items {
         items: subs

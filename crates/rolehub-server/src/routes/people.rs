@@ -105,13 +105,7 @@ async fn list_people(
         })?),
         None => None,
     };
-    let org_view = state
-        .service
-        .orgs_of(&caller.person.view.email)
-        .await?
-        .into_iter()
-        .find(|o| o.id == org)
-        .ok_or_else(|| ApiError::not_found("organization"))?;
+    let org_view = caller.org_view(&state, &org).await?;
     // R-EXT-10: withheld fields cannot be searched either, or they could be recovered by trying.
     if org_view.relation_of(&caller.person.view).is_external() {
         let share = org_view.settings.share_with_external_admins;
@@ -140,13 +134,7 @@ async fn list_people(
     // The cursor names the last person of the page by id, never by a (possibly withheld) email.
     let after = match crate::extract::cursor(&q.after)? {
         Some(id) => {
-            let mut conn = state
-                .service
-                .db()
-                .pool
-                .acquire()
-                .await
-                .map_err(rolehub_store::ServiceError::from)?;
+            let mut conn = state.conn().await?;
             let person = rolehub_store::load::person_by_id(&mut conn, &id).await?;
             Some(person.map(|p| p.view.email).ok_or_else(|| {
                 ApiError::bad_request("after", "the `after` cursor is not one this API gave out")
@@ -202,13 +190,7 @@ async fn list_people(
 async fn one(state: &AppState, caller: &Caller, org: &str, id: &str) -> ApiResult<Person> {
     let ctx = caller.ctx(org, false);
     let page = state.service.get_person(&ctx, id).await?;
-    let org_view = state
-        .service
-        .orgs_of(&caller.person.view.email)
-        .await?
-        .into_iter()
-        .find(|o| o.id == org)
-        .ok_or_else(|| ApiError::not_found("organization"))?;
+    let org_view = caller.org_view(state, org).await?;
     let p = page
         .items
         .first()
@@ -284,13 +266,7 @@ async fn create_person(
             grants: vec![],
             licenses: vec![],
         };
-        let org_view = state
-            .service
-            .orgs_of(&caller.person.view.email)
-            .await?
-            .into_iter()
-            .find(|o| o.id == org)
-            .ok_or_else(|| ApiError::not_found("organization"))?;
+        let org_view = caller.org_view(&state, &org).await?;
         return Ok((
             StatusCode::OK,
             Json(Person::from_summary(
