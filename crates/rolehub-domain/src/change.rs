@@ -716,6 +716,38 @@ pub fn check_revoke_all(
     Ok(plan)
 }
 
+/// Removing a person from the org, or deactivating them, takes away what their grants there give
+/// (reading A-8): the actor needs the authority to revoke each grant in effect, as for revoke-all
+/// (R-ASSIGN-1, R-ASSIGN-2, R-ASSIGN-4, R-EXT-2, …).
+///
+/// The caller has already checked that the actor may change users at all (`users: write`), and
+/// checks R-ASSIGN-3 itself ([`crate::ops::check_keeps_full_admin`]), since one upload may
+/// deactivate several full administrators.
+pub fn check_takes_away_grants(
+    state: &OrgState,
+    actor: Actor<'_>,
+    target: &PersonView,
+    deactivating: bool,
+    now: Timestamp,
+) -> Result<(), Refusal> {
+    for grant in state.grants_of(&target.id) {
+        if !held(state, target, grant, now) {
+            // An expired grant gives nothing, so removing its holder takes nothing away.
+            continue;
+        }
+        check_authority(state, actor, target, grant.role, &grant.scope, true, now).map_err(
+            |refusal| match refusal.reason {
+                Reason::MayNotAssign { role } => Refusal {
+                    reason: Reason::RemovalTakesRole { role, deactivating },
+                    ..refusal
+                },
+                _ => refusal,
+            },
+        )?;
+    }
+    Ok(())
+}
+
 /// What the email check of "add external administrator" found (R-EXT-1, R-EXT-3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verification {
@@ -981,6 +1013,77 @@ mod tests {
         assert!(w
             .assign(FULL, ("bob", "acme"), Role::ComplianceOfficer, Scope::Org)
             .is_ok());
+    }
+
+    #[test]
+    fn r_assign_1_removing_a_person_needs_authority_over_their_roles() {
+        // Reading A-8: removing or deactivating takes a person's roles away.
+        let mut w = World::new();
+        w.hold("full2", "acme", &[org_grant(Role::FullAdmin)])
+            .hold("udev", "acme", &[org_grant(Role::UserDeviceAdmin)])
+            .hold(
+                "loc",
+                "acme",
+                &[grant(
+                    Role::LocationAdmin,
+                    Scope::Locations(vec!["amsterdam".into()]),
+                )],
+            )
+            .hold("ccsa", "acme", &[org_grant(Role::CcServiceAdmin)])
+            .hold("pfull", "pnet", &[org_grant(Role::FullAdmin)]);
+        let takes = |actor: &str, target: &str, deactivating: bool| {
+            let a = w.who(actor, "acme");
+            let t = w.who(target, "acme");
+            check_takes_away_grants(
+                &w.state,
+                Actor {
+                    person: &a,
+                    home_full_admin: false,
+                },
+                &t,
+                deactivating,
+                NOW,
+            )
+        };
+        for actor in ["udev", "loc"] {
+            let r = takes(actor, "full2", true).unwrap_err();
+            assert!(
+                r.names(RuleId::Assign1) && r.names(RuleId::Assign4),
+                "{r:?}"
+            );
+            assert_eq!(
+                r.reason,
+                Reason::RemovalTakesRole {
+                    role: Role::FullAdmin,
+                    deactivating: true
+                }
+            );
+            assert!(r
+                .message(crate::Lang::En)
+                .starts_with("You cannot deactivate this person"));
+            assert!(r.message(crate::Lang::Nl).contains("deactiveren"));
+        }
+        assert!(takes("udev", "ccsa", false).is_err());
+        // People holding no role, or roles the actor may revoke, may go.
+        assert_eq!(takes("udev", "plain", true), Ok(()));
+        assert_eq!(takes("full", "udev", false), Ok(()));
+        assert_eq!(takes("full", "full2", true), Ok(()));
+        // An external full administrator's grants are not the org's own full admins' to take.
+        let partner = w.who("pfull", "pnet");
+        let plain = w.who("plain", "acme");
+        assert_eq!(
+            check_takes_away_grants(
+                &w.state,
+                Actor {
+                    person: &partner,
+                    home_full_admin: true
+                },
+                &plain,
+                false,
+                NOW
+            ),
+            Ok(())
+        );
     }
 
     #[test]

@@ -22,6 +22,9 @@ pub enum Reason {
     },
     /// The actor may not assign or revoke this role.
     MayNotAssign { role: Role },
+    /// Removing or deactivating the person would take away a role the actor may not revoke
+    /// (reading A-8).
+    RemovalTakesRole { role: Role, deactivating: bool },
     /// An external administrator tried to change another external administrator's roles.
     ExternalChangesExternal,
     /// An external administrator tried to add an external administrator.
@@ -80,6 +83,9 @@ pub enum Reason {
     CsvColumnNotAllowed { column: String },
     /// A CSV value or structure that is invalid.
     CsvInvalid { detail: String },
+    /// The org withholds a field from external administrators, so it cannot be searched or used
+    /// as a key by them (R-EXT-10).
+    FieldWithheld { field: crate::model::SharedField },
 }
 
 /// What a CCSA tried that R-CCSA-7 forbids.
@@ -214,6 +220,16 @@ fn explain(reason: &Reason, rule: RuleId, lang: Lang) -> String {
             RuleId::Site6 => format!("U kunt {} niet toewijzen of intrekken: alleen een sitebeheerder van die site beheert, voor gebruikers van de organisatie, de siterollen.", role_name(*role, Nl)),
             _ => format!("U kunt {} niet toewijzen of intrekken: alleen de volledige beheerders van de organisatie wijzen rollen toe.", role_name(*role, Nl)),
         },
+        (RemovalTakesRole { role, deactivating }, En) => format!(
+            "You cannot {} this person: that would take away their role {}, which you may not revoke.",
+            if *deactivating { "deactivate" } else { "remove" },
+            role_name(*role, En)
+        ),
+        (RemovalTakesRole { role, deactivating }, Nl) => format!(
+            "U kunt deze persoon niet {}: daarmee zou de rol {} vervallen, die u niet mag intrekken.",
+            if *deactivating { "deactiveren" } else { "verwijderen" },
+            role_name(*role, Nl)
+        ),
         (ExternalChangesExternal, En) => "External administrators cannot change or revoke the roles of other external administrators.".into(),
         (ExternalChangesExternal, Nl) => "Externe beheerders kunnen de rollen van andere externe beheerders niet wijzigen of intrekken.".into(),
         (ExternalAddsExternal, En) => "External administrators cannot add external administrators.".into(),
@@ -285,6 +301,24 @@ fn explain(reason: &Reason, rule: RuleId, lang: Lang) -> String {
         (CsvColumnNotAllowed { column }, En) => format!("A Contact Center service administrator may change only the Contact Center license columns, not `{column}`."),
         (CsvColumnNotAllowed { column }, Nl) => format!("Een Contact Center-servicebeheerder mag alleen de Contact Center-licentiekolommen wijzigen, niet `{column}`."),
         (CsvInvalid { detail }, _) => detail.clone(),
+        (FieldWithheld { field }, En) => format!(
+            "This organization does not share {} with external administrators, so you cannot search or use it.",
+            match field {
+                crate::model::SharedField::Name => "names",
+                crate::model::SharedField::Email => "email addresses",
+                crate::model::SharedField::Phone => "phone numbers",
+                crate::model::SharedField::Location => "locations",
+            }
+        ),
+        (FieldWithheld { field }, Nl) => format!(
+            "Deze organisatie deelt {} niet met externe beheerders, dus u kunt er niet op zoeken of mee werken.",
+            match field {
+                crate::model::SharedField::Name => "namen",
+                crate::model::SharedField::Email => "e-mailadressen",
+                crate::model::SharedField::Phone => "telefoonnummers",
+                crate::model::SharedField::Location => "locaties",
+            }
+        ),
     }
 }
 

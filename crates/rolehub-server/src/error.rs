@@ -104,6 +104,8 @@ impl ApiError {
                 ServiceError::NotFound { .. } => StatusCode::NOT_FOUND,
                 ServiceError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 ServiceError::Conflict(_) => StatusCode::CONFLICT,
+                ServiceError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
+                ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 ServiceError::Database(db) if is_contention(db) => StatusCode::CONFLICT,
                 ServiceError::Corrupt(_) | ServiceError::Database(_) => {
                     StatusCode::INTERNAL_SERVER_ERROR
@@ -203,6 +205,7 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let retry_after = match &self {
             ApiError::Plain { retry_after, .. } => *retry_after,
+            ApiError::Service(ServiceError::TooMany { retry_after, .. }) => Some(*retry_after),
             _ => None,
         };
         let mut response = status.into_response();

@@ -11,7 +11,6 @@ pub mod error;
 pub mod extract;
 pub mod mail;
 pub mod paging;
-pub mod ratelimit;
 pub mod routes;
 pub mod state;
 

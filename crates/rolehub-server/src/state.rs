@@ -5,8 +5,6 @@ use std::time::Duration;
 
 use rolehub_store::Service;
 
-use crate::ratelimit::SignInLimiter;
-
 /// Settings of the HTTP server.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -44,8 +42,6 @@ pub struct AppState {
     pub service: Service,
     /// Settings.
     pub config: Arc<Config>,
-    /// Sign-in attempts per account and address.
-    pub limiter: Arc<SignInLimiter>,
     /// CSV uploads between their preview and their application in the console.
     pub uploads: Arc<Uploads>,
 }
@@ -108,7 +104,6 @@ impl AppState {
         AppState {
             service,
             config: Arc::new(config),
-            limiter: Arc::new(SignInLimiter::default()),
             uploads: Arc::new(Uploads::default()),
         }
     }

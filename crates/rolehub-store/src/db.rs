@@ -62,6 +62,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_auth.sql"),
         postgres: include_str!("../migrations/postgres/0003_auth.sql"),
     },
+    Migration {
+        version: 4,
+        name: "sign_in_attempts",
+        sqlite: include_str!("../migrations/sqlite/0004_sign_in_attempts.sql"),
+        postgres: include_str!("../migrations/postgres/0004_sign_in_attempts.sql"),
+    },
 ];
 
 /// An open database.

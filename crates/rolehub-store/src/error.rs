@@ -27,6 +27,17 @@ pub enum ServiceError {
     /// The request conflicts with the current state (an existing email, a user not pending, …).
     #[error("{0}")]
     Conflict(String),
+    /// Too many requests of this kind right now; `retry_after` seconds from now it may work.
+    #[error("{message}")]
+    TooMany {
+        /// Seconds to wait.
+        retry_after: u64,
+        /// What is limited.
+        message: String,
+    },
+    /// A part the service needs is not available (the database, the hashing workers).
+    #[error("the service is unavailable: {0}")]
+    Unavailable(String),
     /// Stored data that cannot be read back (a role id the code does not know, …).
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),

@@ -7,9 +7,11 @@ pub mod db;
 pub mod directory;
 pub mod error;
 pub mod load;
+pub mod passwords;
 pub mod scratch;
 pub mod service;
 pub mod setup;
+pub mod throttle;
 
 pub use db::{Backend, Db};
 pub use error::ServiceError;

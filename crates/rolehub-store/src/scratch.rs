@@ -10,6 +10,7 @@ use crate::error::ServiceError;
 pub struct Scratch {
     /// The database.
     pub db: Db,
+    url: String,
     cleanup: Cleanup,
 }
 
@@ -24,6 +25,7 @@ impl Scratch {
     pub async fn memory() -> Result<Scratch, ServiceError> {
         Ok(Scratch {
             db: Db::in_memory().await?,
+            url: "sqlite::memory:".into(),
             cleanup: Cleanup::Nothing,
         })
     }
@@ -32,9 +34,11 @@ impl Scratch {
     pub async fn sqlite_file() -> Result<Scratch, ServiceError> {
         let path =
             std::env::temp_dir().join(format!("rolehub-scratch-{}.db", crate::service::new_id()));
-        let db = Db::open(&format!("sqlite://{}", path.display())).await?;
+        let url = format!("sqlite://{}", path.display());
+        let db = Db::open(&url).await?;
         Ok(Scratch {
             db,
+            url,
             cleanup: Cleanup::File(path),
         })
     }
@@ -49,9 +53,11 @@ impl Scratch {
             .await?;
         admin.pool.close().await;
         let sep = if url.contains('?') { '&' } else { '?' };
-        let db = Db::open(&format!("{url}{sep}options=-c%20search_path%3D{schema}")).await?;
+        let schema_url = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+        let db = Db::open(&schema_url).await?;
         Ok(Scratch {
             db,
+            url: schema_url,
             cleanup: Cleanup::Schema {
                 url: url.to_string(),
                 schema,
@@ -65,6 +71,11 @@ impl Scratch {
             Some(url) if Backend::of_url(url)? == Backend::Postgres => Scratch::postgres(url).await,
             _ => Scratch::memory().await,
         }
+    }
+
+    /// The URL another process opens this database with (an in-memory one is private).
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// Closes the database and removes what it left behind.

@@ -7,9 +7,11 @@
 //! their audit event alone.
 
 mod admins;
+mod audit_read;
 pub mod auth;
 mod csv_import;
 mod expiry;
+pub mod masking;
 mod orgs;
 mod people;
 mod roles;
@@ -21,6 +23,7 @@ use serde_json::json;
 use sqlx::{Any, AnyConnection, Transaction};
 
 pub use admins::{neutralise, roles_cell, write_admin_csv, AdminList, AdminRow};
+pub use audit_read::{AuditPage, AuditQuery};
 pub use csv_import::{template_columns, ImportOptions, ImportReport, RowChange, RowError};
 pub use orgs::SettingChange;
 pub use people::PeoplePage;
@@ -99,6 +102,7 @@ pub fn new_id() -> String {
 pub struct Service {
     db: Db,
     public_url: String,
+    hashes: crate::passwords::HashPool,
 }
 
 type Tx = Transaction<'static, Any>;
@@ -109,12 +113,20 @@ impl Service {
         Service {
             db,
             public_url: "http://127.0.0.1:8080".into(),
+            hashes: crate::passwords::HashPool::new(0, 16),
         }
     }
 
     /// The same service, with the address people reach the console at (for invitation links).
     pub fn with_public_url(mut self, url: impl Into<String>) -> Service {
         self.public_url = url.into();
+        self
+    }
+
+    /// The same service, with `workers` password-hashing threads (0: one per CPU) and room for
+    /// `queue` waiting checks; more are answered "too many" at once.
+    pub fn with_hashing(mut self, workers: usize, queue: usize) -> Service {
+        self.hashes = crate::passwords::HashPool::new(workers, queue);
         self
     }
 

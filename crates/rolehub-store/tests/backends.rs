@@ -544,3 +544,68 @@ async fn r_ext_7_the_expiry_sweep_records_each_expired_grant_once() {
         scratch.close().await;
     }
 }
+
+/// Sign-in attempts are counted before their password is checked, in the database: a burst in
+/// parallel is mostly turned away unchecked, the delays grow after five failures of one pair, and
+/// another address is not held back by them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sign_in_attempts_are_counted_before_checking_and_delays_are_per_pair() {
+    use rolehub_store::service::auth::SignInError;
+    for (backend, scratch) in scratches().await {
+        let service = Service::new(scratch.db.clone()).with_hashing(1, 64);
+        org_with_people(&service, "acme", 1, 1).await;
+        grant(&service, "acme", "p0@acme.example", Role::FullAdmin).await;
+        service
+            .set_password("p0@acme.example", "correct horse battery")
+            .await
+            .unwrap();
+        let attempt = |addr: &str, password: &str, at: Timestamp| {
+            let service = service.clone();
+            let mut ctx = Ctx::new("", "", at);
+            ctx.client_addr = Some(addr.to_string());
+            let password = password.to_string();
+            async move { service.sign_in(&ctx, "p0@acme.example", &password).await }
+        };
+        // Forty wrong passwords at once from one address: at most five are checked.
+        let burst: Vec<_> = (0..40)
+            .map(|_| tokio::spawn(attempt("10.0.0.1", "wrong password!", NOW)))
+            .collect();
+        let (mut checked, mut turned_away) = (0, 0);
+        for a in burst {
+            match a.await.unwrap() {
+                Err(SignInError::BadCredentials) => checked += 1,
+                Err(SignInError::Service(ServiceError::TooMany { retry_after, .. })) => {
+                    assert!(retry_after >= 1, "{backend}");
+                    turned_away += 1;
+                }
+                other => panic!("{backend}: unexpected {other:?}"),
+            }
+        }
+        assert!(
+            checked <= 5,
+            "{backend}: {checked} of 40 parallel guesses were checked"
+        );
+        assert_eq!(checked + turned_away, 40, "{backend}");
+        // The right password from the same address is delayed too, until the delay has passed.
+        let later = NOW.plus_ms(500);
+        if checked == 5 {
+            assert!(
+                matches!(
+                    attempt("10.0.0.1", "correct horse battery", later).await,
+                    Err(SignInError::Service(ServiceError::TooMany { .. }))
+                ),
+                "{backend}: the sixth attempt right after five failures must wait"
+            );
+        }
+        // From another address the person signs in at once: the stranger's guesses hold only
+        // their own pair back.
+        attempt("10.0.0.2", "correct horse battery", later)
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: {e:?}"));
+        // An hour later the delays are gone.
+        attempt("10.0.0.1", "correct horse battery", NOW.plus_ms(3_600_000))
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: {e:?}"));
+        scratch.close().await;
+    }
+}

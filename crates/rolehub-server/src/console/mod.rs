@@ -373,6 +373,18 @@ impl Console {
                 String::new(),
                 self.t.get("not-found"),
             ),
+            ServiceError::TooMany { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                self.t.get("error-title"),
+                String::new(),
+                error.to_string(),
+            ),
+            ServiceError::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                self.t.get("error-title"),
+                String::new(),
+                error.to_string(),
+            ),
             ServiceError::Invalid { .. } | ServiceError::Conflict(_) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 self.t.get("error-title"),

@@ -7,8 +7,7 @@ use axum::extract::{Query, RawQuery, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use rolehub_domain::{Area, Level, SharedField, Timestamp};
-use rolehub_store::audit::{self, EventFilter};
-use rolehub_store::service::SettingChange;
+use rolehub_store::service::{AuditQuery, SettingChange};
 use rolehub_store::ServiceError;
 use serde::Deserialize;
 
@@ -207,7 +206,7 @@ pub async fn troubleshooting(State(state): State<AppState>, console: Console) ->
         .is_ok();
     let chain_ok = match state.service.db().pool.acquire().await {
         Ok(mut conn) => matches!(
-            audit::verify(&mut conn, Some(&facts.org.id)).await,
+            rolehub_store::audit::verify(&mut conn, Some(&facts.org.id)).await,
             Ok(Ok(_))
         ),
         Err(_) => false,
@@ -443,7 +442,7 @@ struct AuditPage {
     next: Option<String>,
 }
 
-fn audit_filter(org: &str, q: &[(String, String)]) -> Result<EventFilter, String> {
+fn audit_query(q: &[(String, String)]) -> Result<AuditQuery, String> {
     let time = |key: &str| {
         let v = first(q, key);
         if v.trim().is_empty() {
@@ -454,15 +453,18 @@ fn audit_filter(org: &str, q: &[(String, String)]) -> Result<EventFilter, String
                 .map_err(|e| e.to_string())
         }
     };
-    let after = first(q, "after").parse::<i64>().ok();
-    Ok(EventFilter {
-        org_id: Some(org.to_string()),
-        actor_email: Some(first(q, "actor").trim().to_lowercase()).filter(|a| !a.is_empty()),
-        action: Some(first(q, "action").trim().to_string()).filter(|a| !a.is_empty()),
+    let action = first(q, "action").trim().to_string();
+    Ok(AuditQuery {
+        actor: Some(first(q, "actor").trim().to_lowercase()).filter(|a| !a.is_empty()),
+        categories: if action.is_empty() {
+            Vec::new()
+        } else {
+            vec![action]
+        },
         from: time("from")?,
         to: time("to")?,
-        limit: None,
-        after_seq: after,
+        limit: 100,
+        after_seq: first(q, "after").parse::<i64>().ok(),
     })
 }
 
@@ -478,11 +480,7 @@ pub async fn audit(
     };
     let t = console.t;
     let q = pairs(raw.as_deref().unwrap_or(""));
-    let mut conn = match state.service.db().pool.acquire().await {
-        Ok(c) => c,
-        Err(e) => return console.error_page(&e.into()),
-    };
-    let (intact, chain) = match audit::verify(&mut conn, Some(&console.org)).await {
+    let (intact, chain) = match state.service.verify_audit(&console.ctx(false)).await {
         Ok(Ok(n)) => (true, t.with("chain-intact", "count", &n.to_string())),
         Ok(Err(b)) => (
             false,
@@ -507,11 +505,17 @@ pub async fn audit(
         events: Vec::new(),
         next: None,
     };
-    match audit_filter(&console.org, &q) {
-        Ok(mut filter) => {
-            filter.limit = Some(101);
-            let events = audit::list(&mut conn, &filter).await.unwrap_or_default();
-            for e in events.iter().take(100) {
+    match audit_query(&q) {
+        Ok(query) => {
+            let found = match state
+                .service
+                .audit_events(&console.ctx(false), &query)
+                .await
+            {
+                Ok(found) => found,
+                Err(e) => return console.error_page(&e),
+            };
+            for e in &found.events {
                 let outcome = match &e.rule_id {
                     Some(rule) => format!("{} {rule}", e.outcome),
                     None => e.outcome.clone(),
@@ -525,8 +529,8 @@ pub async fn audit(
                     outcome,
                 ));
             }
-            if events.len() > 100 {
-                if let Some(last) = events.get(99) {
+            if found.more {
+                if let Some(last) = found.events.last() {
                     page.next = Some(format!(
                         "/audit?org={}&actor={}&action={}&from={}&to={}&after={}",
                         console.org, page.actor, page.action, page.from, page.to, last.seq
@@ -549,18 +553,28 @@ pub async fn audit_export(
         return r;
     }
     let q = pairs(raw.as_deref().unwrap_or(""));
-    let filter = match audit_filter(&console.org, &q) {
-        Ok(f) => f,
+    let mut query = match audit_query(&q) {
+        Ok(query) => query,
         Err(message) => return console.error_page(&ServiceError::invalid("from/to", message)),
     };
-    let mut conn = match state.service.db().pool.acquire().await {
-        Ok(c) => c,
-        Err(e) => return console.error_page(&e.into()),
-    };
-    let events = match audit::list(&mut conn, &filter).await {
-        Ok(e) => e,
-        Err(e) => return console.error_page(&e),
-    };
+    query.limit = 1000;
+    let mut events = Vec::new();
+    loop {
+        match state
+            .service
+            .audit_events(&console.ctx(false), &query)
+            .await
+        {
+            Ok(page) => {
+                query.after_seq = page.events.last().map(|e| e.seq);
+                events.extend(page.events);
+                if !page.more {
+                    break;
+                }
+            }
+            Err(e) => return console.error_page(&e),
+        }
+    }
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());

@@ -3,8 +3,8 @@
 use axum::extract::{OriginalUri, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use rolehub_domain::{Area, Level, Timestamp};
-use rolehub_store::audit::{self, EventFilter};
+use rolehub_domain::Timestamp;
+use rolehub_store::service::{AuditPage, AuditQuery};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -46,23 +46,6 @@ struct EventsQuery {
     after: Option<String>,
 }
 
-async fn need_audit(state: &AppState, caller: &Caller, org: &str) -> ApiResult<()> {
-    let d = state
-        .service
-        .check(
-            &caller.ctx(org, false),
-            Area::AuditLog.id(),
-            Level::Read.id(),
-            None,
-            None,
-        )
-        .await?;
-    match d.refusal() {
-        Some(r) => Err(rolehub_store::ServiceError::Refused(r).into()),
-        None => Ok(()),
-    }
-}
-
 /// The org's audit events, oldest first.
 #[utoipa::path(get, path = "/v1/adminAudit/events", tag = "adminAudit", params(EventsQuery),
     responses((status = 200, body = Items<AuditEventInfo>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
@@ -73,7 +56,6 @@ async fn list_events(
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Response> {
     let org = caller.org(&state, q.org_id.as_deref()).await?;
-    need_audit(&state, &caller, &org).await?;
     let time = |t: &Option<String>, field: &str| {
         t.as_deref()
             .map(Timestamp::parse)
@@ -86,41 +68,18 @@ async fn list_events(
         })?),
         None => None,
     };
-    let limit = paging::page_size(q.max, 100, 1000);
-    let categories = list(&q.event_categories);
-    let mut conn = state.conn().await?;
-    let actor_email = match &q.actor_id {
-        Some(a) if a.contains('@') => Some(a.to_lowercase()),
-        Some(id) => rolehub_store::load::person_by_id(&mut conn, id)
-            .await?
-            .map(|p| p.view.email)
-            .or_else(|| Some(String::new())),
-        None => None,
-    };
-    let filter = EventFilter {
-        org_id: Some(org),
-        actor_email,
-        action: (categories.len() == 1).then(|| categories[0].clone()),
+    let query = AuditQuery {
+        actor: q.actor_id.clone(),
+        categories: list(&q.event_categories),
         from: time(&q.from, "from")?,
         to: time(&q.to, "to")?,
-        limit: Some(if categories.len() > 1 {
-            i64::MAX
-        } else {
-            limit + 1
-        }),
+        limit: paging::page_size(q.max, 100, 1000),
         after_seq,
     };
-    let mut events = audit::list(&mut conn, &filter).await?;
-    if categories.len() > 1 {
-        events.retain(|e| {
-            categories
-                .iter()
-                .any(|c| e.action == *c || e.action.starts_with(&format!("{c}.")))
-        });
-        events.truncate(limit as usize + 1);
-    }
-    let more = events.len() as i64 > limit;
-    events.truncate(limit as usize);
+    let AuditPage { events, more } = state
+        .service
+        .audit_events(&caller.ctx(&org, false), &query)
+        .await?;
     let mut response = Json(Items {
         items: events.iter().map(AuditEventInfo::of).collect(),
     })
@@ -146,20 +105,20 @@ async fn verify_chain(
     ApiQuery(q): ApiQuery<OrgQuery>,
 ) -> ApiResult<Json<AuditVerification>> {
     let org = caller.org(&state, q.org_id.as_deref()).await?;
-    need_audit(&state, &caller, &org).await?;
-    let mut conn = state.conn().await?;
-    Ok(Json(match audit::verify(&mut conn, Some(&org)).await? {
-        Ok(n) => AuditVerification {
-            intact: true,
-            events_checked: n,
-            broken_event_id: None,
-            problem: None,
+    Ok(Json(
+        match state.service.verify_audit(&caller.ctx(&org, false)).await? {
+            Ok(n) => AuditVerification {
+                intact: true,
+                events_checked: n,
+                broken_event_id: None,
+                problem: None,
+            },
+            Err(b) => AuditVerification {
+                intact: false,
+                events_checked: 0,
+                broken_event_id: Some(b.event_id),
+                problem: Some(b.problem),
+            },
         },
-        Err(b) => AuditVerification {
-            intact: false,
-            events_checked: 0,
-            broken_event_id: Some(b.event_id),
-            problem: Some(b.problem),
-        },
-    }))
+    ))
 }

@@ -58,22 +58,12 @@ pub async fn sign_in_person(
     email: &str,
     password: &str,
 ) -> ApiResult<(rolehub_store::load::PersonRecord, String, String)> {
-    let address = info.client_addr.clone().unwrap_or_default();
     let account = email.trim().to_lowercase();
-    if let Some(wait) = state.limiter.retry_after(&account, &address) {
-        return Err(ApiError::Plain {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            message: format!("too many failed sign-ins; try again in {wait} seconds"),
-            errors: Vec::new(),
-            retry_after: Some(wait),
-        });
-    }
     let mut ctx = Ctx::new(account.clone(), "", system_now());
     ctx.request_id = info.tracking_id.clone();
     ctx.client_addr = info.client_addr.clone();
     match state.service.sign_in(&ctx, &account, password).await {
         Ok(person) => {
-            state.limiter.succeeded(&account);
             let (secret, csrf) = state
                 .service
                 .create_session(
@@ -85,13 +75,10 @@ pub async fn sign_in_person(
                 .await?;
             Ok((person, secret, csrf))
         }
-        Err(SignInError::BadCredentials) => {
-            state.limiter.failed(&account, &address);
-            Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "the email or password is not right",
-            ))
-        }
+        Err(SignInError::BadCredentials) => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "the email or password is not right",
+        )),
         Err(SignInError::Service(e)) => Err(e.into()),
     }
 }

@@ -4,10 +4,6 @@
 //! Secrets handed to people (session ids, tokens, activation links) are 32 random bytes; only their
 //! SHA-256 is stored, so a copy of the database does not let anyone sign in.
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
-use argon2::{Algorithm, Argon2, Params, Version};
 use rolehub_domain::time::DAY_MS;
 use rolehub_domain::{Status, Timestamp};
 use serde_json::json;
@@ -110,50 +106,13 @@ pub fn secret_hash(secret: &str) -> String {
         .collect()
 }
 
-fn argon2() -> Argon2<'static> {
-    // OWASP's recommended Argon2id parameters: 19 MiB, two passes, one lane.
-    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-}
-
-/// Hashes a password with Argon2id and a random salt (CPU-heavy: call off the async threads).
-pub fn hash_password(password: &str) -> Result<String, ServiceError> {
-    if password.chars().count() < 10 {
-        return Err(ServiceError::invalid(
-            "password",
-            "a password needs at least 10 characters",
-        ));
-    }
-    let salt = SaltString::generate(&mut OsRng);
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| {
-            ServiceError::invalid("password", format!("the password cannot be hashed: {e}"))
-        })
-}
-
-/// Checks a password against a stored hash (CPU-heavy).
-pub fn password_matches(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|parsed| {
-        argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
-}
-
-/// A hash to check against when the email is unknown, so both answers take as long.
-fn decoy_hash() -> &'static str {
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Ugc0f7cyyjWJqw3Tdr7fwLYwVJ8NDJF3bkldBzn7E4w"
-}
+pub use crate::passwords::{hash_password, password_matches};
 
 impl Service {
     /// Sets a person's password (operators, the demo, activation).
     pub async fn set_password(&self, email: &str, password: &str) -> Result<(), ServiceError> {
-        let owned = password.to_string();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&owned))
-            .await
-            .map_err(|e| ServiceError::Conflict(format!("hashing failed: {e}")))??;
+        crate::passwords::hash_password_shape(password)?;
+        let hash = self.hashes.hash(password).await?;
         let mut conn = self.db.pool.acquire().await?;
         let p = person(&mut conn, email).await?;
         sqlx::query("UPDATE persons SET password_hash = $1 WHERE id = $2")
@@ -166,17 +125,33 @@ impl Service {
 
     /// Checks an email and password. A success is recorded as an interactive sign-in (R-AUTH-2) and
     /// audited; a failure for a known person is audited too.
+    ///
+    /// The attempt is counted before its password is checked ([`crate::throttle`]); a delay that
+    /// earlier failures ask for, or a full hashing queue, answers [`ServiceError::TooMany`]
+    /// without hashing.
     pub async fn sign_in(
         &self,
         ctx: &Ctx,
         email: &str,
         password: &str,
     ) -> Result<PersonRecord, SignInError> {
+        let account = email.trim().to_lowercase();
+        let address = ctx.client_addr.clone().unwrap_or_else(|| "unknown".into());
+        let mut conn = self.db.pool.acquire().await.map_err(ServiceError::from)?;
+        let attempt = match crate::throttle::begin(&mut conn, &account, &address, ctx.now).await? {
+            Ok(attempt) => attempt,
+            Err(wait) => {
+                return Err(SignInError::Service(ServiceError::TooMany {
+                    retry_after: wait,
+                    message: format!("too many failed sign-ins; try again in {wait} seconds"),
+                }))
+            }
+        };
         // One query and one hash check whether or not the email exists, so that the answer takes
         // as long either way; the failure's audit event is written after the answer.
         let row = sqlx::query("SELECT id, password_hash FROM persons WHERE email = $1")
-            .bind(email.trim().to_lowercase())
-            .fetch_optional(&self.db.pool)
+            .bind(account.clone())
+            .fetch_optional(&mut *conn)
             .await
             .map_err(ServiceError::from)?;
         let (person_id, stored): (Option<String>, Option<String>) = match &row {
@@ -186,11 +161,19 @@ impl Service {
             ),
             None => (None, None),
         };
-        let candidate = password.to_string();
-        let hash = stored.clone().unwrap_or_else(|| decoy_hash().to_string());
-        let matches = tokio::task::spawn_blocking(move || password_matches(&candidate, &hash))
-            .await
-            .map_err(|e| ServiceError::Conflict(format!("checking failed: {e}")))?;
+        drop(conn);
+        let hash = stored
+            .clone()
+            .unwrap_or_else(|| crate::passwords::decoy_hash().to_string());
+        let matches = match self.hashes.verify(password, &hash).await {
+            Ok(matches) => matches,
+            Err(e) => {
+                // Turned away unchecked: the attempt does not count.
+                let mut conn = self.db.pool.acquire().await.map_err(ServiceError::from)?;
+                crate::throttle::turned_away(&mut conn, attempt).await?;
+                return Err(e.into());
+            }
+        };
         let Some(person_id) = person_id else {
             return Err(SignInError::BadCredentials);
         };
@@ -198,8 +181,8 @@ impl Service {
         let person = load::person_by_id(&mut conn, &person_id)
             .await?
             .ok_or(SignInError::BadCredentials)?;
-        drop(conn);
         if !matches || stored.is_none() || person.view.status == Status::Inactive {
+            drop(conn);
             let service = self.clone();
             let home = Ctx {
                 org: person.view.home_org.clone(),
@@ -228,6 +211,8 @@ impl Service {
             });
             return Err(SignInError::BadCredentials);
         }
+        crate::throttle::succeeded(&mut conn, &account, &address, attempt).await?;
+        drop(conn);
         self.record_sign_in(&person.view.email, ctx).await?;
         Ok(person)
     }
@@ -395,10 +380,8 @@ impl Service {
         secret: &str,
         password: &str,
     ) -> Result<PersonRecord, ServiceError> {
-        let owned = password.to_string();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&owned))
-            .await
-            .map_err(|e| ServiceError::Conflict(format!("hashing failed: {e}")))??;
+        crate::passwords::hash_password_shape(password)?;
+        let hash = self.hashes.hash(password).await?;
         let row = sqlx::query("SELECT person_id FROM activations WHERE hash = $1 AND used_at IS NULL AND voided_at IS NULL AND expires_at > $2")
             .bind(secret_hash(secret))
             .bind(ctx.now.0)
@@ -560,16 +543,6 @@ pub(crate) async fn invite(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_hash_and_verify() {
-        let hash = hash_password("correct horse battery").unwrap();
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(password_matches("correct horse battery", &hash));
-        assert!(!password_matches("correct horse battery!", &hash));
-        assert!(hash_password("short").is_err());
-        assert!(!password_matches("anything at all", decoy_hash()));
-    }
 
     #[test]
     fn secrets_are_random_and_stored_hashed() {

@@ -76,6 +76,8 @@ impl ImportReport {
 }
 
 const KEY: &str = "User ID/Email";
+/// The audit action of a CSV upload (keyed by email), beside `user.update` (keyed by id).
+const CSV_ACTION: &str = "user.update_csv";
 const FIRST: &str = "First Name";
 const LAST: &str = "Last Name";
 const DISPLAY: &str = "Display Name";
@@ -219,6 +221,9 @@ impl Service {
         let principal = Principal::in_state(&state, &actor.view, ctx.now);
         let users = principal.decide(Area::Users, Level::Read, Target::Org);
         users.into_result()?;
+        // R-EXT-10: the template is keyed by email; an external viewer sees only what is shared.
+        let mask = super::masking::Mask::for_viewer(&state.org, &actor.view);
+        mask.refuse_key(rolehub_domain::SharedField::Email)?;
         let columns = template_columns(&state);
         let io = |e: csv::Error| {
             ServiceError::Conflict(format!("the template could not be written: {e}"))
@@ -247,17 +252,26 @@ impl Service {
         for row in &rows {
             let p = load::person_from_row(row)?;
             let mine = held.get(&p.view.id);
+            // A withheld name or location is left empty, which an upload reads as "no change".
+            let name = |n: &str| {
+                if mask.hides(rolehub_domain::SharedField::Name) && p.view.id != actor.view.id {
+                    String::new()
+                } else {
+                    n.to_string()
+                }
+            };
             let mut record: Vec<String> = vec![
                 p.view.email.clone(),
-                p.view.first.clone(),
-                p.view.last.clone(),
-                p.display_name.clone(),
+                name(&p.view.first),
+                name(&p.view.last),
+                name(&p.display_name),
                 if p.view.status == Status::Inactive {
                     "inactive".into()
                 } else {
                     "active".into()
                 },
-                p.location.clone().unwrap_or_default(),
+                mask.location(&p.view.id, p.location.as_deref())
+                    .unwrap_or_default(),
             ];
             for column in columns.iter().skip(6) {
                 let license = License::from_csv_column(column)
@@ -309,7 +323,7 @@ impl Service {
             .records()
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| csv_error(&e))?;
-        self.import_records(ctx, &header, &records, options, "user.update_csv")
+        self.import_records(ctx, &header, &records, options, CSV_ACTION)
             .await
     }
 
@@ -367,7 +381,15 @@ impl Service {
             Mode::Users
         };
 
+        // R-EXT-10: rows are keyed by email; where emails are withheld from an external uploader,
+        // the answers would tell which addresses are users of the org.
+        if action == CSV_ACTION {
+            super::masking::Mask::for_viewer(&state.org, &actor.view)
+                .refuse_key(rolehub_domain::SharedField::Email)?;
+        }
         let columns = parse_header(&state, header)?;
+        let home_full_admin =
+            load::holds_full_admin(&mut tx, &actor.view.id, &actor.view.home_org, ctx.now).await?;
         let key_index = columns.iter().position(|c| *c == Column::Key).unwrap_or(0);
 
         let mut report = ImportReport::default();
@@ -530,6 +552,26 @@ impl Service {
                             format!("row {row}: {}", refusal.message(Lang::En)),
                         );
                     }
+                }
+            }
+            // Reading A-8: deactivating takes away the person's roles, which the uploader must be
+            // allowed to revoke.
+            if plan.status == Some(Status::Inactive) {
+                if let Err(refusal) = rolehub_domain::change::check_takes_away_grants(
+                    &state,
+                    rolehub_domain::change::Actor {
+                        person: &actor.view,
+                        home_full_admin,
+                    },
+                    &person.view,
+                    true,
+                    ctx.now,
+                ) {
+                    err(
+                        Some(&Column::Status),
+                        refusal.rule,
+                        format!("row {row}: {}", refusal.message(Lang::En)),
+                    );
                 }
             }
             // R-ASSIGN-3: deactivations must leave a full administrator.

@@ -1,5 +1,6 @@
 //! Users of an org: adding, removing, (de)activating, invitations, licenses and sign-ins.
 
+use rolehub_domain::change::{self, Actor};
 use rolehub_domain::ops::{self, Principal, UserChange};
 use rolehub_domain::{License, Role, Status, Warning};
 use serde_json::json;
@@ -108,6 +109,19 @@ impl Service {
         let target = member(&mut tx, ctx, email).await?;
         let principal = Principal::in_state(&state, &actor.view, ctx.now);
         ops::check_user_change(&principal, UserChange::Remove, target.location.as_deref())?;
+        // Reading A-8: removing the person takes away their roles here.
+        let home_full_admin =
+            load::holds_full_admin(&mut tx, &actor.view.id, &actor.view.home_org, ctx.now).await?;
+        change::check_takes_away_grants(
+            &state,
+            Actor {
+                person: &actor.view,
+                home_full_admin,
+            },
+            &target.view,
+            false,
+            ctx.now,
+        )?;
         let warning = ops::check_keeps_full_admin(&state, &target.view.id, ctx.now)?;
         let elsewhere = self
             .keeps_full_admins_elsewhere(&mut tx, &target, ctx, true)
@@ -199,6 +213,20 @@ impl Service {
             target.location.as_deref(),
         )?;
         let warnings = if status == Status::Inactive {
+            // Reading A-8: deactivating the person takes away what their roles here give.
+            let home_full_admin =
+                load::holds_full_admin(&mut tx, &actor.view.id, &actor.view.home_org, ctx.now)
+                    .await?;
+            change::check_takes_away_grants(
+                &state,
+                Actor {
+                    person: &actor.view,
+                    home_full_admin,
+                },
+                &target.view,
+                true,
+                ctx.now,
+            )?;
             {
                 self.keeps_full_admins_elsewhere(&mut tx, &target, ctx, false)
                     .await?;

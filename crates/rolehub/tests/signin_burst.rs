@@ -1,0 +1,160 @@
+//! The real server under a burst of bogus sign-ins (finding 1 of the security test): 200 at once
+//! from ten addresses are all answered 401 or 429, never 5xx, and the server's resident memory
+//! stays within 100 MB of what it was idle, on SQLite and on PostgreSQL.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly on the first surprise"
+)]
+
+use std::io::{BufRead, BufReader};
+use std::net::{IpAddr, Ipv4Addr};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rolehub_store::scratch::Scratch;
+
+struct Running {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(db_url: &str) -> Running {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rolehub"))
+        .args(["--db", db_url, "serve", "--demo", "--listen", "127.0.0.1:0"])
+        .env("ROLEHUB_LOG", "warn")
+        .env_remove("ROLEHUB_DB")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("the server printed where it listens")
+            .unwrap();
+        if let Some(at) = line.find("http://") {
+            let url = &line[at..];
+            break url.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    // Keep reading its output so that it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Running { child, base }
+}
+
+/// Resident memory of a process, in bytes.
+fn rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    kb * 1024
+}
+
+async fn burst(base: &str, pid: u32) -> (u64, Vec<u16>) {
+    let peak = Arc::new(AtomicU64::new(0));
+    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let (peak, sampling) = (Arc::clone(&peak), Arc::clone(&sampling));
+        tokio::spawn(async move {
+            while sampling.load(Ordering::Relaxed) {
+                peak.fetch_max(rss(pid), Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    };
+    let clients: Vec<reqwest::Client> = (1..=10u8)
+        .map(|i| {
+            reqwest::Client::builder()
+                .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, i)))
+                .timeout(Duration::from_secs(120))
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let requests: Vec<_> = (0..200)
+        .map(|i| {
+            let client = clients[i % clients.len()].clone();
+            let url = format!("{base}/v1/sessions");
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .json(&serde_json::json!({ "email": format!("nobody{i}@nowhere.example"), "password": "guess-guess-guess" }))
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(0)
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for r in requests {
+        statuses.push(r.await.unwrap());
+    }
+    // The memory must also come down, or stay down, once the burst is over.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    sampling.store(false, Ordering::Relaxed);
+    sampler.await.unwrap();
+    (peak.load(Ordering::Relaxed).max(rss(pid)), statuses)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bogus_sign_ins_are_bounded_in_memory_and_answered_401_or_429() {
+    let mut databases = vec![("sqlite", Scratch::sqlite_file().await.unwrap())];
+    if let Ok(url) = std::env::var("ROLEHUB_TEST_POSTGRES") {
+        databases.push(("postgres", Scratch::postgres(&url).await.unwrap()));
+    }
+    for (backend, scratch) in databases {
+        let server = start(scratch.url());
+        let pid = server.child.id();
+        let http = reqwest::Client::new();
+        // Warm up: a real sign-in and a few reads, then let the server settle.
+        let r = http
+            .post(format!("{}/v1/sessions", server.base))
+            .json(&serde_json::json!({ "email": "admin@acme.example", "password": "rolehub-demo" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201, "{backend}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let idle = rss(pid);
+        let (peak, statuses) = burst(&server.base, pid).await;
+        let unexpected: Vec<_> = statuses
+            .iter()
+            .filter(|s| !matches!(s, 401 | 429))
+            .collect();
+        assert!(
+            unexpected.is_empty(),
+            "{backend}: statuses other than 401/429: {unexpected:?}"
+        );
+        assert!(statuses.contains(&401), "{backend}: none was checked");
+        let grown = peak.saturating_sub(idle);
+        eprintln!("{backend}: idle {} MB, peak {} MB", idle >> 20, peak >> 20);
+        assert!(
+            grown < 100 * 1024 * 1024,
+            "{backend}: resident memory grew by {} MB (idle {} MB, peak {} MB)",
+            grown / (1024 * 1024),
+            idle / (1024 * 1024),
+            peak / (1024 * 1024)
+        );
+        drop(server);
+        scratch.close().await;
+    }
+}
