@@ -5,9 +5,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, Method, StatusCode};
 use rolehub_store::clock::system_now;
-use rolehub_store::load::PersonRecord;
-use rolehub_store::service::auth::TokenScope;
-use rolehub_store::Ctx;
+use rolehub_store::service::TokenScope;
+use rolehub_store::{Ctx, PersonRecord};
 
 use crate::context::RequestInfo;
 use crate::error::{ApiError, ApiResult};
@@ -49,6 +48,19 @@ pub fn cookie_in(headers: &axum::http::HeaderMap, name: &str) -> Option<String> 
         })
 }
 
+/// The request's facts, as the context middleware set them.
+pub fn request_info(parts: &Parts) -> RequestInfo {
+    parts
+        .extensions
+        .get::<RequestInfo>()
+        .cloned()
+        .unwrap_or(RequestInfo {
+            tracking_id: rolehub_store::service::new_id(),
+            lang: rolehub_domain::Lang::En,
+            client_addr: None,
+        })
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
@@ -56,15 +68,7 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let info = parts
-            .extensions
-            .get::<RequestInfo>()
-            .cloned()
-            .unwrap_or(RequestInfo {
-                tracking_id: rolehub_store::service::new_id(),
-                lang: rolehub_domain::Lang::En,
-                client_addr: None,
-            });
+        let info = request_info(parts);
         let now = system_now();
         let bearer = parts
             .headers
@@ -76,14 +80,14 @@ impl FromRequestParts<AppState> for Caller {
             })
             .map(|v| v.trim().to_string());
         if let Some(token) = bearer {
-            let (person, scope) = state
+            let who = state
                 .service
-                .token(&token, now)
+                .authenticate_token(&token, now)
                 .await?
                 .ok_or_else(ApiError::unauthorized)?;
             return Ok(Caller {
-                person,
-                scope,
+                person: who.person,
+                scope: who.scope,
                 csrf: None,
                 info,
             });
@@ -91,11 +95,12 @@ impl FromRequestParts<AppState> for Caller {
         let Some(session) = cookie(parts, SESSION_COOKIE) else {
             return Err(ApiError::unauthorized());
         };
-        let (person, csrf) = state
+        let who = state
             .service
-            .session(&session, now)
+            .authenticate_session(&session, now)
             .await?
             .ok_or_else(ApiError::unauthorized)?;
+        let csrf = who.csrf.unwrap_or_default();
         let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         let is_api = parts.uri.path().starts_with("/v1/");
         if unsafe_method && is_api {
@@ -108,8 +113,8 @@ impl FromRequestParts<AppState> for Caller {
             }
         }
         Ok(Caller {
-            person,
-            scope: TokenScope::Write,
+            person: who.person,
+            scope: who.scope,
             csrf: Some(csrf),
             info,
         })
@@ -117,56 +122,42 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 impl Caller {
-    /// The org acted in: `orgId` when given (and visible to the caller), else the home org.
-    /// Orgs where the caller holds nothing are not found (R-AUTH-1: tenant isolation).
-    pub async fn org(&self, state: &AppState, org_id: Option<&str>) -> ApiResult<String> {
-        let home = &self.person.view.home_org;
-        match org_id {
-            None => Ok(home.clone()),
-            Some(org) if org == home => Ok(org.to_string()),
-            Some(org) => {
-                let orgs = state.service.orgs_of(&self.person.view.email).await?;
-                if orgs.iter().any(|o| o.id == org) {
-                    Ok(org.to_string())
-                } else {
-                    Err(ApiError::not_found(&format!("organization `{org}`")))
-                }
-            }
-        }
+    /// The service context of this caller in their home org.
+    pub fn home_ctx(&self) -> Ctx {
+        self.ctx_in(&self.person.view.home_org, false)
     }
 
-    /// An org the caller may act in, or not found (R-AUTH-1).
-    pub async fn org_view(
-        &self,
-        state: &AppState,
-        org: &str,
-    ) -> ApiResult<rolehub_domain::OrgView> {
-        state
-            .service
-            .orgs_of(&self.person.view.email)
-            .await?
-            .into_iter()
-            .find(|o| o.id == org)
-            .ok_or_else(|| ApiError::not_found(&format!("organization `{org}`")))
-    }
-
-    /// Refuses changes made with a read-only token.
-    pub fn require_write(&self) -> ApiResult<()> {
-        match self.scope {
-            TokenScope::Write => Ok(()),
-            TokenScope::Read => Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "this personal access token has the `read` scope and cannot make changes",
-            )),
-        }
-    }
-
-    /// The service context for acting in an org.
-    pub fn ctx(&self, org: &str, dry_run: bool) -> Ctx {
+    fn ctx_in(&self, org: &str, dry_run: bool) -> Ctx {
         let mut ctx = Ctx::new(self.person.view.email.clone(), org, system_now()).dry_run(dry_run);
         ctx.request_id = self.info.tracking_id.clone();
         ctx.client_addr = self.info.client_addr.clone();
         ctx.lang = self.info.lang;
+        ctx.scope = self.scope;
         ctx
+    }
+
+    /// Opens the handling of a request: the service context in the org acted in — `orgId` when
+    /// given, else the caller's home org. Orgs where the caller is no user and holds nothing are
+    /// not found (R-AUTH-1: tenant isolation).
+    pub async fn acting(
+        &self,
+        state: &AppState,
+        org_id: Option<&str>,
+        dry_run: Option<bool>,
+    ) -> ApiResult<Ctx> {
+        let home = &self.person.view.home_org;
+        let org = match org_id {
+            None => home.clone(),
+            Some(org) if org == home => org.to_string(),
+            Some(org) => {
+                let orgs = state.service.orgs_of(&self.home_ctx()).await?;
+                if orgs.iter().any(|o| o.id == org) {
+                    org.to_string()
+                } else {
+                    return Err(ApiError::not_found(&format!("organization `{org}`")));
+                }
+            }
+        };
+        Ok(self.ctx_in(&org, dry_run.unwrap_or(false)))
     }
 }

@@ -1,10 +1,8 @@
 //! The API's JSON shapes, in the Webex admin API's style: camelCase, absent rather than null.
 
-use rolehub_domain::{
-    Grant, Lang, OrgView, Role, Scope, ShareSet, SharedField, Timestamp, Warning,
-};
-use rolehub_store::directory::PersonSummary;
+use rolehub_domain::{Grant, Lang, OrgView, Role, Scope, Timestamp, Warning};
 use rolehub_store::ChangeOutcome;
+use rolehub_store::PersonSummary;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -77,60 +75,24 @@ pub fn roles_summary(grants: &[Grant], lang: Lang) -> String {
         .join(", ")
 }
 
-fn mask_email(email: &str) -> String {
-    email
-        .split_once('@')
-        .map_or_else(|| "***".into(), |(_, d)| format!("***@{d}"))
-}
-
 impl Person {
-    /// A person in a listing of `org`, masked for an external viewer (R-EXT-10).
-    pub fn from_summary(
-        p: &PersonSummary,
-        org: &OrgView,
-        shared: Option<ShareSet>,
-        now: Timestamp,
-        lang: Lang,
-    ) -> Person {
+    /// A person as the service showed them to the caller (withheld fields already masked,
+    /// R-EXT-10; expired grants already set apart, R-EXT-7).
+    pub fn from_summary(p: &PersonSummary, lang: Lang) -> Person {
         let v = &p.person.view;
-        let relation = org.relation_of(v);
-        let grants: Vec<Grant> = p
-            .grants
-            .iter()
-            .filter(|g| !g.is_expired(relation, &org.settings, now))
-            .cloned()
-            .collect();
-        let hidden = |f: SharedField| shared.is_some_and(|s| !s.contains(f));
-        let (first, last, display) = if hidden(SharedField::Name) {
-            ("***".to_string(), "***".to_string(), "***".to_string())
-        } else {
-            (
-                v.first.clone(),
-                v.last.clone(),
-                p.person.display_name.clone(),
-            )
-        };
         Person {
             id: v.id.clone(),
-            emails: vec![if hidden(SharedField::Email) {
-                mask_email(&v.email)
-            } else {
-                v.email.clone()
-            }],
-            display_name: display,
-            first_name: first,
-            last_name: last,
+            emails: vec![v.email.clone()],
+            display_name: p.person.display_name.clone(),
+            first_name: v.first.clone(),
+            last_name: v.last.clone(),
             org_id: v.home_org.clone(),
             status: v.status.id().into(),
-            location_id: if hidden(SharedField::Location) {
-                None
-            } else {
-                p.person.location.clone()
-            },
-            roles: grants.iter().map(Grant::label).collect(),
-            admin_roles: roles_summary(&grants, lang),
+            location_id: p.person.location.clone(),
+            roles: p.grants.iter().map(Grant::label).collect(),
+            admin_roles: roles_summary(&p.grants, lang),
             licenses: p.licenses.clone(),
-            external: relation.is_external(),
+            external: p.external,
             last_sign_in: v.signed_in_at.map(|t| t.to_iso()),
         }
     }
@@ -587,7 +549,7 @@ pub struct AuditEventInfo {
 
 impl AuditEventInfo {
     /// The API form of a stored event.
-    pub fn of(e: &rolehub_store::audit::StoredEvent) -> AuditEventInfo {
+    pub fn of(e: &rolehub_store::StoredEvent) -> AuditEventInfo {
         let parse = |s: &Option<String>| s.as_deref().and_then(|t| serde_json::from_str(t).ok());
         AuditEventInfo {
             id: e.id.clone(),

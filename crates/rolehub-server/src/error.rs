@@ -95,22 +95,13 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, format!("{what} was not found"))
     }
 
-    /// The status of this error.
+    /// The status of this error: for service errors, the one status of their kind
+    /// ([`rolehub_store::ErrorKind::http_status`]).
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Plain { status, .. } => *status,
-            ApiError::Service(e) => match e {
-                ServiceError::Refused(_) => StatusCode::FORBIDDEN,
-                ServiceError::NotFound { .. } => StatusCode::NOT_FOUND,
-                ServiceError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-                ServiceError::Conflict(_) => StatusCode::CONFLICT,
-                ServiceError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
-                ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-                ServiceError::Database(db) if is_contention(db) => StatusCode::CONFLICT,
-                ServiceError::Corrupt(_) | ServiceError::Database(_) => {
-                    StatusCode::INTERNAL_SERVER_ERROR
-                }
-            },
+            ApiError::Service(e) => StatusCode::from_u16(e.kind().http_status())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
 
@@ -145,19 +136,11 @@ impl ApiError {
                         field: Some(field.clone()),
                     }],
                 ),
-                ServiceError::Database(db) if is_contention(db) => (
-                    "another change to this organization happened at the same time; try again"
-                        .into(),
-                    Vec::new(),
-                ),
-                ServiceError::Corrupt(_) | ServiceError::Database(_) => {
-                    tracing::error!(error = %e, "internal error");
-                    (
-                        "something went wrong on our side; the tracking id helps us find it".into(),
-                        Vec::new(),
-                    )
+                ServiceError::Internal(_) | ServiceError::Unavailable(_) => {
+                    tracing::error!(error = %e, "the service failed");
+                    (e.message(lang), Vec::new())
                 }
-                other => (other.to_string(), Vec::new()),
+                other => (other.message(lang), Vec::new()),
             },
         };
         let errors = if errors.is_empty() {
@@ -177,18 +160,6 @@ impl ApiError {
     }
 }
 
-fn is_contention(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Database(db) => {
-            let code = db.code().unwrap_or_default();
-            // PostgreSQL serialization failure / deadlock; SQLite busy or locked.
-            matches!(code.as_ref(), "40001" | "40P01" | "5" | "6" | "517" | "262")
-        }
-        sqlx::Error::PoolTimedOut => true,
-        _ => false,
-    }
-}
-
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         ApiError::Service(e)
@@ -205,8 +176,7 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let retry_after = match &self {
             ApiError::Plain { retry_after, .. } => *retry_after,
-            ApiError::Service(ServiceError::TooMany { retry_after, .. }) => Some(*retry_after),
-            _ => None,
+            ApiError::Service(e) => e.retry_after(),
         };
         let mut response = status.into_response();
         if let Some(seconds) = retry_after {

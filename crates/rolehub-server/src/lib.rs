@@ -148,6 +148,7 @@ pub async fn serve(
         loop {
             tick.tick().await;
             match service
+                .operator("expiry sweep")
                 .sweep_expired(rolehub_store::clock::system_now())
                 .await
             {

@@ -51,13 +51,14 @@ pub async fn run_sender(service: Service, config: SmtpConfig) {
     let mut tick = tokio::time::interval(Duration::from_secs(5));
     loop {
         tick.tick().await;
-        let Ok(mails) = service.unsent_mail(50).await else {
+        let Ok(mails) = service.mail_queue().unsent(50).await else {
             continue;
         };
         for mail in mails {
             let Ok(to) = mail.to.parse::<Mailbox>() else {
                 let _ = service
-                    .mark_mail(
+                    .mail_queue()
+                    .mark(
                         &mail.id,
                         system_now(),
                         Some("the recipient is not an address"),
@@ -80,11 +81,17 @@ pub async fn run_sender(service: Service, config: SmtpConfig) {
             };
             match outcome {
                 Ok(()) => {
-                    let _ = service.mark_mail(&mail.id, system_now(), None).await;
+                    let _ = service
+                        .mail_queue()
+                        .mark(&mail.id, system_now(), None)
+                        .await;
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, to = %mail.to, "sending mail failed; it stays in the outbox");
-                    let _ = service.mark_mail(&mail.id, system_now(), Some(&e)).await;
+                    let _ = service
+                        .mail_queue()
+                        .mark(&mail.id, system_now(), Some(&e))
+                        .await;
                     break;
                 }
             }

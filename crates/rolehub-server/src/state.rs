@@ -92,13 +92,6 @@ impl Uploads {
 }
 
 impl AppState {
-    /// A database connection for reads outside a service operation.
-    pub async fn conn(
-        &self,
-    ) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, rolehub_store::ServiceError> {
-        Ok(self.service.db().pool.acquire().await?)
-    }
-
     /// State over a service with settings.
     pub fn new(service: Service, config: Config) -> AppState {
         AppState {

@@ -870,7 +870,8 @@ async fn external_admins_verify_add_list_revoke() {
     }
 }
 
-/// `organizations`: only the caller's orgs; get; settings read and changed.
+/// `organizations`: only the orgs the caller administers (a grant in effect there); get; settings
+/// read and changed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn organizations_and_settings() {
     for b in backends() {
@@ -879,7 +880,8 @@ async fn organizations_and_settings() {
         let admin = &w.admin.token;
         for (who, expected) in [
             (&w.admin, set(&["acme"])),
-            (&w.ext_ro, set(&["acme", "globex"])),
+            // A plain user of globex: no role there, so only acme is theirs to administer.
+            (&w.ext_ro, set(&["acme"])),
             (&w.partner, set(&["acme", "pnet"])),
             (&w.globex_admin, set(&["globex"])),
         ] {
@@ -1181,8 +1183,12 @@ async fn locations_sites_subscriptions() {
             *r.json(),
             json!({"items": [{"url": SITE, "managedBy": "control_hub"}]})
         );
-        let r = s.get("/v1/sites?orgId=globex", &w.ext_ro.token).await;
+        let r = s.get("/v1/sites", &w.globex_admin.token).await;
         assert_eq!(r.items()[0]["url"], "globex.webex.com");
+        // A user of globex without a role there reads no org details (R-PERM-1).
+        s.get("/v1/sites?orgId=globex", &w.ext_ro.token)
+            .await
+            .refused(403, "R-PERM-1");
         // The CCSA reads the subscriptions (R-CCSA-8).
         let r = s.get("/v1/subscriptions", &w.ccsa.token).await;
         r.expect(200);
@@ -1735,7 +1741,8 @@ async fn sessions_cookie_csrf_and_sign_out() {
         let s = Server::start(&b).await;
         let w = s.w.clone();
         s.service
-            .set_password(&w.admin.email, PASSWORD)
+            .operator("tests")
+            .set_password(&w.admin.email, PASSWORD, system_now())
             .await
             .unwrap();
         let events = s.acme_events().await;
@@ -1844,6 +1851,7 @@ fn activation_token(mail_body: &str) -> String {
 async fn invitation(s: &Server, email: &str) -> String {
     let mail = s
         .service
+        .operator("tests")
         .outbox(100)
         .await
         .unwrap()
@@ -1926,21 +1934,17 @@ async fn activation_by_invitation_link() {
 async fn expired_grants_are_not_listed() {
     for b in backends() {
         // Read-only access of an external lives 14 days; this one was given 20 days ago.
-        let s = Server::start_prepared(
-            &b,
-            rolehub_server::Config::default(),
-            |service, w| async move {
-                common::grant_at(
-                    &service,
-                    "acme",
-                    &w.globex_user.email,
-                    rolehub_domain::Role::ReadonlyAdmin,
-                    None,
-                    system_now().plus_days(-20),
-                )
-                .await;
-            },
-        )
+        let s = Server::start_prepared(&b, rolehub_server::Config::default(), |world| {
+            let at = common::days_before(world, 20);
+            common::grant_at(
+                world,
+                "acme",
+                "user@globex.example",
+                "readonly_admin",
+                &at,
+                &[],
+            );
+        })
         .await;
         let w = s.w.clone();
         let admin = &w.admin.token;
@@ -2166,7 +2170,8 @@ async fn errors_have_one_shape_and_the_right_status() {
 
         // 429: the sixth failed sign-in for one account, with Retry-After.
         s.service
-            .set_password(&w.readonly.email, PASSWORD)
+            .operator("tests")
+            .set_password(&w.readonly.email, PASSWORD, system_now())
             .await
             .unwrap();
         for _ in 0..5 {
@@ -2189,7 +2194,8 @@ async fn errors_have_one_shape_and_the_right_status() {
         }
         // Another account is not affected.
         s.service
-            .set_password(&w.admin.email, PASSWORD)
+            .operator("tests")
+            .set_password(&w.admin.email, PASSWORD, system_now())
             .await
             .unwrap();
         s.sign_in(&w.admin.email, PASSWORD).await;
@@ -2405,13 +2411,27 @@ async fn dry_runs_answer_like_the_change_and_change_nothing() {
 
         // Creating a person: no person, no invitation, no event.
         let events = s.acme_events().await;
-        let mails = s.service.outbox(1000).await.unwrap().len();
+        let mails = s
+            .service
+            .operator("tests")
+            .outbox(1000)
+            .await
+            .unwrap()
+            .len();
         let body = json!({"emails": ["dry@acme.example"], "firstName": "Droog", "lastName": "Test", "locationId": "utrecht"});
         let dry = s.post("/v1/people?dryRun=true", admin, &body).await;
         dry.expect(200);
         let r = s.get("/v1/people?email=dry%40acme.example", admin).await;
         assert!(r.items().is_empty());
-        assert_eq!(s.service.outbox(1000).await.unwrap().len(), mails);
+        assert_eq!(
+            s.service
+                .operator("tests")
+                .outbox(1000)
+                .await
+                .unwrap()
+                .len(),
+            mails
+        );
         assert_eq!(s.acme_events().await, events);
         let real = s.post("/v1/people", admin, &body).await;
         real.expect(201);
@@ -2987,7 +3007,8 @@ async fn tenant_isolation_on_every_documented_route() {
         let s = Server::start(&b).await;
         let w = s.w.clone();
         s.service
-            .set_password(&w.globex_admin.email, PASSWORD)
+            .operator("tests")
+            .set_password(&w.globex_admin.email, PASSWORD, system_now())
             .await
             .unwrap();
         let globex = &w.globex_admin.token;
@@ -3273,11 +3294,11 @@ async fn happy_call(s: &Server, op: &Op) -> Resp {
         "GET /v1/adminAudit/events" => s.get("/v1/adminAudit/events", admin).await,
         "GET /v1/adminAudit/verify" => s.get("/v1/adminAudit/verify", admin).await,
         "POST /v1/sessions" => {
-            s.service.set_password(&w.admin2.email, PASSWORD).await.unwrap();
+            s.service.operator("tests").set_password(&w.admin2.email, PASSWORD, system_now()).await.unwrap();
             s.request(Method::POST, "/v1/sessions").json(&json!({"email": w.admin2.email, "password": PASSWORD})).send().await
         }
         "DELETE /v1/sessions/current" => {
-            s.service.set_password(&w.readonly.email, PASSWORD).await.unwrap();
+            s.service.operator("tests").set_password(&w.readonly.email, PASSWORD, system_now()).await.unwrap();
             let (cookie, csrf) = s.sign_in(&w.readonly.email, PASSWORD).await;
             s.request(Method::DELETE, "/v1/sessions/current")
                 .header("cookie", &format!("rolehub_session={cookie}"))

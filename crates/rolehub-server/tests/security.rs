@@ -13,53 +13,29 @@ mod common;
 
 use common::{backends, grant, Server};
 use reqwest::Method;
-use rolehub_domain::Role;
-use rolehub_store::setup::GrantSetup;
 use serde_json::json;
 
 /// Acme's `user001` as user and device administrator and `user002` as location administrator of
 /// amsterdam (where the first full administrator works).
 async fn start_with_user_admins(b: &common::Backend) -> Server {
-    Server::start_prepared(
-        b,
-        rolehub_server::Config::default(),
-        |service, w| async move {
-            grant(
-                &service,
-                "acme",
-                &w.users[0].email,
-                Role::UserDeviceAdmin,
-                None,
-            )
-            .await;
-            service
-                .setup_grant(&GrantSetup {
-                    org: "acme".into(),
-                    email: w.users[1].email.clone(),
-                    role: Role::LocationAdmin,
-                    site: None,
-                    locations: vec!["amsterdam".into()],
-                    granted_at: rolehub_store::clock::system_now().plus_days(-30),
-                    expires_at: None,
-                })
-                .await
-                .unwrap();
-        },
-    )
+    Server::start_prepared(b, rolehub_server::Config::default(), |world| {
+        grant(world, "acme", "user001@acme.example", "user_device_admin");
+        let at = common::days_before(world, 30);
+        common::grant_at(
+            world,
+            "acme",
+            "user002@acme.example",
+            "location_admin",
+            &at,
+            &["amsterdam"],
+        );
+    })
     .await
 }
 
 async fn token_of(s: &Server, email: &str) -> String {
-    s.service
-        .create_token(
-            email,
-            "tests",
-            rolehub_store::service::auth::TokenScope::Write,
-            1,
-            rolehub_store::clock::system_now(),
-        )
+    rolehub_testkit::token(&s.service, email, rolehub_store::service::TokenScope::Write)
         .await
-        .unwrap()
         .1
 }
 
@@ -154,21 +130,10 @@ async fn a8_user_and_location_admins_cannot_remove_full_admins() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r_ext_10_withheld_fields_stay_masked_in_csv_and_audit() {
     for b in backends() {
-        let s = Server::start_prepared(
-            &b,
-            rolehub_server::Config::default(),
-            |service, w| async move {
-                // An external full administrator of acme (audit_log: read).
-                grant(
-                    &service,
-                    "acme",
-                    &w.globex_user.email,
-                    Role::FullAdmin,
-                    None,
-                )
-                .await;
-            },
-        )
+        let s = Server::start_prepared(&b, rolehub_server::Config::default(), |world| {
+            // An external full administrator of acme (audit_log: read).
+            grant(world, "acme", "user@globex.example", "full_admin");
+        })
         .await;
         let w = s.w.clone();
         // Some history first: a role change and a user added.

@@ -1,12 +1,16 @@
 //! Opening the database: SQLite (embedded, the default) or PostgreSQL, chosen by the URL, with the
-//! schema brought up to date. Both run the same queries through sqlx's `Any` driver; the SQL is
-//! kept to what both understand (`$1` parameters, integers for booleans and instants).
+//! schema brought up to date by sqlx's migrator. Both run the same queries through sqlx's `Any`
+//! driver; the SQL is kept to what both understand (`$1` parameters, integers for booleans and
+//! instants). Nothing outside this crate sees a pool or a connection.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{install_default_drivers, AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Connection, Executor, Row};
+use sqlx::migrate::{Migrate, MigrateError, Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::{AnyPool, Executor, Row};
 
 use crate::error::ServiceError;
 
@@ -35,61 +39,124 @@ impl Backend {
     }
 }
 
-/// One migration: its number, name and SQL per backend.
-struct Migration {
-    version: i64,
-    name: &'static str,
-    sqlite: &'static str,
-    postgres: &'static str,
+/// The migrations of one backend, compiled in: (version, description, SQL).
+type Embedded = &'static [(i64, &'static str, &'static str)];
+
+const SQLITE: Embedded = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "audit head",
+        include_str!("../migrations/sqlite/0002_audit_head.sql"),
+    ),
+    (
+        3,
+        "auth",
+        include_str!("../migrations/sqlite/0003_auth.sql"),
+    ),
+    (
+        4,
+        "sign in attempts",
+        include_str!("../migrations/sqlite/0004_sign_in_attempts.sql"),
+    ),
+];
+
+const POSTGRES: Embedded = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "audit head",
+        include_str!("../migrations/postgres/0002_audit_head.sql"),
+    ),
+    (
+        3,
+        "auth",
+        include_str!("../migrations/postgres/0003_auth.sql"),
+    ),
+    (
+        4,
+        "sign in attempts",
+        include_str!("../migrations/postgres/0004_sign_in_attempts.sql"),
+    ),
+];
+
+/// The compiled-in migrations as a source for sqlx's migrator, which keeps their checksums.
+#[derive(Debug)]
+struct Compiled(Embedded);
+
+impl MigrationSource<'static> for Compiled {
+    fn resolve(
+        self,
+    ) -> Pin<
+        Box<
+            dyn Future<Output = Result<Vec<Migration>, Box<dyn std::error::Error + Send + Sync>>>
+                + Send
+                + 'static,
+        >,
+    > {
+        let migrations = self
+            .0
+            .iter()
+            .map(|(version, description, sql)| {
+                Migration::new(
+                    *version,
+                    (*description).into(),
+                    MigrationType::Simple,
+                    (*sql).into(),
+                    false,
+                )
+            })
+            .collect();
+        Box::pin(async move { Ok(migrations) })
+    }
 }
 
-const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "init",
-        sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
-        postgres: include_str!("../migrations/postgres/0001_init.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "audit_head",
-        sqlite: include_str!("../migrations/sqlite/0002_audit_head.sql"),
-        postgres: include_str!("../migrations/postgres/0002_audit_head.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "auth",
-        sqlite: include_str!("../migrations/sqlite/0003_auth.sql"),
-        postgres: include_str!("../migrations/postgres/0003_auth.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "sign_in_attempts",
-        sqlite: include_str!("../migrations/sqlite/0004_sign_in_attempts.sql"),
-        postgres: include_str!("../migrations/postgres/0004_sign_in_attempts.sql"),
-    },
-];
+/// How big the pool is and how long a request waits for a connection.
+#[derive(Clone, Debug)]
+pub struct PoolOptions {
+    /// Connections at most (0: 4 for SQLite, 10 for PostgreSQL).
+    pub max_connections: u32,
+    /// How long a request waits for a free connection.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions {
+            max_connections: 0,
+            acquire_timeout: Duration::from_secs(30),
+        }
+    }
+}
 
 /// An open database.
 #[derive(Clone, Debug)]
-pub struct Db {
+pub(crate) struct Db {
     /// The connection pool.
-    pub pool: AnyPool,
+    pub(crate) pool: AnyPool,
     /// Which database it is.
-    pub backend: Backend,
+    pub(crate) backend: Backend,
 }
 
 impl Db {
     /// Opens (creating an SQLite file if needed) and migrates the database at `url`.
-    pub async fn open(url: &str) -> Result<Db, ServiceError> {
-        let db = Db::connect(url).await?;
+    pub(crate) async fn open(url: &str, options: &PoolOptions) -> Result<Db, ServiceError> {
+        let db = Db::connect(url, options).await?;
         db.migrate().await?;
         Ok(db)
     }
 
     /// A fresh in-memory SQLite database, migrated: one connection, so every query sees the same
     /// database.
-    pub async fn in_memory() -> Result<Db, ServiceError> {
+    pub(crate) async fn in_memory() -> Result<Db, ServiceError> {
         install_default_drivers();
         let pool = AnyPoolOptions::new()
             .max_connections(1)
@@ -113,7 +180,7 @@ impl Db {
     }
 
     /// Connects without migrating.
-    pub async fn connect(url: &str) -> Result<Db, ServiceError> {
+    pub(crate) async fn connect(url: &str, options: &PoolOptions) -> Result<Db, ServiceError> {
         install_default_drivers();
         let backend = Backend::of_url(url)?;
         let url = match backend {
@@ -123,13 +190,17 @@ impl Db {
             }
             _ => url.to_string(),
         };
-        let options = AnyConnectOptions::from_str(&url)?;
+        let connect_options = AnyConnectOptions::from_str(&url).map_err(|e| {
+            ServiceError::invalid("db", format!("the database URL cannot be read: {e}"))
+        })?;
+        let max = match (options.max_connections, backend) {
+            (0, Backend::Sqlite) => 4,
+            (0, Backend::Postgres) => 10,
+            (n, _) => n,
+        };
         let pool = AnyPoolOptions::new()
-            .max_connections(match backend {
-                Backend::Sqlite => 4,
-                Backend::Postgres => 10,
-            })
-            .acquire_timeout(Duration::from_secs(30))
+            .max_connections(max)
+            .acquire_timeout(options.acquire_timeout)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -143,61 +214,73 @@ impl Db {
                     Ok(())
                 })
             })
-            .connect_with(options)
+            .connect_with(connect_options)
             .await?;
         Ok(Db { pool, backend })
     }
 
-    /// Applies the migrations not yet applied, each in its own transaction.
-    pub async fn migrate(&self) -> Result<(), ServiceError> {
-        self.pool
-            .execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-            )
-            .await?;
-        for migration in MIGRATIONS {
-            let mut conn = self.pool.acquire().await?;
-            let mut tx = conn.begin().await?;
-            let done: i64 =
-                sqlx::query("SELECT COUNT(*) AS n FROM schema_migrations WHERE version = $1")
-                    .bind(migration.version)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get("n")?;
-            if done > 0 {
-                continue;
-            }
-            let sql = match self.backend {
-                Backend::Sqlite => migration.sqlite,
-                Backend::Postgres => migration.postgres,
-            };
-            for statement in sql
-                .split(';')
-                .map(str::trim)
-                .filter(|s| !strip_comments(s).is_empty())
-            {
-                tx.execute(statement).await?;
-            }
-            sqlx::query(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-            )
-            .bind(migration.version)
-            .bind(migration.name)
-            .bind(crate::clock::system_now().0)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
+    /// Brings the schema up to date with sqlx's migrator: every migration once, in order, each in
+    /// its own transaction, recorded with its checksum, so that a migration edited after it was
+    /// applied is refused at start-up.
+    pub(crate) async fn migrate(&self) -> Result<(), ServiceError> {
+        let source = match self.backend {
+            Backend::Sqlite => Compiled(SQLITE),
+            Backend::Postgres => Compiled(POSTGRES),
+        };
+        let migrator = Migrator::new(source).await?;
+        self.adopt_legacy_record(&migrator).await?;
+        migrator.run(&self.pool).await.map_err(|e| match e {
+            MigrateError::VersionMismatch(version) => ServiceError::Unavailable(format!(
+                "migration {version} was changed after it was applied to this database; \
+                 migrations are only ever added, never edited: restore migration {version} as it was \
+                 and add a new one instead"
+            )),
+            MigrateError::VersionMissing(version) => ServiceError::Unavailable(format!(
+                "this database was migrated by a newer Rolehub (it has migration {version}, which \
+                 this version does not know); run the newer version"
+            )),
+            other => other.into(),
+        })
+    }
+
+    /// Databases created before the schema moved to sqlx's migrator kept their own record
+    /// (`schema_migrations`); its versions are taken over, with their checksums, once.
+    async fn adopt_legacy_record(&self, migrator: &Migrator) -> Result<(), ServiceError> {
+        let legacy_exists = match self.backend {
+            Backend::Sqlite => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+            Backend::Postgres => "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name = 'schema_migrations' AND table_schema = current_schema()",
+        };
+        let n: i64 = sqlx::query(legacy_exists)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        if n == 0 {
+            return Ok(());
         }
+        let mut conn = self.pool.acquire().await?;
+        conn.ensure_migrations_table().await?;
+        let applied: Vec<i64> =
+            sqlx::query("SELECT version FROM schema_migrations ORDER BY version")
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| r.try_get("version"))
+                .collect::<Result<_, _>>()?;
+        for version in applied {
+            let Some(m) = migrator.iter().find(|m| m.version == version) else {
+                continue;
+            };
+            sqlx::query(
+                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES ($1, $2, $3, $4, 0)",
+            )
+            .bind(version)
+            .bind(m.description.to_string())
+            .bind(true)
+            .bind(m.checksum.to_vec())
+            .execute(&mut *conn)
+            .await?;
+        }
+        conn.execute("DROP TABLE schema_migrations").await?;
         Ok(())
     }
-}
-
-fn strip_comments(statement: &str) -> String {
-    statement
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("--"))
-        .collect::<Vec<_>>()
-        .join("\n")
-        .trim()
-        .to_string()
 }

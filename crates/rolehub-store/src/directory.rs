@@ -1,7 +1,7 @@
 //! Read-only queries for listings: people with keyset paging, orgs, subscriptions and license usage.
 //!
 //! These read what is stored; the checks of who may see what belong to the service operations that
-//! call them (and to the operator CLI, which has the database itself).
+//! call them (and to the operator's handle).
 
 use std::collections::HashMap;
 
@@ -43,6 +43,10 @@ pub struct PersonSummary {
     pub grants: Vec<Grant>,
     /// Their licenses (users of the org only).
     pub licenses: Vec<String>,
+    /// Whether they are an external administrator of the org.
+    pub external: bool,
+    /// Their grants in the org that have expired (R-EXT-7): no longer roles, still on record.
+    pub expired: Vec<Grant>,
 }
 
 fn placeholders(start: usize, n: usize) -> String {
@@ -166,6 +170,8 @@ pub async fn people(
             let mut g = grants.remove(&id).unwrap_or_default();
             g.sort_by(|a, b| a.role.cmp(&b.role).then_with(|| a.scope.cmp(&b.scope)));
             PersonSummary {
+                external: person.view.home_org != filter.org,
+                expired: Vec::new(),
                 person,
                 grants: g,
                 licenses: licenses.remove(&id).unwrap_or_default(),

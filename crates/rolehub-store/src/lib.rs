@@ -1,18 +1,32 @@
-//! Rolehub's service layer: every operation as one database transaction with its audit event, on
-//! SQLite or PostgreSQL through the same code.
+//! Rolehub's service layer: the one door into the data. Every read and every change is a
+//! [`Service`] operation that takes the caller's context, checks the rules, and works in one
+//! database transaction with its audit event, on SQLite or PostgreSQL through the same code.
+//!
+//! Pools, connections, SQL and the audit chain's writer are private to this crate; the
+//! interfaces (HTTP API, console, CLI, scenario runner) see operations, read models and one error
+//! vocabulary ([`ServiceError`]).
 
-pub mod audit;
+mod audit;
+mod db;
+mod directory;
+mod generate;
+mod load;
+mod op;
+mod passwords;
+mod throttle;
+
 pub mod clock;
-pub mod db;
-pub mod directory;
 pub mod error;
-pub mod load;
-pub mod passwords;
+pub mod operator;
 pub mod scratch;
 pub mod service;
-pub mod setup;
-pub mod throttle;
+pub mod world;
 
-pub use db::{Backend, Db};
-pub use error::ServiceError;
-pub use service::{ChangeOutcome, Ctx, Service};
+pub use audit::{Break, EventFilter, StoredEvent};
+pub use db::{Backend, PoolOptions};
+pub use directory::{LicenseUsage, PersonSummary, Subscription};
+pub use error::{ErrorKind, ServiceError};
+pub use generate::user_email as generated_user_email;
+pub use load::PersonRecord;
+pub use operator::{Counts, Operator};
+pub use service::{ChangeOutcome, Ctx, Options, Service};

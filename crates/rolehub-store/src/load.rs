@@ -28,7 +28,9 @@ pub const PERSON_COLUMNS: &str = "p.id AS p_id, p.email AS p_email, p.first_name
      p.status AS p_status, p.location AS p_location, p.phone AS p_phone, p.signed_in_at AS p_signed_in";
 
 fn corrupt(what: &str, value: &str) -> ServiceError {
-    ServiceError::Corrupt(format!("unknown {what} `{value}`"))
+    ServiceError::Internal(format!(
+        "stored data is inconsistent: unknown {what} `{value}`"
+    ))
 }
 
 /// Reads a person from a row selected with [`PERSON_COLUMNS`].
@@ -179,6 +181,18 @@ pub async fn person_by_email(
         .fetch_optional(&mut *conn)
         .await?;
     row.as_ref().map(person_from_row).transpose()
+}
+
+/// A person by email (when the key holds `@`) or by id.
+pub async fn person_by_key(
+    conn: &mut AnyConnection,
+    key: &str,
+) -> Result<Option<PersonRecord>, ServiceError> {
+    if key.contains('@') {
+        person_by_email(conn, key).await
+    } else {
+        person_by_id(conn, key.trim()).await
+    }
 }
 
 /// A person by id.

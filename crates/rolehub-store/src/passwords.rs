@@ -179,11 +179,6 @@ impl HashPool {
         }
     }
 
-    /// How many hashes run at once.
-    pub fn workers(&self) -> usize {
-        self.workers
-    }
-
     fn sender(&self) -> SyncSender<Job> {
         let cell = self.sender.get_or_init(|| {
             let (tx, rx) = sync_channel::<Job>(self.queue);

@@ -3,13 +3,13 @@
 
 use sqlx::Executor;
 
-use crate::db::{Backend, Db};
+use crate::db::{Backend, Db, PoolOptions};
 use crate::error::ServiceError;
+use crate::service::{Options, Service};
 
 /// A database that lives for one test or scenario.
 pub struct Scratch {
-    /// The database.
-    pub db: Db,
+    db: Db,
     url: String,
     cleanup: Cleanup,
 }
@@ -35,7 +35,7 @@ impl Scratch {
         let path =
             std::env::temp_dir().join(format!("rolehub-scratch-{}.db", crate::service::new_id()));
         let url = format!("sqlite://{}", path.display());
-        let db = Db::open(&url).await?;
+        let db = Db::open(&url, &PoolOptions::default()).await?;
         Ok(Scratch {
             db,
             url,
@@ -46,7 +46,7 @@ impl Scratch {
     /// A fresh schema in the PostgreSQL database `url` names.
     pub async fn postgres(url: &str) -> Result<Scratch, ServiceError> {
         let schema = format!("rolehub_scratch_{}", crate::service::new_id());
-        let admin = Db::connect(url).await?;
+        let admin = Db::connect(url, &PoolOptions::default()).await?;
         admin
             .pool
             .execute(format!("CREATE SCHEMA {schema}").as_str())
@@ -54,7 +54,7 @@ impl Scratch {
         admin.pool.close().await;
         let sep = if url.contains('?') { '&' } else { '?' };
         let schema_url = format!("{url}{sep}options=-c%20search_path%3D{schema}");
-        let db = Db::open(&schema_url).await?;
+        let db = Db::open(&schema_url, &PoolOptions::default()).await?;
         Ok(Scratch {
             db,
             url: schema_url,
@@ -73,6 +73,21 @@ impl Scratch {
         }
     }
 
+    /// A service over this database.
+    pub fn service(&self) -> Service {
+        Service::over(self.db.clone(), &Options::default())
+    }
+
+    /// A service over this database with options.
+    pub fn service_with(&self, options: &Options) -> Service {
+        Service::over(self.db.clone(), options)
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.db.backend
+    }
+
     /// The URL another process opens this database with (an in-memory one is private).
     pub fn url(&self) -> &str {
         &self.url
@@ -89,7 +104,7 @@ impl Scratch {
                 }
             }
             Cleanup::Schema { url, schema } => {
-                if let Ok(admin) = Db::connect(&url).await {
+                if let Ok(admin) = Db::connect(&url, &PoolOptions::default()).await {
                     let _ = admin
                         .pool
                         .execute(format!("DROP SCHEMA {schema} CASCADE").as_str())

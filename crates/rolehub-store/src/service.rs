@@ -1,12 +1,13 @@
-//! The service layer: every operation of Rolehub as one database transaction.
+//! The service layer: the one door into Rolehub's data. Every read and every change is an
+//! operation that takes the caller's context ([`Ctx`]: who, in which org, with which credential
+//! scope, in which language, for which request), checks it against the rules, and does its work
+//! in one transaction with its audit event ([`crate::op`]).
 //!
-//! An operation locks its org's row first (`UPDATE orgs SET version = version + 1`), which
-//! serializes changes to one org on both backends (SQLite takes its write lock, PostgreSQL a row
-//! lock), then loads the facts, asks the domain, and writes exactly what the domain planned
-//! together with its audit event. Dry runs do the same and roll back. Refused role changes commit
-//! their audit event alone.
+//! Operators with the database in hand (the CLI's world loading, bulk generation, passwords,
+//! partner relationships) use [`crate::operator::Operator`], an explicitly named handle whose
+//! changes are audited with the operator as actor.
 
-mod admins;
+pub(crate) mod admins;
 mod audit_read;
 pub mod auth;
 mod csv_import;
@@ -14,28 +15,29 @@ mod expiry;
 pub mod masking;
 mod orgs;
 mod people;
-mod roles;
-mod users;
+mod reads;
+pub(crate) mod roles;
+pub(crate) mod users;
 
 use rolehub_domain::change::Plan;
-use rolehub_domain::{Grant, Lang, OrgState, Refusal, Role, RuleId, Scope, Timestamp, Warning};
+use rolehub_domain::{Grant, Lang, Refusal, Role, RuleId, Scope, Timestamp, Warning};
 use serde_json::json;
-use sqlx::{Any, AnyConnection, Transaction};
+use sqlx::AnyConnection;
 
 pub use admins::{neutralise, roles_cell, write_admin_csv, AdminList, AdminRow};
 pub use audit_read::{AuditPage, AuditQuery};
+pub use auth::TokenScope;
 pub use csv_import::{template_columns, ImportOptions, ImportReport, RowChange, RowError};
 pub use orgs::SettingChange;
-pub use people::PeoplePage;
-pub use roles::AssignRequest;
-pub use roles::{parse_role, scope_for};
-pub use roles::{GrantListing, PrincipalFacts};
+pub use people::{PeoplePage, PeopleQuery};
+pub use reads::{Health, OrgDetails};
+pub use roles::{parse_area, parse_level, parse_role, AssignRequest, GrantListing, PrincipalFacts};
 pub use users::{validate_email, NewUser};
 
-use crate::audit::{self, NewEvent, Origin};
-use crate::db::{Backend, Db};
+use crate::db::{Backend, Db, PoolOptions};
 use crate::error::ServiceError;
 use crate::load::{self, PersonRecord};
+use crate::op::{OrgOp, Tx};
 
 /// Who acts, where, when, and how.
 #[derive(Clone, Debug)]
@@ -54,10 +56,14 @@ pub struct Ctx {
     pub client_addr: Option<String>,
     /// The language of messages.
     pub lang: Lang,
+    /// What the credential allows: a `read` token narrows the holder's roles to reading (R-PERM-1).
+    pub scope: TokenScope,
+    /// Record the refusal of a previewed role change, as the console does: the person saw it.
+    pub audit_previewed_refusals: bool,
 }
 
 impl Ctx {
-    /// A context with a fresh tracking id.
+    /// A context with a fresh tracking id and a `write` credential.
     pub fn new(actor: impl Into<String>, org: impl Into<String>, now: Timestamp) -> Ctx {
         Ctx {
             actor: actor.into(),
@@ -67,6 +73,8 @@ impl Ctx {
             request_id: new_id(),
             client_addr: None,
             lang: Lang::En,
+            scope: TokenScope::Write,
+            audit_previewed_refusals: false,
         }
     }
 
@@ -74,6 +82,25 @@ impl Ctx {
     pub fn dry_run(mut self, dry_run: bool) -> Ctx {
         self.dry_run = dry_run;
         self
+    }
+
+    /// The same context in another org.
+    pub fn in_org(&self, org: impl Into<String>) -> Ctx {
+        Ctx {
+            org: org.into(),
+            ..self.clone()
+        }
+    }
+
+    /// Refuses a change made with a `read` credential (R-PERM-1: the scope narrows the roles).
+    pub fn require_write(&self) -> Result<(), ServiceError> {
+        match self.scope {
+            TokenScope::Write => Ok(()),
+            TokenScope::Read => Err(ServiceError::Refused(Refusal::new(
+                RuleId::Perm1,
+                rolehub_domain::Reason::ReadOnlyToken,
+            ))),
+        }
     }
 }
 
@@ -97,6 +124,30 @@ pub fn new_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
+/// How the service runs beside its database.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The database pool.
+    pub pool: PoolOptions,
+    /// Password-hashing threads (0: one per CPU).
+    pub hash_workers: usize,
+    /// Password checks that may wait for a thread; more are answered "too many" at once.
+    pub hash_queue: usize,
+    /// The address people reach the console at (for invitation links).
+    pub public_url: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            pool: PoolOptions::default(),
+            hash_workers: 0,
+            hash_queue: 16,
+            public_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+}
+
 /// The service: every operation, over one database.
 #[derive(Clone, Debug)]
 pub struct Service {
@@ -105,15 +156,24 @@ pub struct Service {
     hashes: crate::passwords::HashPool,
 }
 
-type Tx = Transaction<'static, Any>;
-
 impl Service {
-    /// A service over an open database.
-    pub fn new(db: Db) -> Service {
+    /// Opens the database at `url` (creating an SQLite file when missing), brings its schema up to
+    /// date, and serves over it.
+    pub async fn open(url: &str, options: &Options) -> Result<Service, ServiceError> {
+        let db = Db::open(url, &options.pool).await?;
+        Ok(Service::over(db, options))
+    }
+
+    /// A service over a fresh in-memory SQLite database (scenarios, tests).
+    pub async fn in_memory() -> Result<Service, ServiceError> {
+        Ok(Service::over(Db::in_memory().await?, &Options::default()))
+    }
+
+    pub(crate) fn over(db: Db, options: &Options) -> Service {
         Service {
             db,
-            public_url: "http://127.0.0.1:8080".into(),
-            hashes: crate::passwords::HashPool::new(0, 16),
+            public_url: options.public_url.clone(),
+            hashes: crate::passwords::HashPool::new(options.hash_workers, options.hash_queue),
         }
     }
 
@@ -130,49 +190,49 @@ impl Service {
         self
     }
 
-    /// The database.
-    pub fn db(&self) -> &Db {
-        &self.db
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.db.backend
+    }
+
+    /// Closes the database's connections.
+    pub async fn close(&self) {
+        self.db.pool.close().await;
+    }
+
+    pub(crate) fn pool(&self) -> &sqlx::AnyPool {
+        &self.db.pool
+    }
+
+    pub(crate) fn hashes(&self) -> &crate::passwords::HashPool {
+        &self.hashes
+    }
+
+    pub(crate) fn public_url(&self) -> &str {
+        &self.public_url
     }
 
     /// Begins a write transaction on an org, taking its lock first.
-    async fn begin_org(&self, org: &str) -> Result<Tx, ServiceError> {
-        let mut tx = self.db.pool.begin().await?;
-        let locked = sqlx::query("UPDATE orgs SET version = version + 1 WHERE id = $1")
-            .bind(org)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if locked == 0 {
-            return Err(ServiceError::not_found("organization", org));
-        }
-        Ok(tx)
+    pub(crate) async fn begin_org(&self, org: &str) -> Result<Tx, ServiceError> {
+        crate::op::begin_org(&self.db.pool, org).await
     }
 
     /// Begins a read transaction that sees one snapshot (R-EXPORT-2).
-    async fn begin_read(&self) -> Result<Tx, ServiceError> {
-        let mut tx = self.db.pool.begin().await?;
-        if self.db.backend == Backend::Postgres {
-            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                .execute(&mut *tx)
-                .await?;
-        }
-        Ok(tx)
+    pub(crate) async fn begin_read(&self) -> Result<Tx, ServiceError> {
+        crate::op::begin_read(&self.db.pool, self.db.backend).await
     }
 
-    /// Commits, or rolls back a dry run.
-    async fn finish(tx: Tx, dry_run: bool) -> Result<(), ServiceError> {
-        if dry_run {
-            tx.rollback().await?;
-        } else {
-            tx.commit().await?;
-        }
-        Ok(())
+    /// A connection for reads outside an org (sessions, tokens).
+    pub(crate) async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, ServiceError> {
+        Ok(self.db.pool.acquire().await?)
     }
 }
 
 /// The acting person; an unknown email is no authenticated principal (R-AUTH-1).
-async fn actor(conn: &mut AnyConnection, ctx: &Ctx) -> Result<PersonRecord, ServiceError> {
+pub(crate) async fn actor(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+) -> Result<PersonRecord, ServiceError> {
     load::person_by_email(conn, &ctx.actor)
         .await?
         .ok_or_else(|| {
@@ -188,68 +248,14 @@ async fn actor(conn: &mut AnyConnection, ctx: &Ctx) -> Result<PersonRecord, Serv
         })
 }
 
-/// The person named by an email, or `NotFound`.
-async fn person(conn: &mut AnyConnection, email: &str) -> Result<PersonRecord, ServiceError> {
-    load::person_by_email(conn, email)
-        .await?
-        .ok_or_else(|| ServiceError::not_found("person", email))
-}
-
-/// A person of the org acted in, or `NotFound` (people of other orgs are not visible).
-async fn member(
+/// The person named by an email or an id, or `NotFound`.
+pub(crate) async fn person(
     conn: &mut AnyConnection,
-    ctx: &Ctx,
-    email: &str,
+    key: &str,
 ) -> Result<PersonRecord, ServiceError> {
-    let p = person(conn, email).await?;
-    if p.view.home_org != ctx.org {
-        return Err(ServiceError::not_found("person", email));
-    }
-    Ok(p)
-}
-
-fn origin(ctx: &Ctx, actor: Option<&PersonRecord>) -> Origin {
-    Origin {
-        actor_id: actor.map(|a| a.view.id.clone()),
-        actor_email: actor
-            .map(|a| a.view.email.clone())
-            .or_else(|| (!ctx.actor.is_empty()).then(|| ctx.actor.clone())),
-        actor_org: actor.map(|a| a.view.home_org.clone()),
-        request_id: ctx.request_id.clone(),
-        client_addr: ctx.client_addr.clone(),
-    }
-}
-
-/// Appends an audit event for `ctx`'s actor in `ctx`'s org.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one argument per audit column the caller decides"
-)]
-async fn record(
-    conn: &mut AnyConnection,
-    ctx: &Ctx,
-    actor: Option<&PersonRecord>,
-    action: &str,
-    target: Option<&PersonRecord>,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-    refusal: Option<&Refusal>,
-) -> Result<(), ServiceError> {
-    audit::append(
-        conn,
-        &origin(ctx, actor),
-        NewEvent {
-            org_id: &ctx.org,
-            at: ctx.now,
-            action,
-            target_id: target.map(|t| t.view.id.as_str()),
-            target_email: target.map(|t| t.view.email.as_str()),
-            before,
-            after,
-            refusal,
-        },
-    )
-    .await
+    load::person_by_key(conn, key)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("person", key))
 }
 
 /// Inserts a grant.
@@ -299,45 +305,19 @@ fn labels(grants: &[Grant]) -> Vec<String> {
     grants.iter().map(Grant::label).collect()
 }
 
-/// Writes a planned role change (or its refusal) with its audit event, and answers the outcome.
-/// `explicit` is how many of the plan's removals the request named (the rest are side effects).
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the transaction, the request and the loaded facts"
-)]
+/// Writes a planned role change with its audit event, and answers the outcome. A refusal is
+/// audited by the operation's settling. `explicit` is how many of the plan's removals the request
+/// named (the rest are side effects).
 async fn apply_plan(
-    mut tx: Tx,
-    ctx: &Ctx,
-    actor: &PersonRecord,
+    op: &mut OrgOp<'_>,
     target: &PersonRecord,
-    state: &OrgState,
     action: &str,
     planned: Result<Plan, Refusal>,
     explicit: usize,
 ) -> Result<ChangeOutcome, ServiceError> {
-    let before = labels(state.grants_of(&target.view.id));
-    let plan = match planned {
-        Ok(plan) => plan,
-        Err(refusal) => {
-            if !ctx.dry_run {
-                // Refused role changes are audited too.
-                let attempt = json!({ "roles": before });
-                record(
-                    &mut tx,
-                    ctx,
-                    Some(actor),
-                    action,
-                    Some(target),
-                    Some(attempt),
-                    None,
-                    Some(&refusal),
-                )
-                .await?;
-                tx.commit().await?;
-            }
-            return Err(ServiceError::Refused(refusal));
-        }
-    };
+    let before = labels(op.state.grants_of(&target.view.id));
+    op.audit_refusal(Some(target), json!({ "roles": before }));
+    let plan = planned?;
     let removed = labels(&plan.remove);
     let side_effects = removed.iter().skip(explicit).cloned().collect();
     let added = plan
@@ -352,23 +332,23 @@ async fn apply_plan(
         added_id: None,
     };
     if plan.add.is_none() && plan.remove.is_empty() && plan.discard.is_empty() {
-        tx.rollback().await?;
         return Ok(outcome);
     }
     for grant in plan.remove.iter().chain(&plan.discard) {
-        delete_grant(&mut tx, grant).await?;
+        delete_grant(&mut op.tx, grant).await?;
     }
     let mut added_id = None;
     if let Some(new) = &plan.add {
+        let by = op.actor.view.id.clone();
         added_id = Some(
             insert_grant(
-                &mut tx,
-                &ctx.org,
+                &mut op.tx,
+                &op.ctx.org,
                 &target.view.id,
                 new.role,
                 &new.scope,
-                Some(&actor.view.id),
-                ctx.now,
+                Some(&by),
+                op.ctx.now,
                 new.expires_at,
             )
             .await?,
@@ -382,20 +362,15 @@ async fn apply_plan(
         .collect();
     after.extend(added);
     let detail = json!({ "added": outcome.added, "removed": outcome.removed, "warnings": outcome.warnings.iter().map(|w| w.code()).collect::<Vec<_>>() });
-    record(
-        &mut tx,
-        ctx,
-        Some(actor),
+    op.record(
         action,
         Some(target),
         Some(json!({ "roles": before })),
         Some(json!({ "roles": after, "change": detail })),
-        None,
     )
     .await?;
-    Service::finish(tx, ctx.dry_run).await?;
     Ok(ChangeOutcome {
-        added_id: if ctx.dry_run { None } else { added_id },
+        added_id: if op.ctx.dry_run { None } else { added_id },
         ..outcome
     })
 }

@@ -11,77 +11,88 @@
 
 use std::sync::Arc;
 
-use rolehub_domain::{ContactCenter, Role, RuleId, Timestamp};
-use rolehub_store::audit;
-use rolehub_store::scratch::Scratch;
+use rolehub_domain::{Area, Level, Role, RuleId, Target, Timestamp};
 use rolehub_store::service::AssignRequest;
-use rolehub_store::setup::{GrantSetup, OrgSetup, PersonSetup, SubscriptionSetup};
-use rolehub_store::{Ctx, Service, ServiceError};
+use rolehub_store::world::ContactCenterDef;
+use rolehub_store::{Ctx, EventFilter, Service, ServiceError};
+use rolehub_testkit::{grant, load, org, person, scratches, world_of};
 use sqlx::Executor;
 
 const NOW: Timestamp = Timestamp(1_790_000_000_000);
 
-async fn scratches() -> Vec<(&'static str, Scratch)> {
-    let mut out = vec![("sqlite", Scratch::sqlite_file().await.unwrap())];
-    if let Ok(url) = std::env::var("ROLEHUB_TEST_POSTGRES") {
-        out.push(("postgres", Scratch::postgres(&url).await.unwrap()));
+/// Orgs `(id, people, Premium Agent units)` with people `p0@{org}.example` …, Contact Center on,
+/// and grants `(org, email, role)`, loaded as one world.
+async fn setup(service: &Service, orgs: &[(&str, usize, i64)], grants: &[(&str, &str, &str)]) {
+    let mut org_defs = Vec::new();
+    let mut people = Vec::new();
+    for (id, count, premium) in orgs {
+        let mut o = org(id);
+        o.contact_center = Some(ContactCenterDef {
+            enabled: true,
+            ..ContactCenterDef::default()
+        });
+        o.subscriptions = vec![rolehub_store::world::SubscriptionDef {
+            id: "s".into(),
+            licenses: [
+                ("cc_premium_agent".to_string(), *premium),
+                ("calling".to_string(), 1000),
+            ]
+            .into(),
+            ..rolehub_store::world::SubscriptionDef::default()
+        }];
+        org_defs.push(o);
+        for i in 0..*count {
+            people.push(person(&format!("p{i}@{id}.example"), id));
+        }
     }
-    out
+    for (org_id, email, role) in grants {
+        let p = people
+            .iter_mut()
+            .find(|p| p.email == *email)
+            .unwrap_or_else(|| panic!("no {email}"));
+        p.grants.push(grant(org_id, role));
+    }
+    load(service, &world_of(NOW, org_defs, people), NOW).await;
 }
 
-async fn org_with_people(service: &Service, org: &str, people: usize, premium_units: i64) {
-    let mut setup = OrgSetup::new(org, org);
-    setup.contact_center = ContactCenter {
-        enabled: true,
-        ..ContactCenter::default()
-    };
-    setup.subscriptions = vec![SubscriptionSetup {
-        id: "s".into(),
-        seller: None,
-        trial: false,
-        licenses: vec![
-            ("cc_premium_agent".into(), premium_units),
-            ("calling".into(), 1000),
-        ],
-    }];
-    service.setup_org(&setup, NOW).await.unwrap();
-    for i in 0..people {
+fn roles_of(
+    service: &Service,
+    email: &str,
+    org: &str,
+) -> impl std::future::Future<Output = Vec<String>> {
+    let service = service.clone();
+    let (email, org) = (email.to_string(), org.to_string());
+    async move {
         service
-            .setup_person(
-                &PersonSetup::new(format!("p{i}@{org}.example"), org, "P", format!("{i}")),
-                NOW,
-            )
+            .operator("tests")
+            .roles_of(&email, &org, NOW)
             .await
-            .unwrap();
+            .unwrap()
     }
 }
 
-async fn grant(service: &Service, org: &str, email: &str, role: Role) {
+async fn used(service: &Service, org: &str) -> i64 {
     service
-        .setup_grant(&GrantSetup {
-            org: org.into(),
-            email: email.into(),
-            role,
-            site: None,
-            locations: vec![],
-            granted_at: NOW,
-            expires_at: None,
-        })
+        .operator("tests")
+        .license_used(org, "cc_premium_agent")
         .await
-        .unwrap();
+        .unwrap()
 }
 
 /// Two full admins revoking each other at once, when they are the last two: exactly one wins.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_last_two_full_admins_cannot_both_revoke_each_other() {
     for (backend, scratch) in scratches().await {
-        let service = Arc::new(Service::new(scratch.db.clone()));
+        let service = Arc::new(scratch.service());
         for round in 0..8 {
             let org = format!("acme{round}");
-            org_with_people(&service, &org, 2, 0).await;
             let (a, b) = (format!("p0@{org}.example"), format!("p1@{org}.example"));
-            grant(&service, &org, &a, Role::FullAdmin).await;
-            grant(&service, &org, &b, Role::FullAdmin).await;
+            setup(
+                &service,
+                &[(&org, 2, 0)],
+                &[(&org, &a, "full_admin"), (&org, &b, "full_admin")],
+            )
+            .await;
             let task = |actor: String, target: String| {
                 let service = service.clone();
                 let org = org.clone();
@@ -103,8 +114,8 @@ async fn the_last_two_full_admins_cannot_both_revoke_each_other() {
                 "{backend}: {lost:?}"
             );
             let holders = [
-                service.roles_of(&a, &org, NOW).await.unwrap(),
-                service.roles_of(&b, &org, NOW).await.unwrap(),
+                roles_of(&service, &a, &org).await,
+                roles_of(&service, &b, &org).await,
             ];
             assert_eq!(
                 holders
@@ -123,9 +134,13 @@ async fn the_last_two_full_admins_cannot_both_revoke_each_other() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn licenses_are_never_over_assigned() {
     for (backend, scratch) in scratches().await {
-        let service = Arc::new(Service::new(scratch.db.clone()));
-        org_with_people(&service, "acme", 21, 5).await;
-        grant(&service, "acme", "p0@acme.example", Role::FullAdmin).await;
+        let service = Arc::new(scratch.service());
+        setup(
+            &service,
+            &[("acme", 21, 5)],
+            &[("acme", "p0@acme.example", "full_admin")],
+        )
+        .await;
         let tasks: Vec<_> = (1..21)
             .map(|i| {
                 let service = service.clone();
@@ -150,14 +165,7 @@ async fn licenses_are_never_over_assigned() {
             }
         }
         assert_eq!(ok, 5, "{backend}");
-        assert_eq!(
-            service
-                .license_used("acme", "cc_premium_agent")
-                .await
-                .unwrap(),
-            5,
-            "{backend}"
-        );
+        assert_eq!(used(&service, "acme").await, 5, "{backend}");
         scratch.close().await;
     }
 }
@@ -166,19 +174,16 @@ async fn licenses_are_never_over_assigned() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_changes_keep_invariants_and_the_audit_chain() {
     for (backend, scratch) in scratches().await {
-        let service = Arc::new(Service::new(scratch.db.clone()));
-        for org in ["acme", "globex"] {
-            org_with_people(&service, org, 12, 3).await;
-            for i in 0..4 {
-                grant(
-                    &service,
-                    org,
-                    &format!("p{i}@{org}.example"),
-                    Role::FullAdmin,
-                )
-                .await;
-            }
-        }
+        let service = Arc::new(scratch.service());
+        let admins: Vec<(String, String)> = ["acme", "globex"]
+            .iter()
+            .flat_map(|org| (0..4).map(move |i| (org.to_string(), format!("p{i}@{org}.example"))))
+            .collect();
+        let grants: Vec<(&str, &str, &str)> = admins
+            .iter()
+            .map(|(o, e)| (o.as_str(), e.as_str(), "full_admin"))
+            .collect();
+        setup(&service, &[("acme", 12, 3), ("globex", 12, 3)], &grants).await;
         let roles = [
             "full_admin",
             "readonly_admin",
@@ -232,10 +237,7 @@ async fn concurrent_changes_keep_invariants_and_the_audit_chain() {
         for org in ["acme", "globex"] {
             let mut full = 0;
             for i in 0..12 {
-                let held = service
-                    .roles_of(&format!("p{i}@{org}.example"), org, NOW)
-                    .await
-                    .unwrap();
+                let held = roles_of(&service, &format!("p{i}@{org}.example"), org).await;
                 if held.contains(&"full_admin".to_string()) {
                     full += 1;
                 }
@@ -246,22 +248,21 @@ async fn concurrent_changes_keep_invariants_and_the_audit_chain() {
                 );
             }
             assert!(full >= 1, "{backend}: {org} has no full administrator");
-            assert!(
-                service.license_used(org, "cc_premium_agent").await.unwrap() <= 3,
-                "{backend}"
-            );
+            assert!(used(&service, org).await <= 3, "{backend}");
         }
-        let mut conn = scratch.db.pool.acquire().await.unwrap();
-        let verified = audit::verify(&mut conn, None).await.unwrap();
+        let verified = service.operator("tests").verify_audit(None).await.unwrap();
         assert!(verified.is_ok(), "{backend}: {verified:?}");
-        drop(conn);
         scratch.close().await;
     }
 }
 
 async fn audited_world(service: &Service) {
-    org_with_people(service, "acme", 4, 3).await;
-    grant(service, "acme", "p0@acme.example", Role::FullAdmin).await;
+    setup(
+        service,
+        &[("acme", 4, 3)],
+        &[("acme", "p0@acme.example", "full_admin")],
+    )
+    .await;
     let ctx = Ctx::new("p0@acme.example", "acme", NOW);
     for (i, role) in ["readonly_admin", "support_admin", "device_admin"]
         .iter()
@@ -285,9 +286,22 @@ async fn audited_world(service: &Service) {
         .unwrap();
 }
 
-async fn verify(service: &Service) -> Result<u64, audit::Break> {
-    let mut conn = service.db().pool.acquire().await.unwrap();
-    audit::verify(&mut conn, Some("acme")).await.unwrap()
+async fn verify(service: &Service) -> Result<u64, rolehub_store::Break> {
+    service
+        .operator("tests")
+        .verify_audit(Some("acme"))
+        .await
+        .unwrap()
+}
+
+/// A connection of its own to a scratch database, as someone with write access to it has.
+async fn raw(scratch: &rolehub_store::scratch::Scratch) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(scratch.url())
+        .await
+        .unwrap()
 }
 
 /// Editing, deleting or swapping rows with plain SQL is detected.
@@ -297,30 +311,29 @@ async fn tampering_with_the_audit_log_is_detected() {
         ("edit a field", "UPDATE audit_events SET target_email = 'someone@else.example' WHERE seq = 2"),
         ("edit the outcome", "UPDATE audit_events SET outcome = 'refused' WHERE seq = 1"),
         ("delete a middle row", "DELETE FROM audit_events WHERE seq = 2"),
-        ("delete the newest row", "DELETE FROM audit_events WHERE seq = 4"),
+        ("delete the newest row", "DELETE FROM audit_events WHERE seq = 5"),
         ("swap two rows", "UPDATE audit_events SET seq = CASE seq WHEN 2 THEN 3 WHEN 3 THEN 2 END WHERE seq IN (2, 3)"),
     ];
     for (what, sql) in tamperings {
         for (backend, scratch) in scratches().await {
-            let service = Service::new(scratch.db.clone());
+            let service = scratch.service();
             audited_world(&service).await;
             assert_eq!(
                 verify(&service).await.unwrap(),
-                4,
+                5,
                 "{backend}: the untouched chain verifies"
             );
+            let db = raw(&scratch).await;
             if sql.contains("SET seq") {
                 // The unique (org_id, seq) pair is checked per statement; swap in two steps.
-                scratch
-                    .db
-                    .pool
-                    .execute("UPDATE audit_events SET seq = -seq WHERE seq IN (2, 3)")
+                db.execute("UPDATE audit_events SET seq = -seq WHERE seq IN (2, 3)")
                     .await
                     .unwrap();
-                scratch.db.pool.execute("UPDATE audit_events SET seq = CASE seq WHEN -2 THEN 3 WHEN -3 THEN 2 END WHERE seq IN (-2, -3)").await.unwrap();
+                db.execute("UPDATE audit_events SET seq = CASE seq WHEN -2 THEN 3 WHEN -3 THEN 2 END WHERE seq IN (-2, -3)").await.unwrap();
             } else {
-                scratch.db.pool.execute(sql).await.unwrap();
+                db.execute(sql).await.unwrap();
             }
+            db.close().await;
             let broken = verify(&service).await;
             assert!(broken.is_err(), "{backend}: `{what}` was not detected");
             scratch.close().await;
@@ -333,9 +346,13 @@ async fn tampering_with_the_audit_log_is_detected() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn r_export_2_exports_are_snapshots_under_concurrent_changes() {
     for (backend, scratch) in scratches().await {
-        let service = Arc::new(Service::new(scratch.db.clone()));
-        org_with_people(&service, "acme", 4, 3).await;
-        grant(&service, "acme", "p0@acme.example", Role::FullAdmin).await;
+        let service = Arc::new(scratch.service());
+        setup(
+            &service,
+            &[("acme", 4, 3)],
+            &[("acme", "p0@acme.example", "full_admin")],
+        )
+        .await;
         service
             .set_license(
                 &Ctx::new("p0@acme.example", "acme", NOW),
@@ -345,7 +362,17 @@ async fn r_export_2_exports_are_snapshots_under_concurrent_changes() {
             )
             .await
             .unwrap();
-        grant(&service, "acme", "p1@acme.example", Role::CcServiceAdmin).await;
+        service
+            .assign(
+                &Ctx::new("p0@acme.example", "acme", NOW),
+                &AssignRequest {
+                    person: "p1@acme.example".into(),
+                    role: "cc_service_admin".into(),
+                    ..AssignRequest::default()
+                },
+            )
+            .await
+            .unwrap();
         let swapper = {
             let service = service.clone();
             tokio::spawn(async move {
@@ -421,24 +448,19 @@ async fn r_export_2_exports_are_snapshots_under_concurrent_changes() {
 #[tokio::test]
 async fn r_ext_11_external_admins_sign_in_through_their_home_org() {
     for (backend, scratch) in scratches().await {
-        let service = Service::new(scratch.db.clone());
-        org_with_people(&service, "acme", 1, 0).await;
-        org_with_people(&service, "globex", 1, 0).await;
-        grant(&service, "acme", "p0@acme.example", Role::FullAdmin).await;
-        service
-            .setup_grant(&GrantSetup {
-                org: "acme".into(),
-                email: "p0@globex.example".into(),
-                role: Role::FullAdmin,
-                site: None,
-                locations: vec![],
-                granted_at: NOW,
-                expires_at: None,
-            })
-            .await
-            .unwrap();
-        service
-            .set_password("p0@globex.example", "a long enough password")
+        let service = scratch.service();
+        setup(
+            &service,
+            &[("acme", 1, 0), ("globex", 1, 0)],
+            &[
+                ("acme", "p0@acme.example", "full_admin"),
+                ("acme", "p0@globex.example", "full_admin"),
+            ],
+        )
+        .await;
+        let operator = service.operator("tests");
+        operator
+            .set_password("p0@globex.example", "a long enough password", NOW)
             .await
             .unwrap();
         let ctx = Ctx::new("p0@globex.example", "", NOW);
@@ -447,30 +469,25 @@ async fn r_ext_11_external_admins_sign_in_through_their_home_org() {
             .await
             .unwrap();
         assert_eq!(person.view.home_org, "globex", "{backend}");
-        let mut conn = scratch.db.pool.acquire().await.unwrap();
-        let events = audit::list(
-            &mut conn,
-            &audit::EventFilter {
+        let events = operator
+            .audit(&EventFilter {
                 org_id: Some("globex".into()),
                 action: Some("auth.sign_in".into()),
-                ..audit::EventFilter::default()
-            },
-        )
-        .await
-        .unwrap();
+                ..EventFilter::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(
             events.len(),
             1,
             "{backend}: the sign-in is recorded in the home org"
         );
-        drop(conn);
         let d = service
             .check(
                 &Ctx::new("p0@globex.example", "acme", NOW),
-                "users",
-                "write",
-                None,
-                None,
+                Area::Users,
+                Level::Write,
+                Target::Org,
             )
             .await
             .unwrap();
@@ -487,60 +504,50 @@ async fn r_ext_11_external_admins_sign_in_through_their_home_org() {
 #[tokio::test]
 async fn r_ext_7_the_expiry_sweep_records_each_expired_grant_once() {
     for (backend, scratch) in scratches().await {
-        let service = Service::new(scratch.db.clone());
-        org_with_people(&service, "acme", 1, 0).await;
-        org_with_people(&service, "globex", 1, 0).await;
-        grant(&service, "acme", "p0@acme.example", Role::FullAdmin).await;
-        service
-            .setup_grant(&GrantSetup {
-                org: "acme".into(),
-                email: "p0@globex.example".into(),
-                role: Role::ReadonlyAdmin,
-                site: None,
-                locations: vec![],
-                granted_at: NOW,
-                expires_at: None,
-            })
-            .await
-            .unwrap();
+        let service = scratch.service();
+        setup(
+            &service,
+            &[("acme", 1, 0), ("globex", 1, 0)],
+            &[
+                ("acme", "p0@acme.example", "full_admin"),
+                ("acme", "p0@globex.example", "readonly_admin"),
+            ],
+        )
+        .await;
+        let operator = service.operator("tests");
         let later = NOW.plus_days(15);
         let d = service
             .check(
                 &Ctx::new("p0@globex.example", "acme", later),
-                "users",
-                "read",
-                None,
-                None,
+                Area::Users,
+                Level::Read,
+                Target::Org,
             )
             .await
             .unwrap();
         assert_eq!((d.allowed, d.rule), (false, RuleId::Ext7), "{backend}");
         assert_eq!(
-            service.sweep_expired(NOW.plus_days(1)).await.unwrap(),
+            operator.sweep_expired(NOW.plus_days(1)).await.unwrap(),
             0,
             "{backend}: nothing expired yet"
         );
-        assert_eq!(service.sweep_expired(later).await.unwrap(), 1, "{backend}");
+        assert_eq!(operator.sweep_expired(later).await.unwrap(), 1, "{backend}");
         assert_eq!(
-            service.sweep_expired(later).await.unwrap(),
+            operator.sweep_expired(later).await.unwrap(),
             0,
             "{backend}: recorded once"
         );
-        let mut conn = scratch.db.pool.acquire().await.unwrap();
-        let events = audit::list(
-            &mut conn,
-            &audit::EventFilter {
+        let events = operator
+            .audit(&EventFilter {
                 org_id: Some("acme".into()),
                 action: Some("role.expired".into()),
-                ..audit::EventFilter::default()
-            },
-        )
-        .await
-        .unwrap();
+                ..EventFilter::default()
+            })
+            .await
+            .unwrap();
         assert_eq!(events.len(), 1, "{backend}");
         assert_eq!(events[0].target_email.as_deref(), Some("p0@globex.example"));
-        assert!(audit::verify(&mut conn, None).await.unwrap().is_ok());
-        drop(conn);
+        assert!(operator.verify_audit(None).await.unwrap().is_ok());
         scratch.close().await;
     }
 }
@@ -552,11 +559,16 @@ async fn r_ext_7_the_expiry_sweep_records_each_expired_grant_once() {
 async fn sign_in_attempts_are_counted_before_checking_and_delays_are_per_pair() {
     use rolehub_store::service::auth::SignInError;
     for (backend, scratch) in scratches().await {
-        let service = Service::new(scratch.db.clone()).with_hashing(1, 64);
-        org_with_people(&service, "acme", 1, 1).await;
-        grant(&service, "acme", "p0@acme.example", Role::FullAdmin).await;
+        let service = scratch.service().with_hashing(1, 64);
+        setup(
+            &service,
+            &[("acme", 1, 1)],
+            &[("acme", "p0@acme.example", "full_admin")],
+        )
+        .await;
         service
-            .set_password("p0@acme.example", "correct horse battery")
+            .operator("tests")
+            .set_password("p0@acme.example", "correct horse battery", NOW)
             .await
             .unwrap();
         let attempt = |addr: &str, password: &str, at: Timestamp| {

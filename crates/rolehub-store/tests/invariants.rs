@@ -9,13 +9,9 @@
 )]
 
 use proptest::prelude::*;
-use rolehub_domain::{
-    ContactCenter, Lang, OrgKind, PartnerLink, Role, Site, SiteManager, Timestamp,
-};
+use rolehub_domain::{Lang, Role, Timestamp};
 use rolehub_store::service::AssignRequest;
-use rolehub_store::setup::{GrantSetup, OrgSetup, PersonSetup, SubscriptionSetup};
-use rolehub_store::{Ctx, Db, Service, ServiceError};
-use sqlx::Row;
+use rolehub_store::{Ctx, Service, ServiceError};
 
 const NOW: Timestamp = Timestamp(1_790_000_000_000);
 const PEOPLE: [(&str, &str); 9] = [
@@ -32,59 +28,54 @@ const PEOPLE: [(&str, &str); 9] = [
 const SITE: &str = "acme.webex.com";
 
 async fn world() -> Service {
-    let service = Service::new(Db::in_memory().await.unwrap());
-    let mut acme = OrgSetup::new("acme", "Acme");
-    acme.partner = Some(PartnerLink {
+    use rolehub_store::world::{ContactCenterDef, PartnerDef, SiteDef, SubscriptionDef};
+    use rolehub_testkit::{grant, load, org, person, world_of};
+    let service = Service::in_memory().await.unwrap();
+    let mut acme = org("acme");
+    acme.partner = Some(PartnerDef {
         org: "pnet".into(),
-        active: true,
+        status: None,
     });
-    acme.contact_center = ContactCenter {
+    acme.contact_center = Some(ContactCenterDef {
         enabled: true,
-        ..ContactCenter::default()
-    };
-    acme.sites = vec![Site {
+        ..ContactCenterDef::default()
+    });
+    acme.sites = vec![SiteDef {
         url: SITE.into(),
-        managed_by: SiteManager::ControlHub,
+        managed_by: None,
     }];
     acme.locations = vec!["amsterdam".into(), "rotterdam".into()];
-    acme.subscriptions = vec![SubscriptionSetup {
+    acme.subscriptions = vec![SubscriptionDef {
         id: "s1".into(),
         seller: Some("pnet".into()),
         trial: false,
-        licenses: vec![("cc_premium_agent".into(), 3)],
+        licenses: [("cc_premium_agent".to_string(), 3)].into(),
     }];
-    service.setup_org(&acme, NOW).await.unwrap();
-    service
-        .setup_org(&OrgSetup::new("pnet", "Partner Net"), NOW)
-        .await
-        .unwrap();
-    let mut globex = OrgSetup::new("globex", "Globex");
-    globex.kind = OrgKind::Standard;
-    service.setup_org(&globex, NOW).await.unwrap();
-    for (i, (email, org)) in PEOPLE.iter().enumerate() {
-        let mut p = PersonSetup::new(*email, *org, "P", format!("{i}"));
+    let mut people = Vec::new();
+    for (i, (email, home)) in PEOPLE.iter().enumerate() {
+        let mut p = person(email, home);
+        p.last = Some(format!("{i}"));
         if i < 3 {
             p.licenses = vec!["cc_premium_agent".into()];
         }
-        service.setup_person(&p, NOW).await.unwrap();
+        people.push(p);
     }
-    for (email, org, role) in [
-        ("ann@acme.example", "acme", Role::FullAdmin),
-        ("ben@acme.example", "acme", Role::FullAdmin),
-        ("pia@pnet.example", "pnet", Role::FullAdmin),
-        ("gus@globex.example", "globex", Role::FullAdmin),
+    for (email, org_id) in [
+        ("ann@acme.example", "acme"),
+        ("ben@acme.example", "acme"),
+        ("pia@pnet.example", "pnet"),
+        ("gus@globex.example", "globex"),
     ] {
-        let g = GrantSetup {
-            org: org.into(),
-            email: email.into(),
-            role,
-            site: None,
-            locations: vec![],
-            granted_at: NOW,
-            expires_at: None,
-        };
-        service.setup_grant(&g).await.unwrap();
+        if let Some(p) = people.iter_mut().find(|p| p.email == email) {
+            p.grants.push(grant(org_id, "full_admin"));
+        }
     }
+    load(
+        &service,
+        &world_of(NOW, vec![acme, org("pnet"), org("globex")], people),
+        NOW,
+    )
+    .await;
     service
 }
 
@@ -134,17 +125,24 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 async fn audit_count(service: &Service) -> i64 {
-    sqlx::query("SELECT COUNT(*) AS n FROM audit_events")
-        .fetch_one(&service.db().pool)
-        .await
-        .unwrap()
-        .try_get("n")
-        .unwrap()
+    service.operator("tests").counts().await.unwrap().events
 }
 
 /// Roles held (unexpired) by a person in acme.
 async fn roles(service: &Service, email: &str) -> Vec<String> {
-    service.roles_of(email, "acme", NOW).await.unwrap()
+    service
+        .operator("tests")
+        .roles_of(email, "acme", NOW)
+        .await
+        .unwrap()
+}
+
+async fn premium_used(service: &Service) -> i64 {
+    service
+        .operator("tests")
+        .license_used("acme", "cc_premium_agent")
+        .await
+        .unwrap()
 }
 
 async fn check_invariants(service: &Service) -> Result<(), String> {
@@ -293,16 +291,14 @@ async fn run(ops: Vec<Op>) -> Result<(), String> {
             ),
             Op::SignIn { who } => (
                 service
-                    .record_sign_in(PEOPLE[*who].0, &actor_of(*who))
+                    .operator("tests")
+                    .record_sign_in(PEOPLE[*who].0, NOW)
                     .await
                     .map(|_| true),
                 false,
             ),
             Op::License { actor, target, on } => {
-                let had = service
-                    .license_used("acme", "cc_premium_agent")
-                    .await
-                    .unwrap();
+                let had = premium_used(&service).await;
                 let r = service
                     .set_license(
                         &actor_of(*actor),
@@ -311,10 +307,7 @@ async fn run(ops: Vec<Op>) -> Result<(), String> {
                         *on,
                     )
                     .await;
-                let now_used = service
-                    .license_used("acme", "cc_premium_agent")
-                    .await
-                    .unwrap();
+                let now_used = premium_used(&service).await;
                 // R-LIC-1: never over-assigned.
                 if now_used > 3 {
                     return Err(format!("{now_used} premium licenses in use of 3"));
@@ -370,8 +363,7 @@ async fn run(ops: Vec<Op>) -> Result<(), String> {
             .await
             .map_err(|e| format!("after {op:?}: {e}"))?;
     }
-    let mut conn = service.db().pool.acquire().await.unwrap();
-    match rolehub_store::audit::verify(&mut conn, None).await.unwrap() {
+    match service.operator("tests").verify_audit(None).await.unwrap() {
         Ok(_) => Ok(()),
         Err(b) => Err(format!("audit chain broken: {b:?}")),
     }

@@ -57,7 +57,7 @@ pub async fn run_paths(paths: &[PathBuf], db_url: Option<&str>, out: &mut impl W
                 summary.unreadable += 1;
             }
             Ok(scenario) => {
-                let result = run::run_scenario(&file, &scenario, db_url).await;
+                let result = run::run_scenario(&file, scenario, db_url).await;
                 if result.failures.is_empty() {
                     summary.passed += 1;
                 } else {

@@ -24,7 +24,7 @@ fn screenshots() -> PathBuf {
 
 async fn start_server() -> (String, Service, tokio::sync::oneshot::Sender<()>, Scratch) {
     let scratch = Scratch::sqlite_file().await.unwrap();
-    let service = Service::new(scratch.db.clone());
+    let service = scratch.service();
     let mut printed = Vec::new();
     assert!(
         rolehub::cli::demo::load(&service, &mut printed)

@@ -8,9 +8,13 @@
     reason = "console helpers answer a rendered page as their error, once per request"
 )]
 
+mod csv;
+mod external;
+mod form;
 mod i18n;
 mod pages;
 mod signin;
+mod user;
 mod users;
 
 use askama::Template;
@@ -22,8 +26,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use rolehub_domain::{Area, Lang, Level, Target};
 use rolehub_store::clock::system_now;
-use rolehub_store::load::PersonRecord;
 use rolehub_store::service::PrincipalFacts;
+use rolehub_store::PersonRecord;
 use rolehub_store::{Ctx, ServiceError};
 use serde::Deserialize;
 
@@ -70,18 +74,18 @@ pub fn router() -> Router<AppState> {
         .route("/switch", get(pages::switch_org))
         .route("/users", get(users::list))
         .route("/users/export", get(users::export))
-        .route("/users/csv", get(users::csv_page))
-        .route("/users/csv/template", get(users::csv_template))
-        .route("/users/csv/preview", post(users::csv_preview))
-        .route("/users/csv/apply", post(users::csv_apply))
-        .route("/users/{id}", get(users::detail))
+        .route("/users/csv", get(csv::page))
+        .route("/users/csv/template", get(csv::template))
+        .route("/users/csv/preview", post(csv::preview))
+        .route("/users/csv/apply", post(csv::apply))
+        .route("/users/{id}", get(user::detail))
         .route("/users/{id}/resend", post(users::resend))
-        .route("/users/{id}/roles/preview", post(users::role_preview))
-        .route("/users/{id}/roles/apply", post(users::role_apply))
-        .route("/external/add", get(users::external_page))
-        .route("/external/check", post(users::external_check))
-        .route("/external/preview", post(users::external_preview))
-        .route("/external/apply", post(users::external_apply))
+        .route("/users/{id}/roles/preview", post(user::role_preview))
+        .route("/users/{id}/roles/apply", post(user::role_apply))
+        .route("/external/add", get(external::page))
+        .route("/external/check", post(external::check))
+        .route("/external/preview", post(external::preview))
+        .route("/external/apply", post(external::apply))
         .route("/account", get(pages::account))
         .route("/troubleshooting", get(pages::troubleshooting))
         .route("/contact-center", get(pages::contact_center))
@@ -171,37 +175,48 @@ impl FromRequestParts<AppState> for Console {
             return Err(to_signin());
         };
         let now = system_now();
-        let (person, csrf) = match state.service.session(&secret, now).await {
+        let who = match state.service.authenticate_session(&secret, now).await {
             Ok(Some(found)) => found,
             _ => return Err(to_signin()),
         };
-        let info = parts
-            .extensions
-            .get::<RequestInfo>()
-            .cloned()
-            .unwrap_or(RequestInfo {
-                tracking_id: rolehub_store::service::new_id(),
-                lang: Lang::En,
-                client_addr: None,
-            });
+        let person = who.person;
+        let csrf = who.csrf.unwrap_or_default();
+        let info = crate::auth::request_info(parts);
         let t = Tr {
             lang: lang_of(parts),
         };
+        let home = Ctx::new(person.view.email.clone(), person.view.home_org.clone(), now);
         let orgs: Vec<(String, String)> = state
             .service
-            .orgs_of(&person.view.email)
+            .orgs_of(&home)
             .await
             .unwrap_or_default()
             .into_iter()
             .map(|o| (o.id, o.name))
             .collect();
+        let visible = |o: &String| orgs.iter().any(|(id, _)| id == o);
         let asked = Query::<OrgParam>::try_from_uri(&parts.uri)
             .ok()
-            .and_then(|q| q.0.org)
-            .or_else(|| cookie(parts, ORG_COOKIE));
-        let org = asked
-            .filter(|o| orgs.iter().any(|(id, _)| id == o))
-            .unwrap_or_else(|| person.view.home_org.clone());
+            .and_then(|q| q.0.org);
+        let org = match asked {
+            // An org named in the address must be one the person may act in: never act on
+            // another org instead (R-AUTH-1).
+            Some(org) if visible(&org) => org,
+            Some(_) => {
+                let console = Console {
+                    person,
+                    csrf,
+                    t,
+                    info,
+                    org: String::new(),
+                    orgs,
+                };
+                return Err(console.error_page(&ServiceError::not_found("organization", "")));
+            }
+            None => cookie(parts, ORG_COOKIE)
+                .filter(visible)
+                .unwrap_or_else(|| person.view.home_org.clone()),
+        };
         Ok(Console {
             person,
             csrf,
@@ -259,6 +274,8 @@ impl Console {
         ctx.request_id = self.info.tracking_id.clone();
         ctx.client_addr = self.info.client_addr.clone();
         ctx.lang = self.t.lang;
+        // The console previews every change; a refusal seen there is recorded like any other.
+        ctx.audit_previewed_refusals = true;
         ctx
     }
 
@@ -325,7 +342,7 @@ impl Console {
 
     /// Reads a submitted form, refusing it without this session's CSRF token.
     pub fn form(&self, body: &[u8]) -> Result<Vec<(String, String)>, Response> {
-        let form = users::pairs(&String::from_utf8_lossy(body));
+        let form = form::pairs(&String::from_utf8_lossy(body));
         let sent = form
             .iter()
             .find(|(k, _)| k == "csrf")
@@ -360,46 +377,33 @@ impl Console {
 
     /// A readable error page for a service error: the rule and its explanation for refusals.
     pub fn error_page(&self, error: &ServiceError) -> Response {
-        let (status, title, rule, message) = match error {
+        // One status per kind of error, the same as the API's.
+        let status = StatusCode::from_u16(error.kind().http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let (title, rule, message) = match error {
             ServiceError::Refused(r) => (
-                StatusCode::FORBIDDEN,
                 self.t.get("error-title"),
                 r.rule.id().to_string(),
                 r.message(self.t.lang),
             ),
             ServiceError::NotFound { .. } => (
-                StatusCode::NOT_FOUND,
                 self.t.get("not-found-title"),
                 String::new(),
                 self.t.get("not-found"),
             ),
-            ServiceError::TooMany { .. } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                self.t.get("error-title"),
-                String::new(),
-                error.to_string(),
-            ),
-            ServiceError::Unavailable(_) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                self.t.get("error-title"),
-                String::new(),
-                error.to_string(),
-            ),
-            ServiceError::Invalid { .. } | ServiceError::Conflict(_) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                self.t.get("error-title"),
-                String::new(),
-                error.to_string(),
-            ),
-            ServiceError::Corrupt(_) | ServiceError::Database(_) => {
+            ServiceError::Internal(_) | ServiceError::Unavailable(_) => {
                 tracing::error!(error = %error, "console error");
                 (
-                    StatusCode::INTERNAL_SERVER_ERROR,
                     self.t.get("error-title"),
                     String::new(),
-                    "Something went wrong on our side.".to_string(),
+                    error.message(self.t.lang),
                 )
             }
+            other => (
+                self.t.get("error-title"),
+                String::new(),
+                other.message(self.t.lang),
+            ),
         };
         let chrome = Chrome {
             t: self.t,

@@ -11,7 +11,7 @@ use rolehub_store::service::{AuditQuery, SettingChange};
 use rolehub_store::ServiceError;
 use serde::Deserialize;
 
-use super::users::{first, pairs};
+use super::form::{first, pairs};
 use super::{
     page_with_flash, redirect_with_flash, render, Chrome, Console, Flash, LANG_COOKIE, ORG_COOKIE,
 };
@@ -114,16 +114,15 @@ pub async fn account(State(state): State<AppState>, console: Console) -> Respons
     };
     let t = console.t;
     let org = &facts.org;
-    let mut conn = match state.service.db().pool.acquire().await {
-        Ok(c) => c,
-        Err(e) => return console.error_page(&e.into()),
+    let ctx = console.ctx(false);
+    let subs = match state.service.subscriptions(&ctx).await {
+        Ok(subs) => subs,
+        Err(e) => return console.error_page(&e),
     };
-    let subs = rolehub_store::directory::subscriptions(&mut conn, &org.id)
-        .await
-        .unwrap_or_default();
-    let usage = rolehub_store::directory::license_usage(&mut conn, &org.id)
-        .await
-        .unwrap_or_default();
+    let usage = match state.service.license_usage(&ctx).await {
+        Ok(usage) => usage,
+        Err(e) => return console.error_page(&e),
+    };
     let yes_no = |b: bool| t.get(if b { "yes" } else { "no" });
     let sections = vec![
         Section {
@@ -200,23 +199,11 @@ pub async fn troubleshooting(State(state): State<AppState>, console: Console) ->
             Err(r) => return r,
         };
     let t = console.t;
-    let db_ok = sqlx::query("SELECT 1")
-        .execute(&state.service.db().pool)
-        .await
-        .is_ok();
-    let chain_ok = match state.service.db().pool.acquire().await {
-        Ok(mut conn) => matches!(
-            rolehub_store::audit::verify(&mut conn, Some(&facts.org.id)).await,
-            Ok(Ok(_))
-        ),
-        Err(_) => false,
+    let health = match state.service.health(&console.ctx(false)).await {
+        Ok(health) => health,
+        Err(e) => return console.error_page(&e),
     };
-    let queued = state
-        .service
-        .unsent_mail(1000)
-        .await
-        .map(|m| m.len())
-        .unwrap_or(0);
+    let (db_ok, chain_ok, queued) = (health.database, health.audit_intact, health.mail_queued);
     let status = |ok: bool| t.get(if ok { "ts-operational" } else { "ts-degraded" });
     let mut rows = vec![
         vec![t.get("ts-database"), status(db_ok)],

@@ -55,7 +55,7 @@ async fn list_events(
     ApiQuery(q): ApiQuery<EventsQuery>,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Response> {
-    let org = caller.org(&state, q.org_id.as_deref()).await?;
+    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
     let time = |t: &Option<String>, field: &str| {
         t.as_deref()
             .map(Timestamp::parse)
@@ -76,10 +76,7 @@ async fn list_events(
         limit: paging::page_size(q.max, 100, 1000),
         after_seq,
     };
-    let AuditPage { events, more } = state
-        .service
-        .audit_events(&caller.ctx(&org, false), &query)
-        .await?;
+    let AuditPage { events, more } = state.service.audit_events(&ctx, &query).await?;
     let mut response = Json(Items {
         items: events.iter().map(AuditEventInfo::of).collect(),
     })
@@ -104,21 +101,19 @@ async fn verify_chain(
     caller: Caller,
     ApiQuery(q): ApiQuery<OrgQuery>,
 ) -> ApiResult<Json<AuditVerification>> {
-    let org = caller.org(&state, q.org_id.as_deref()).await?;
-    Ok(Json(
-        match state.service.verify_audit(&caller.ctx(&org, false)).await? {
-            Ok(n) => AuditVerification {
-                intact: true,
-                events_checked: n,
-                broken_event_id: None,
-                problem: None,
-            },
-            Err(b) => AuditVerification {
-                intact: false,
-                events_checked: 0,
-                broken_event_id: Some(b.event_id),
-                problem: Some(b.problem),
-            },
+    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
+    Ok(Json(match state.service.verify_audit(&ctx).await? {
+        Ok(n) => AuditVerification {
+            intact: true,
+            events_checked: n,
+            broken_event_id: None,
+            problem: None,
         },
-    ))
+        Err(b) => AuditVerification {
+            intact: false,
+            events_checked: 0,
+            broken_event_id: Some(b.event_id),
+            problem: Some(b.problem),
+        },
+    }))
 }

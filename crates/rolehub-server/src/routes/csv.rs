@@ -36,13 +36,10 @@ async fn template(
     caller: Caller,
     ApiQuery(q): ApiQuery<OrgQuery>,
 ) -> ApiResult<Response> {
-    let org = caller.org(&state, q.org_id.as_deref()).await?;
+    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
     let mut out = Vec::new();
-    state
-        .service
-        .csv_template(&caller.ctx(&org, false), &mut out)
-        .await?;
-    Ok(crate::csv_download(&format!("users-{}.csv", org), out))
+    state.service.csv_template(&ctx, &mut out).await?;
+    Ok(crate::csv_download(&format!("users-{}.csv", ctx.org), out))
 }
 
 /// Options of an upload.
@@ -69,7 +66,10 @@ async fn upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    caller.require_write()?;
+    let ctx = caller
+        .acting(&state, q.org_id.as_deref(), q.dry_run)
+        .await?;
+    ctx.require_write()?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -89,12 +89,11 @@ async fn upload(
         )
         .into());
     }
-    let org = caller.org(&state, q.org_id.as_deref()).await?;
-    let dry_run = q.dry_run.unwrap_or(false);
+    let dry_run = ctx.dry_run;
     let report = state
         .service
         .import_csv(
-            &caller.ctx(&org, dry_run),
+            &ctx,
             &body,
             ImportOptions {
                 partial: q.partial.unwrap_or(false),

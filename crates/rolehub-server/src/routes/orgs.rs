@@ -4,7 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use rolehub_domain::{Area, Level, License};
+use rolehub_domain::License;
 use rolehub_store::service::SettingChange;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -33,45 +33,43 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_subscriptions))
 }
 
-/// Needs a level in an area of the org, or a refusal naming its rule.
-async fn need(
-    state: &AppState,
-    caller: &Caller,
-    org: &str,
-    area: Area,
-    level: Level,
-) -> ApiResult<()> {
-    let d = state
-        .service
-        .check(&caller.ctx(org, false), area.id(), level.id(), None, None)
-        .await?;
-    match d.refusal() {
-        Some(r) => Err(rolehub_store::ServiceError::Refused(r).into()),
-        None => Ok(()),
+fn settings_out(settings: &rolehub_domain::Settings) -> OrgSettings {
+    OrgSettings {
+        external_readonly_ttl_days: Some(settings.external_readonly_ttl_days),
+        share_with_external_admins: Some(
+            settings
+                .share_with_external_admins
+                .to_ids()
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+        ),
     }
 }
 
-/// The orgs the caller may act in: their own and every org where they hold a grant.
+/// The orgs the caller administers: where some grant of theirs is in effect.
 #[utoipa::path(get, path = "/v1/organizations", tag = "organizations", responses((status = 200, body = Items<Organization>), (status = 401, body = ErrorBody)))]
 async fn list_orgs(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<Items<Organization>>> {
-    let orgs = state.service.orgs_of(&caller.person.view.email).await?;
+    let orgs = state.service.administered_orgs(&caller.home_ctx()).await?;
     Ok(Json(Items {
         items: orgs.iter().map(Organization::of).collect(),
     }))
 }
 
-/// One org the caller may act in.
+/// One org the caller administers.
 #[utoipa::path(get, path = "/v1/organizations/{id}", tag = "organizations", params(("id" = String, Path, description = "Org id")),
-    responses((status = 200, body = Organization), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Organization), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_org(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Organization>> {
-    Ok(Json(Organization::of(&caller.org_view(&state, &id).await?)))
+    let ctx = caller.acting(&state, Some(&id), None).await?;
+    Ok(Json(Organization::of(&state.service.org(&ctx).await?)))
 }
 
 /// The org's settings (needs read on `org_settings`).
@@ -82,20 +80,8 @@ async fn get_settings(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<OrgSettings>> {
-    let org = caller.org_view(&state, &id).await?;
-    need(&state, &caller, &id, Area::OrgSettings, Level::Read).await?;
-    Ok(Json(OrgSettings {
-        external_readonly_ttl_days: Some(org.settings.external_readonly_ttl_days),
-        share_with_external_admins: Some(
-            org.settings
-                .share_with_external_admins
-                .to_ids()
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect(),
-        ),
-    }))
+    let ctx = caller.acting(&state, Some(&id), None).await?;
+    Ok(Json(settings_out(&state.service.settings(&ctx).await?)))
 }
 
 /// Changes the org's settings given (needs write on `org_settings`), in one change.
@@ -108,8 +94,7 @@ async fn put_settings(
     ApiQuery(q): ApiQuery<ChangeQuery>,
     ApiJson(body): ApiJson<OrgSettings>,
 ) -> ApiResult<Json<OrgSettings>> {
-    caller.require_write()?;
-    caller.org_view(&state, &id).await?;
+    let ctx = caller.acting(&state, Some(&id), q.dry_run).await?;
     let mut changes = Vec::new();
     if let Some(days) = body.external_readonly_ttl_days {
         changes.push(SettingChange::parse(
@@ -129,13 +114,9 @@ async fn put_settings(
             "name at least one setting: externalReadonlyTtlDays, shareWithExternalAdmins",
         ));
     }
-    let dry_run = q.dry_run.unwrap_or(false);
-    state
-        .service
-        .set_settings(&caller.ctx(&id, dry_run), &changes)
-        .await?;
-    let Json(mut settings) = get_settings(State(state), caller, Path(id)).await?;
-    if dry_run {
+    state.service.set_settings(&ctx, &changes).await?;
+    let mut settings = settings_out(&state.service.settings(&ctx).await?);
+    if ctx.dry_run {
         // Nothing was written: answer the settings as the change would leave them.
         for change in &changes {
             match change {
@@ -166,11 +147,9 @@ async fn setup_chat(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<ChangeQuery>,
 ) -> ApiResult<StatusCode> {
-    caller.require_write()?;
-    caller.org_view(&state, &id).await?;
-    let dry_run = q.dry_run.unwrap_or(false);
-    state.service.setup_chat(&caller.ctx(&id, dry_run)).await?;
-    Ok(if dry_run {
+    let ctx = caller.acting(&state, Some(&id), q.dry_run).await?;
+    state.service.setup_chat(&ctx).await?;
+    Ok(if ctx.dry_run {
         StatusCode::OK
     } else {
         StatusCode::NO_CONTENT
@@ -195,10 +174,8 @@ async fn list_licenses(
     caller: Caller,
     ApiQuery(q): ApiQuery<OrgQuery>,
 ) -> ApiResult<Json<Items<LicenseInfo>>> {
-    let org = caller.org(&state, q.org_id.as_deref()).await?;
-    need(&state, &caller, &org, Area::Account, Level::Read).await?;
-    let mut conn = state.conn().await?;
-    let usage = rolehub_store::directory::license_usage(&mut conn, &org).await?;
+    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
+    let usage = state.service.license_usage(&ctx).await?;
     Ok(Json(Items {
         items: usage
             .into_iter()
@@ -221,22 +198,17 @@ async fn change_user_licenses(
     ApiQuery(q): ApiQuery<ChangeQuery>,
     ApiJson(body): ApiJson<LicenseChangeRequest>,
 ) -> ApiResult<StatusCode> {
-    caller.require_write()?;
-    let org = caller
-        .org(&state, body.org_id.as_deref().or(q.org_id.as_deref()))
+    let ctx = caller
+        .acting(
+            &state,
+            body.org_id.as_deref().or(q.org_id.as_deref()),
+            q.dry_run,
+        )
         .await?;
-    let dry_run = q.dry_run.unwrap_or(false);
-    let ctx = caller.ctx(&org, dry_run);
+    let dry_run = ctx.dry_run;
     let email = match (&body.email, &body.person_id) {
         (Some(e), _) => e.clone(),
-        (None, Some(id)) => state
-            .service
-            .get_person(&ctx, id)
-            .await?
-            .items
-            .first()
-            .map(|p| p.person.view.email.clone())
-            .ok_or_else(|| ApiError::not_found("person"))?,
+        (None, Some(id)) => id.clone(),
         (None, None) => {
             return Err(ApiError::bad_request(
                 "email",
@@ -267,18 +239,19 @@ async fn change_user_licenses(
     })
 }
 
-/// The org's locations.
-#[utoipa::path(get, path = "/v1/locations", tag = "locations", params(OrgQuery), responses((status = 200, body = Items<LocationInfo>), (status = 404, body = ErrorBody)))]
+/// The org's locations (with read on `locations` or `users`; a location administrator's own).
+#[utoipa::path(get, path = "/v1/locations", tag = "locations", params(OrgQuery), responses((status = 200, body = Items<LocationInfo>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list_locations(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<OrgQuery>,
 ) -> ApiResult<Json<Items<LocationInfo>>> {
-    let org = caller.org(&state, q.org_id.as_deref()).await?;
-    let view = caller.org_view(&state, &org).await?;
+    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
     Ok(Json(Items {
-        items: view
-            .locations
+        items: state
+            .service
+            .locations(&ctx)
+            .await?
             .iter()
             .map(|l| LocationInfo {
                 id: l.clone(),
@@ -288,18 +261,19 @@ async fn list_locations(
     }))
 }
 
-/// The org's Meetings sites.
-#[utoipa::path(get, path = "/v1/sites", tag = "sites", params(OrgQuery), responses((status = 200, body = Items<SiteInfo>), (status = 404, body = ErrorBody)))]
+/// The org's Meetings sites (with read on `sites`; a site role's own sites, R-SITE-2).
+#[utoipa::path(get, path = "/v1/sites", tag = "sites", params(OrgQuery), responses((status = 200, body = Items<SiteInfo>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list_sites(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<OrgQuery>,
 ) -> ApiResult<Json<Items<SiteInfo>>> {
-    let org = caller.org(&state, q.org_id.as_deref()).await?;
-    let view = caller.org_view(&state, &org).await?;
+    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
     Ok(Json(Items {
-        items: view
-            .sites
+        items: state
+            .service
+            .sites(&ctx)
+            .await?
             .iter()
             .map(|s| SiteInfo {
                 url: s.url.clone(),
@@ -316,10 +290,8 @@ async fn list_subscriptions(
     caller: Caller,
     ApiQuery(q): ApiQuery<OrgQuery>,
 ) -> ApiResult<Json<Items<SubscriptionInfo>>> {
-    let org = caller.org(&state, q.org_id.as_deref()).await?;
-    need(&state, &caller, &org, Area::Account, Level::Read).await?;
-    let mut conn = state.conn().await?;
-    let subs = rolehub_store::directory::subscriptions(&mut conn, &org).await?;
+    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
+    let subs = state.service.subscriptions(&ctx).await?;
     Ok(Json(Items {
         items: subs
             .into_iter()

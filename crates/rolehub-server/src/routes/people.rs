@@ -5,9 +5,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rolehub_domain::{License, Role, Status};
-use rolehub_store::clock::system_now;
-use rolehub_store::directory::PeopleFilter;
 use rolehub_store::service::NewUser;
+use rolehub_store::Ctx;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -94,7 +93,7 @@ async fn list_people(
     ApiQuery(q): ApiQuery<PeopleQuery>,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Response> {
-    let org = caller.org(&state, q.org_id.as_deref()).await?;
+    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
     let limit = paging::page_size(q.max, 100, 1000);
     let status = match &q.status {
         Some(s) => Some(Status::from_id(s).ok_or_else(|| {
@@ -105,78 +104,34 @@ async fn list_people(
         })?),
         None => None,
     };
-    let org_view = caller.org_view(&state, &org).await?;
-    // R-EXT-10: withheld fields cannot be searched either, or they could be recovered by trying.
-    if org_view.relation_of(&caller.person.view).is_external() {
-        let share = org_view.settings.share_with_external_admins;
-        for (given, field, name) in [
-            (
-                q.email.is_some(),
-                rolehub_domain::SharedField::Email,
-                "email",
-            ),
-            (
-                q.display_name.is_some(),
-                rolehub_domain::SharedField::Name,
-                "displayName",
-            ),
-        ] {
-            if given && !share.contains(field) {
-                return Err(ApiError::Plain {
-                    status: axum::http::StatusCode::FORBIDDEN,
-                    message: format!("this organization does not share `{name}` with external administrators, so it cannot be searched (R-EXT-10)"),
-                    errors: vec![crate::error::ErrorItem { description: rolehub_domain::RuleId::Ext10.summary(caller.info.lang).into(), rule_id: Some("R-EXT-10".into()), field: Some(name.into()) }],
-                    retry_after: None,
-                });
-            }
-        }
-    }
-    // The cursor names the last person of the page by id, never by a (possibly withheld) email.
-    let after = match crate::extract::cursor(&q.after)? {
-        Some(id) => {
-            let mut conn = state.conn().await?;
-            let person = rolehub_store::load::person_by_id(&mut conn, &id).await?;
-            Some(person.map(|p| p.view.email).ok_or_else(|| {
-                ApiError::bad_request("after", "the `after` cursor is not one this API gave out")
-            })?)
-        }
-        None => None,
-    };
-    let filter = PeopleFilter {
-        org: org.clone(),
+    let query = rolehub_store::service::PeopleQuery {
         email: q.email.clone(),
         display_name: q.display_name.clone(),
         ids: list(&q.id),
         roles: parse_roles(&list(&q.roles))?,
         location: q.location_id.clone(),
         status,
-        after,
-        limit: limit + 1,
+        after: crate::extract::cursor(&q.after)?,
+        limit,
     };
-    let ctx = caller.ctx(&org, false);
-    let page = state.service.list_people(&ctx, &filter).await?;
-    let more = page.items.len() as i64 > limit;
+    let page = state
+        .service
+        .list_people(&ctx, &query)
+        .await
+        .map_err(|e| match e {
+            rolehub_store::ServiceError::Invalid { field, .. } if field == "after" => {
+                ApiError::bad_request("after", "the `after` cursor is not one this API gave out")
+            }
+            other => other.into(),
+        })?;
     let items: Vec<Person> = page
         .items
         .iter()
-        .take(limit as usize)
-        // R-LIST-1 with R-EXT-7: a role filter lists holders of a grant in effect, not an expired one.
-        .filter(|p| {
-            filter.roles.is_empty()
-                || p.grants.iter().any(|g| {
-                    filter.roles.contains(&g.role)
-                        && !g.is_expired(
-                            org_view.relation_of(&p.person.view),
-                            &org_view.settings,
-                            ctx.now,
-                        )
-                })
-        })
-        .map(|p| Person::from_summary(p, &org_view, page.shared, ctx.now, caller.info.lang))
+        .map(|p| Person::from_summary(p, caller.info.lang))
         .collect();
     let mut response = Json(Items { items }).into_response();
-    if more {
-        if let Some(last) = page.items.get(limit as usize - 1) {
+    if page.more {
+        if let Some(last) = page.items.last() {
             paging::link_next(
                 response.headers_mut(),
                 &uri,
@@ -187,21 +142,9 @@ async fn list_people(
     Ok(response)
 }
 
-async fn one(state: &AppState, caller: &Caller, org: &str, id: &str) -> ApiResult<Person> {
-    let ctx = caller.ctx(org, false);
-    let page = state.service.get_person(&ctx, id).await?;
-    let org_view = caller.org_view(state, org).await?;
-    let p = page
-        .items
-        .first()
-        .ok_or_else(|| ApiError::not_found("person"))?;
-    Ok(Person::from_summary(
-        p,
-        &org_view,
-        page.shared,
-        system_now(),
-        caller.info.lang,
-    ))
+async fn one(state: &AppState, caller: &Caller, ctx: &Ctx, id: &str) -> ApiResult<Person> {
+    let p = state.service.get_person(ctx, id).await?;
+    Ok(Person::from_summary(&p, caller.info.lang))
 }
 
 /// The caller.
@@ -212,9 +155,9 @@ async fn me(
     caller: Caller,
     ApiQuery(q): ApiQuery<OrgQuery>,
 ) -> ApiResult<Json<Person>> {
-    let org = caller.org(&state, q.org_id.as_deref()).await?;
+    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
     Ok(Json(
-        one(&state, &caller, &org, &caller.person.view.id.clone()).await?,
+        one(&state, &caller, &ctx, &caller.person.view.id.clone()).await?,
     ))
 }
 
@@ -227,8 +170,8 @@ async fn get_person(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<OrgQuery>,
 ) -> ApiResult<Json<Person>> {
-    let org = caller.org(&state, q.org_id.as_deref()).await?;
-    Ok(Json(one(&state, &caller, &org, &id).await?))
+    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
+    Ok(Json(one(&state, &caller, &ctx, &id).await?))
 }
 
 /// Adds a user to the org: pending, holding no role (R-NEW-1), invited by mail.
@@ -240,14 +183,13 @@ async fn create_person(
     ApiQuery(q): ApiQuery<ChangeQuery>,
     ApiJson(body): ApiJson<NewPerson>,
 ) -> ApiResult<Response> {
-    caller.require_write()?;
-    let org = caller.org(&state, q.org_id.as_deref()).await?;
+    let ctx = caller
+        .acting(&state, q.org_id.as_deref(), q.dry_run)
+        .await?;
     let email = body
         .emails
         .first()
         .ok_or_else(|| ApiError::bad_request("emails", "give one email address"))?;
-    let dry_run = q.dry_run.unwrap_or(false);
-    let ctx = caller.ctx(&org, dry_run);
     let added = state
         .service
         .add_user(
@@ -260,28 +202,23 @@ async fn create_person(
             },
         )
         .await?;
-    if dry_run {
-        let summary = rolehub_store::directory::PersonSummary {
+    if ctx.dry_run {
+        let summary = rolehub_store::PersonSummary {
             person: added,
             grants: vec![],
             licenses: vec![],
+            external: false,
+            expired: vec![],
         };
-        let org_view = caller.org_view(&state, &org).await?;
         return Ok((
             StatusCode::OK,
-            Json(Person::from_summary(
-                &summary,
-                &org_view,
-                None,
-                ctx.now,
-                caller.info.lang,
-            )),
+            Json(Person::from_summary(&summary, caller.info.lang)),
         )
             .into_response());
     }
     Ok((
         StatusCode::CREATED,
-        Json(one(&state, &caller, &org, &added.view.id).await?),
+        Json(one(&state, &caller, &ctx, &added.view.id).await?),
     )
         .into_response())
 }
@@ -297,15 +234,11 @@ async fn update_person(
     ApiQuery(q): ApiQuery<ChangeQuery>,
     ApiJson(body): ApiJson<PersonUpdate>,
 ) -> ApiResult<Json<Person>> {
-    caller.require_write()?;
-    let org = caller.org(&state, q.org_id.as_deref()).await?;
-    let ctx = caller.ctx(&org, q.dry_run.unwrap_or(false));
-    let current = state.service.get_person(&ctx, &id).await?;
-    let p = current
-        .items
-        .first()
-        .ok_or_else(|| ApiError::not_found("person"))?;
-    if p.person.view.home_org != org {
+    let ctx = caller
+        .acting(&state, q.org_id.as_deref(), q.dry_run)
+        .await?;
+    let p = state.service.get_person(&ctx, &id).await?;
+    if p.person.view.home_org != ctx.org {
         return Err(ApiError::not_found("person"));
     }
     let mut cells: Vec<(String, String)> = Vec::new();
@@ -346,7 +279,7 @@ async fn update_person(
     }
     let report = state
         .service
-        .update_user(&ctx, &p.person.view.email, &cells)
+        .update_user(&ctx, &p.person.view.id, &cells)
         .await?;
     if let Some(first) = report.errors.first() {
         let status = if report.errors.iter().any(|e| e.rule.id() != "R-CSV-2") {
@@ -369,7 +302,7 @@ async fn update_person(
             retry_after: None,
         });
     }
-    Ok(Json(one(&state, &caller, &org, &id).await?))
+    Ok(Json(one(&state, &caller, &ctx, &id).await?))
 }
 
 /// Removes a user from the org, with their grants and licenses.
@@ -381,20 +314,13 @@ async fn delete_person(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<ChangeQuery>,
 ) -> ApiResult<StatusCode> {
-    caller.require_write()?;
-    let org = caller.org(&state, q.org_id.as_deref()).await?;
-    let dry_run = q.dry_run.unwrap_or(false);
-    let ctx = caller.ctx(&org, dry_run);
-    let current = state.service.get_person(&ctx, &id).await?;
-    let p = current
-        .items
-        .first()
-        .ok_or_else(|| ApiError::not_found("person"))?;
-    state
-        .service
-        .remove_user(&ctx, &p.person.view.email)
+    let ctx = caller
+        .acting(&state, q.org_id.as_deref(), q.dry_run)
         .await?;
-    Ok(if dry_run {
+    // Reading the person first answers 403/404 as a read would, before the change is tried.
+    let p = state.service.get_person(&ctx, &id).await?;
+    state.service.remove_user(&ctx, &p.person.view.id).await?;
+    Ok(if ctx.dry_run {
         StatusCode::OK
     } else {
         StatusCode::NO_CONTENT

@@ -4,7 +4,7 @@ use axum::extract::{OriginalUri, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use rolehub_domain::{Lang, Role, Timestamp};
+use rolehub_domain::{Lang, Role, Target, Timestamp};
 use rolehub_store::service::AssignRequest;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -70,8 +70,8 @@ async fn list_assignments(
     ApiQuery(q): ApiQuery<AssignmentQuery>,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Response> {
-    let org = caller.org(&state, q.org_id.as_deref()).await?;
-    let ctx = caller.ctx(&org, false);
+    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
+    let org = ctx.org.clone();
     let roles = parse_roles(&list(&q.roles))?;
     let all = state
         .service
@@ -118,22 +118,11 @@ async fn list_assignments(
     Ok(response)
 }
 
-async fn email_of(
-    state: &AppState,
-    caller: &Caller,
-    org: &str,
-    person_id: Option<&str>,
-    email: Option<&str>,
-) -> ApiResult<String> {
+/// The person a change names: by id, or by email.
+fn person_key(person_id: Option<&str>, email: Option<&str>) -> ApiResult<String> {
     match (email, person_id) {
         (Some(email), _) => Ok(email.to_string()),
-        (None, Some(id)) => {
-            let person = state
-                .service
-                .person_in_org(&caller.ctx(org, false), id)
-                .await?;
-            Ok(person.view.email)
-        }
+        (None, Some(id)) => Ok(id.to_string()),
         (None, None) => Err(ApiError::bad_request(
             "personId",
             "name the person by `personId` or `personEmail`",
@@ -151,19 +140,15 @@ async fn create_assignment(
     ApiQuery(q): ApiQuery<ChangeQuery>,
     ApiJson(body): ApiJson<NewRoleAssignment>,
 ) -> ApiResult<Response> {
-    caller.require_write()?;
-    let org = caller
-        .org(&state, body.org_id.as_deref().or(q.org_id.as_deref()))
+    let ctx = caller
+        .acting(
+            &state,
+            body.org_id.as_deref().or(q.org_id.as_deref()),
+            q.dry_run,
+        )
         .await?;
-    let dry_run = q.dry_run.unwrap_or(false);
-    let person = email_of(
-        &state,
-        &caller,
-        &org,
-        body.person_id.as_deref(),
-        body.person_email.as_deref(),
-    )
-    .await?;
+    let dry_run = ctx.dry_run;
+    let person = person_key(body.person_id.as_deref(), body.person_email.as_deref())?;
     let expires_at = body
         .expires
         .as_deref()
@@ -177,10 +162,7 @@ async fn create_assignment(
         locations: body.location_ids.unwrap_or_default(),
         expires_at,
     };
-    let outcome = state
-        .service
-        .assign(&caller.ctx(&org, dry_run), &request)
-        .await?;
+    let outcome = state.service.assign(&ctx, &request).await?;
     let status = if dry_run || outcome.added.is_none() {
         StatusCode::OK
     } else {
@@ -202,14 +184,15 @@ async fn delete_assignment(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<ChangeQuery>,
 ) -> ApiResult<Json<ChangeResult>> {
-    caller.require_write()?;
-    let org = caller.org(&state, q.org_id.as_deref()).await?;
-    let dry_run = q.dry_run.unwrap_or(false);
-    let outcome = state
-        .service
-        .revoke_grant(&caller.ctx(&org, dry_run), &id)
+    let ctx = caller
+        .acting(&state, q.org_id.as_deref(), q.dry_run)
         .await?;
-    Ok(Json(ChangeResult::of(&outcome, dry_run, caller.info.lang)))
+    let outcome = state.service.revoke_grant(&ctx, &id).await?;
+    Ok(Json(ChangeResult::of(
+        &outcome,
+        ctx.dry_run,
+        caller.info.lang,
+    )))
 }
 
 /// The email check of "add external administrator": who the person is to the org and the roles
@@ -221,11 +204,8 @@ async fn verify_external(
     caller: Caller,
     ApiJson(body): ApiJson<VerifyRequest>,
 ) -> ApiResult<Json<VerifyResult>> {
-    let org = caller.org(&state, body.org_id.as_deref()).await?;
-    let v = state
-        .service
-        .verify_external(&caller.ctx(&org, false), &body.email)
-        .await?;
+    let ctx = caller.acting(&state, body.org_id.as_deref(), None).await?;
+    let v = state.service.verify_external(&ctx, &body.email).await?;
     Ok(Json(VerifyResult {
         email: body.email.trim().to_lowercase(),
         category: if v.partner {
@@ -246,19 +226,17 @@ async fn add_external(
     ApiQuery(q): ApiQuery<ChangeQuery>,
     ApiJson(body): ApiJson<AddExternalRequest>,
 ) -> ApiResult<Response> {
-    caller.require_write()?;
-    let org = caller
-        .org(&state, body.org_id.as_deref().or(q.org_id.as_deref()))
+    let ctx = caller
+        .acting(
+            &state,
+            body.org_id.as_deref().or(q.org_id.as_deref()),
+            q.dry_run,
+        )
         .await?;
-    let dry_run = q.dry_run.unwrap_or(false);
+    let dry_run = ctx.dry_run;
     let outcome = state
         .service
-        .add_external(
-            &caller.ctx(&org, dry_run),
-            &body.email,
-            &body.role_id,
-            body.site_url.as_deref(),
-        )
+        .add_external(&ctx, &body.email, &body.role_id, body.site_url.as_deref())
         .await?;
     let status = if dry_run {
         StatusCode::OK
@@ -295,11 +273,8 @@ async fn list_external(
     caller: Caller,
     ApiQuery(q): ApiQuery<OrgQuery>,
 ) -> ApiResult<Json<Items<AdminInfo>>> {
-    let org = caller.org(&state, q.org_id.as_deref()).await?;
-    let list = state
-        .service
-        .list_admins(&caller.ctx(&org, false), &[], Some(true))
-        .await?;
+    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
+    let list = state.service.list_admins(&ctx, &[], Some(true)).await?;
     Ok(Json(Items {
         items: admin_items(&list),
     }))
@@ -314,15 +289,15 @@ async fn revoke_external(
     Path(person_id): Path<String>,
     ApiQuery(q): ApiQuery<ChangeQuery>,
 ) -> ApiResult<Json<ChangeResult>> {
-    caller.require_write()?;
-    let org = caller.org(&state, q.org_id.as_deref()).await?;
-    let dry_run = q.dry_run.unwrap_or(false);
-    let email = email_of(&state, &caller, &org, Some(&person_id), None).await?;
-    let outcome = state
-        .service
-        .revoke_all(&caller.ctx(&org, dry_run), &email)
+    let ctx = caller
+        .acting(&state, q.org_id.as_deref(), q.dry_run)
         .await?;
-    Ok(Json(ChangeResult::of(&outcome, dry_run, caller.info.lang)))
+    let outcome = state.service.revoke_all(&ctx, &person_id).await?;
+    Ok(Json(ChangeResult::of(
+        &outcome,
+        ctx.dry_run,
+        caller.info.lang,
+    )))
 }
 
 /// Filters of the administrators list.
@@ -346,12 +321,9 @@ async fn list_admins(
     caller: Caller,
     ApiQuery(q): ApiQuery<AdminsQuery>,
 ) -> ApiResult<Json<Items<AdminInfo>>> {
-    let org = caller.org(&state, q.org_id.as_deref()).await?;
+    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
     let roles = parse_roles(&list(&q.roles))?;
-    let list = state
-        .service
-        .list_admins(&caller.ctx(&org, false), &roles, q.external)
-        .await?;
+    let list = state.service.list_admins(&ctx, &roles, q.external).await?;
     Ok(Json(Items {
         items: admin_items(&list),
     }))
@@ -365,15 +337,12 @@ async fn export_admins(
     caller: Caller,
     ApiQuery(q): ApiQuery<AdminsQuery>,
 ) -> ApiResult<Response> {
-    let org = caller.org(&state, q.org_id.as_deref()).await?;
+    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
     let roles = parse_roles(&list(&q.roles))?;
     let mut out = Vec::new();
-    state
-        .service
-        .export_admins(&caller.ctx(&org, false), &roles, &mut out)
-        .await?;
+    state.service.export_admins(&ctx, &roles, &mut out).await?;
     Ok(crate::csv_download(
-        &format!("administrators-{}.csv", org),
+        &format!("administrators-{}.csv", ctx.org),
         out,
     ))
 }
@@ -405,31 +374,23 @@ async fn authorize(
     caller: Caller,
     ApiQuery(q): ApiQuery<AuthorizeQuery>,
 ) -> ApiResult<Json<DecisionInfo>> {
-    let org = caller.org(&state, q.org_id.as_deref()).await?;
-    let mut ctx = caller.ctx(&org, false);
-    if let Some(id) = &q.person_id {
-        if *id != caller.person.view.id {
-            // Asking about someone else needs read on roles.
-            let own = state
+    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
+    let area = rolehub_store::service::parse_area(&q.area)?;
+    let level = rolehub_store::service::parse_level(&q.level)?;
+    let target = match (q.site_url.as_deref(), q.location_id.as_deref()) {
+        (Some(site), _) => Target::Site(site),
+        (None, Some(location)) => Target::Location(location),
+        (None, None) => Target::Org,
+    };
+    let d = match q.person_id.as_deref() {
+        Some(id) if id != caller.person.view.id => {
+            state
                 .service
-                .check(&ctx, "roles", "read", None, None)
-                .await?;
-            if let Some(refusal) = own.refusal() {
-                return Err(rolehub_store::ServiceError::Refused(refusal).into());
-            }
-            ctx.actor = email_of(&state, &caller, &org, Some(id), None).await?;
+                .check_for(&ctx, id, area, level, target)
+                .await?
         }
-    }
-    let d = state
-        .service
-        .check(
-            &ctx,
-            &q.area,
-            &q.level,
-            q.site_url.as_deref(),
-            q.location_id.as_deref(),
-        )
-        .await?;
+        _ => state.service.check(&ctx, area, level, target).await?,
+    };
     let explanation = match d.refusal() {
         Some(r) => r.message(caller.info.lang),
         None => allowed_sentence(&d, caller.info.lang),

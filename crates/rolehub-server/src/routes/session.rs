@@ -5,7 +5,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rolehub_store::clock::system_now;
-use rolehub_store::service::auth::{SignInError, TokenScope};
+use rolehub_store::service::auth::SignInError;
+use rolehub_store::service::TokenScope;
 use rolehub_store::Ctx;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -57,7 +58,7 @@ pub async fn sign_in_person(
     info: &RequestInfo,
     email: &str,
     password: &str,
-) -> ApiResult<(rolehub_store::load::PersonRecord, String, String)> {
+) -> ApiResult<(rolehub_store::PersonRecord, String, String)> {
     let account = email.trim().to_lowercase();
     let mut ctx = Ctx::new(account.clone(), "", system_now());
     ctx.request_id = info.tracking_id.clone();
@@ -158,7 +159,7 @@ async fn list_tokens(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<Items<TokenOut>>> {
-    let tokens = state.service.tokens_of(&caller.person.view.id).await?;
+    let tokens = state.service.tokens_of(&caller.home_ctx()).await?;
     Ok(Json(Items {
         items: tokens.iter().map(|t| token_out(t, None)).collect(),
     }))
@@ -172,7 +173,6 @@ async fn create_token(
     caller: Caller,
     ApiJson(body): ApiJson<NewToken>,
 ) -> ApiResult<Response> {
-    caller.require_write()?;
     let scope = match body.scope.as_deref() {
         None => TokenScope::Read,
         Some(s) => TokenScope::from_id(s).ok_or_else(|| {
@@ -185,11 +185,10 @@ async fn create_token(
     let (info, secret) = state
         .service
         .create_token(
-            &caller.person.view.email,
+            &caller.home_ctx(),
             body.name.as_deref().unwrap_or("api"),
             scope,
             body.ttl_days.unwrap_or(90),
-            system_now(),
         )
         .await?;
     Ok((StatusCode::CREATED, Json(token_out(&info, Some(secret)))).into_response())
@@ -203,10 +202,6 @@ async fn revoke_token(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    caller.require_write()?;
-    state
-        .service
-        .revoke_token(&caller.person.view.id, &id, system_now())
-        .await?;
+    state.service.revoke_token(&caller.home_ctx(), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

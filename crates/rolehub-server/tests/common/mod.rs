@@ -15,15 +15,14 @@ use std::fmt::Write as _;
 
 use reqwest::header::HeaderMap;
 use reqwest::Method;
-use rolehub_domain::{
-    ContactCenter, OrgKind, PartnerLink, Role, Site, SiteManager, Status, Timestamp,
-};
+use rolehub_domain::Timestamp;
 use rolehub_server::{AppState, Config};
 use rolehub_store::clock::system_now;
 use rolehub_store::scratch::Scratch;
-use rolehub_store::service::auth::TokenScope;
-use rolehub_store::setup::{GrantSetup, OrgSetup, PersonSetup, SubscriptionSetup};
+use rolehub_store::service::TokenScope;
+use rolehub_store::world::{GrantDef, World as WorldFile};
 use rolehub_store::Service;
+pub use rolehub_testkit::{backends, Backend};
 use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -34,32 +33,6 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub const PLAIN_USERS: usize = 150;
 /// Acme's Control Hub site.
 pub const SITE: &str = "acme.webex.com";
-
-/// A backend to run on.
-#[derive(Clone, Debug)]
-pub struct Backend {
-    /// `sqlite` or `postgres`.
-    pub name: &'static str,
-    /// The PostgreSQL server URL.
-    pub url: Option<String>,
-}
-
-/// SQLite always; PostgreSQL too when `ROLEHUB_TEST_POSTGRES` is set.
-pub fn backends() -> Vec<Backend> {
-    let mut out = vec![Backend {
-        name: "sqlite",
-        url: None,
-    }];
-    if let Ok(url) = std::env::var("ROLEHUB_TEST_POSTGRES") {
-        if !url.trim().is_empty() {
-            out.push(Backend {
-                name: "postgres",
-                url: Some(url),
-            });
-        }
-    }
-    out
-}
 
 /// Someone of the world, with a personal access token (scope `write`).
 #[derive(Clone, Debug)]
@@ -141,354 +114,81 @@ fn now() -> Timestamp {
     system_now()
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one argument per field of a person"
-)]
-async fn person(
-    service: &Service,
-    email: &str,
-    org: &str,
-    first: &str,
-    last: &str,
-    location: Option<&str>,
-    licenses: &[&str],
-    status: Status,
-) -> String {
-    let mut p = PersonSetup::new(email, org, first, last);
-    p.location = location.map(str::to_string);
-    p.licenses = licenses.iter().map(|l| l.to_string()).collect();
-    p.status = status;
-    p.signed_in_at = Some(now().plus_ms(-3_600_000));
-    service.setup_person(&p, now()).await.unwrap()
+/// An instant `days` before the test world's clock (its times move with it when it loads).
+pub fn days_before(world: &WorldFile, days: i64) -> String {
+    world.now().unwrap().plus_days(-days).to_iso()
 }
 
-/// Gives a role directly (set-up data, no checks), granted 30 days ago.
-pub async fn grant(service: &Service, org: &str, email: &str, role: Role, site: Option<&str>) {
-    grant_at(service, org, email, role, site, now().plus_days(-30)).await;
+/// Gives a person of the test world a role before it loads (set-up data, no checks), granted 30
+/// days before the world's clock.
+pub fn grant(world: &mut WorldFile, org: &str, email: &str, role: &str) {
+    let at = days_before(world, 30);
+    grant_at(world, org, email, role, &at, &[]);
 }
 
-/// Gives a role directly at a given instant.
-pub async fn grant_at(
-    service: &Service,
+/// Gives a person of the test world a role at an instant, with locations.
+pub fn grant_at(
+    world: &mut WorldFile,
     org: &str,
     email: &str,
-    role: Role,
-    site: Option<&str>,
-    granted_at: Timestamp,
+    role: &str,
+    at: &str,
+    locations: &[&str],
 ) {
-    service
-        .setup_grant(&GrantSetup {
-            org: org.into(),
-            email: email.into(),
-            role,
-            site: site.map(str::to_string),
-            locations: vec![],
-            granted_at,
-            expires_at: None,
-        })
-        .await
-        .unwrap();
+    let person = world
+        .people
+        .iter_mut()
+        .find(|p| p.email == email)
+        .unwrap_or_else(|| panic!("{email} is not in the test world"));
+    person.grants.push(GrantDef {
+        org: org.into(),
+        role: role.into(),
+        granted_at: Some(at.to_string()),
+        locations: locations.iter().map(|l| l.to_string()).collect(),
+        ..GrantDef::default()
+    });
 }
 
-async fn who(service: &Service, id: String, email: &str) -> Who {
-    let (info, token) = service
-        .create_token(email, "tests", TokenScope::Write, 30, now())
-        .await
-        .unwrap();
+async fn who(service: &Service, email: &str) -> Who {
+    let (token_id, token) = rolehub_testkit::token(service, email, TokenScope::Write).await;
     Who {
-        id,
+        id: rolehub_testkit::id_of(service, email).await,
         email: email.into(),
         token,
-        token_id: info.id,
+        token_id,
     }
 }
 
-async fn build_world(service: &Service) -> World {
-    let t = now();
-    service
-        .setup_org(&OrgSetup::new("pnet", "Partner Net BV"), t)
-        .await
-        .unwrap();
-    let mut consumer = OrgSetup::new("consumer", "Webex consumers");
-    consumer.kind = OrgKind::Consumer;
-    service.setup_org(&consumer, t).await.unwrap();
-
-    let mut acme = OrgSetup::new("acme", "Acme BV");
-    acme.partner = Some(PartnerLink {
-        org: "pnet".into(),
-        active: true,
-    });
-    acme.contact_center = ContactCenter {
-        enabled: true,
-        chat_configured: false,
-        setup_completed: true,
-    };
-    acme.calling = true;
-    acme.events = true;
-    acme.sites = vec![Site {
-        url: SITE.into(),
-        managed_by: SiteManager::ControlHub,
-    }];
-    acme.locations = ["amsterdam", "rotterdam", "utrecht"]
-        .map(String::from)
-        .to_vec();
-    acme.subscriptions = vec![SubscriptionSetup {
-        id: "sub-acme".into(),
-        seller: Some("pnet".into()),
-        trial: false,
-        licenses: vec![
-            ("cc_premium_agent".into(), 3),
-            ("cc_standard_agent".into(), 10),
-            ("calling".into(), 50),
-        ],
-    }];
-    service.setup_org(&acme, t).await.unwrap();
-
-    let mut globex = OrgSetup::new("globex", "Globex Nederland");
-    globex.calling = true;
-    globex.sites = vec![Site {
-        url: "globex.webex.com".into(),
-        managed_by: SiteManager::ControlHub,
-    }];
-    globex.locations = vec!["den-haag".into()];
-    globex.subscriptions = vec![SubscriptionSetup {
-        id: "sub-globex".into(),
-        seller: None,
-        trial: false,
-        licenses: vec![("calling".into(), 20)],
-    }];
-    service.setup_org(&globex, t).await.unwrap();
-
-    let a = Status::Active;
-    let admin_id = person(
-        service,
-        "admin@acme.example",
-        "acme",
-        "Sanne",
-        "de Vries",
-        Some("amsterdam"),
-        &["calling"],
-        a,
-    )
-    .await;
-    let admin2_id = person(
-        service,
-        "admin2@acme.example",
-        "acme",
-        "Daan",
-        "Meijer",
-        Some("rotterdam"),
-        &[],
-        a,
-    )
-    .await;
-    let ro_id = person(
-        service,
-        "readonly@acme.example",
-        "acme",
-        "Lotte",
-        "Bakker",
-        Some("utrecht"),
-        &[],
-        a,
-    )
-    .await;
-    let ccsa_id = person(
-        service,
-        "ccsa@acme.example",
-        "acme",
-        "Cas",
-        "Smit",
-        Some("amsterdam"),
-        &["cc_premium_agent"],
-        a,
-    )
-    .await;
-    let agent_id = person(
-        service,
-        "agent@acme.example",
-        "acme",
-        "Anouk",
-        "Visser",
-        Some("amsterdam"),
-        &["cc_premium_agent"],
-        a,
-    )
-    .await;
-    let ext_id = person(
-        service,
-        "ro@globex.example",
-        "globex",
-        "Ruben",
-        "Dijkstra",
-        None,
-        &[],
-        a,
-    )
-    .await;
-    let partner_id = person(
-        service,
-        "pim@pnet.example",
-        "pnet",
-        "Pim",
-        "Bakker",
-        None,
-        &[],
-        a,
-    )
-    .await;
-    let gadmin_id = person(
-        service,
-        "admin@globex.example",
-        "globex",
-        "Gerrit",
-        "Groot",
-        Some("den-haag"),
-        &[],
-        a,
-    )
-    .await;
-    let guser_id = person(
-        service,
-        "user@globex.example",
-        "globex",
-        "Gijs",
-        "Goud",
-        Some("den-haag"),
-        &[],
-        a,
-    )
-    .await;
-    person(
-        service,
-        "jan@consumer.example",
-        "consumer",
-        "Jan",
-        "Jansen",
-        None,
-        &[],
-        a,
-    )
-    .await;
-    // A plain user of the partner (offered full and provisioning admin at the email check).
-    person(
-        service,
-        "eva@pnet.example",
-        "pnet",
-        "Eva",
-        "Smit",
-        None,
-        &[],
-        a,
-    )
-    .await;
-
-    grant(service, "acme", "admin@acme.example", Role::FullAdmin, None).await;
-    grant(
-        service,
-        "acme",
-        "admin2@acme.example",
-        Role::FullAdmin,
-        None,
-    )
-    .await;
-    grant(
-        service,
-        "acme",
-        "readonly@acme.example",
-        Role::ReadonlyAdmin,
-        None,
-    )
-    .await;
-    grant(
-        service,
-        "acme",
-        "ccsa@acme.example",
-        Role::CcServiceAdmin,
-        None,
-    )
-    .await;
-    // Granted a day ago: well within the 14 days of external read-only access (R-EXT-7).
-    grant_at(
-        service,
-        "acme",
-        "ro@globex.example",
-        Role::ReadonlyAdmin,
-        None,
-        t.plus_days(-1),
-    )
-    .await;
-    grant(service, "pnet", "pim@pnet.example", Role::FullAdmin, None).await;
-    grant(
-        service,
-        "acme",
-        "pim@pnet.example",
-        Role::ProvisioningAdmin,
-        None,
-    )
-    .await;
-    grant(
-        service,
-        "globex",
-        "admin@globex.example",
-        Role::FullAdmin,
-        None,
-    )
-    .await;
-
+async fn build_world(service: &Service, world: &WorldFile) -> World {
+    rolehub_testkit::load(service, world, now()).await;
     let mut users = Vec::with_capacity(PLAIN_USERS);
-    let locations = ["amsterdam", "rotterdam", "utrecht"];
     for i in 1..=PLAIN_USERS {
         let email = format!("user{i:03}@acme.example");
-        let status = match i % 25 {
-            7 => Status::Pending,
-            13 => Status::Inactive,
-            _ => Status::Active,
-        };
-        let id = person(
-            service,
-            &email,
-            "acme",
-            "User",
-            &format!("{i:03}"),
-            Some(locations[i % 3]),
-            &[],
-            status,
-        )
-        .await;
         users.push(Who {
-            id,
+            id: rolehub_testkit::id_of(service, &email).await,
             email,
             token: String::new(),
             token_id: String::new(),
         });
     }
-
-    let (_, admin_read_token) = service
-        .create_token("admin@acme.example", "read", TokenScope::Read, 30, t)
-        .await
-        .unwrap();
-    let mut conn = service.db().pool.acquire().await.unwrap();
-    let state = rolehub_store::load::org_state(&mut conn, "acme")
-        .await
-        .unwrap();
-    drop(conn);
-    let acme_grant_ids = state
-        .holders
-        .iter()
-        .flat_map(|h| h.grants.iter().map(|g| g.id.clone()))
-        .collect();
+    let (_, admin_read_token) =
+        rolehub_testkit::token(service, "admin@acme.example", TokenScope::Read).await;
+    let admin = who(service, "admin@acme.example").await;
+    let mut acme_grant_ids = Vec::new();
+    let ctx = rolehub_store::Ctx::new("admin@acme.example", "acme", now());
+    for g in service.list_grants(&ctx, None, &[]).await.unwrap() {
+        acme_grant_ids.push(g.grant.id);
+    }
     World {
-        admin: who(service, admin_id, "admin@acme.example").await,
-        admin2: who(service, admin2_id, "admin2@acme.example").await,
-        readonly: who(service, ro_id, "readonly@acme.example").await,
-        ccsa: who(service, ccsa_id, "ccsa@acme.example").await,
-        agent: who(service, agent_id, "agent@acme.example").await,
-        ext_ro: who(service, ext_id, "ro@globex.example").await,
-        partner: who(service, partner_id, "pim@pnet.example").await,
-        globex_admin: who(service, gadmin_id, "admin@globex.example").await,
-        globex_user: who(service, guser_id, "user@globex.example").await,
+        admin,
+        admin2: who(service, "admin2@acme.example").await,
+        readonly: who(service, "readonly@acme.example").await,
+        ccsa: who(service, "ccsa@acme.example").await,
+        agent: who(service, "agent@acme.example").await,
+        ext_ro: who(service, "ro@globex.example").await,
+        partner: who(service, "pim@pnet.example").await,
+        globex_admin: who(service, "admin@globex.example").await,
+        globex_user: who(service, "user@globex.example").await,
         consumer_email: "jan@consumer.example".into(),
         admin_read_token,
         users,
@@ -504,23 +204,20 @@ impl Server {
 
     /// The same, with settings.
     pub async fn start_with(backend: &Backend, config: Config) -> Server {
-        Server::start_prepared(backend, config, |_, _| async {}).await
+        Server::start_prepared(backend, config, |_| {}).await
     }
 
-    /// The same, with more set-up data written before the server (and its expiry sweep) starts:
-    /// set-up writes bypass the org lock, so they must not race the server's own changes.
-    pub async fn start_prepared<F, Fut>(backend: &Backend, config: Config, prepare: F) -> Server
-    where
-        F: FnOnce(Service, World) -> Fut,
-        Fut: std::future::Future<Output = ()>,
-    {
-        let scratch = match &backend.url {
-            Some(url) => Scratch::postgres(url).await.unwrap(),
-            None => Scratch::sqlite_file().await.unwrap(),
-        };
-        let service = Service::new(scratch.db.clone());
-        let w = build_world(&service).await;
-        prepare(service.clone(), w.clone()).await;
+    /// The same, with the test world changed before it loads (more grants, other settings).
+    pub async fn start_prepared(
+        backend: &Backend,
+        config: Config,
+        prepare: impl FnOnce(&mut WorldFile),
+    ) -> Server {
+        let scratch = backend.scratch().await;
+        let service = scratch.service();
+        let mut world = rolehub_testkit::world(rolehub_testkit::ACME);
+        prepare(&mut world);
+        let w = build_world(&service, &world).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();

@@ -2,12 +2,12 @@
 
 use std::io::Write;
 
-use rolehub_domain::ops::{self, ListView, Principal};
+use rolehub_domain::ops::{self, ListView};
 use rolehub_domain::{Grant, Lang, OrgState, Role, Scope, SharedField, Status, Timestamp};
 
-use super::{actor, Ctx, Service};
+use super::{Ctx, Service};
 use crate::error::ServiceError;
-use crate::load;
+use crate::op::OrgRead;
 
 /// One administrator as the viewer sees them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,13 +39,6 @@ pub struct AdminList {
     pub ccsa_only: bool,
 }
 
-fn mask_email(email: &str) -> String {
-    match email.split_once('@') {
-        Some((_, domain)) => format!("***@{domain}"),
-        None => "***".into(),
-    }
-}
-
 /// The admin roles cell of the export: English names in catalogue order, scopes in parentheses.
 pub fn roles_cell(grants: &[Grant]) -> String {
     let mut sorted: Vec<&Grant> = grants.iter().collect();
@@ -62,7 +55,7 @@ pub fn roles_cell(grants: &[Grant]) -> String {
 }
 
 /// The rows of the administrators list for a view, from a loaded org.
-pub fn admin_rows(
+pub(crate) fn admin_rows(
     state: &OrgState,
     view: ListView,
     roles: &[Role],
@@ -99,12 +92,12 @@ pub fn admin_rows(
             email: p.email.clone(),
             // R-EXT-10: withheld fields are masked for external viewers.
             name_shown: if view.masks(SharedField::Name) {
-                "***".into()
+                super::masking::HIDDEN.into()
             } else {
                 name
             },
             email_shown: if view.masks(SharedField::Email) {
-                mask_email(&p.email)
+                super::masking::mask_email(&p.email)
             } else {
                 p.email.clone()
             },
@@ -136,20 +129,18 @@ pub fn neutralise(cell: &str) -> String {
 
 impl Service {
     /// The administrators list as the actor sees it (R-LIST-1). `external`: only external (`true`)
-    /// or only internal (`false`) administrators.
+    /// or only internal (`false`) administrators. One snapshot (R-EXPORT-2).
     pub async fn list_admins(
         &self,
         ctx: &Ctx,
         roles: &[Role],
         external: Option<bool>,
     ) -> Result<AdminList, ServiceError> {
-        let mut tx = self.begin_read().await?;
-        let state = load::org_state(&mut tx, &ctx.org).await?;
-        let actor = actor(&mut tx, ctx).await?;
-        tx.rollback().await?;
-        let principal = Principal::in_state(&state, &actor.view, ctx.now);
-        let view = ops::check_list_admins(&principal, external == Some(true))?;
-        Ok(admin_rows(&state, view, roles, external, ctx.now))
+        let read = OrgRead::open(self, ctx).await?;
+        let view = ops::check_list_admins(&read.principal(), external == Some(true));
+        let list = view.map(|view| admin_rows(&read.state, view, roles, external, ctx.now));
+        read.close().await?;
+        Ok(list?)
     }
 
     /// Writes the administrators CSV (R-EXPORT-1) as the actor sees it: one snapshot (R-EXPORT-2),
@@ -164,29 +155,6 @@ impl Service {
         let n = write_admin_csv(&list, out)?;
         Ok((list, n))
     }
-
-    /// The administrators list as an operator with database access sees it: unfiltered, unmasked.
-    pub async fn list_admins_as_operator(
-        &self,
-        org: &str,
-        roles: &[Role],
-        external: Option<bool>,
-        now: Timestamp,
-    ) -> Result<AdminList, ServiceError> {
-        let mut tx = self.begin_read().await?;
-        let state = load::org_state(&mut tx, org).await?;
-        tx.rollback().await?;
-        Ok(admin_rows(
-            &state,
-            ListView {
-                ccsa_only: false,
-                shared: None,
-            },
-            roles,
-            external,
-            now,
-        ))
-    }
 }
 
 /// Writes an administrators list as the R-EXPORT-1 CSV; answers the number of rows.
@@ -196,7 +164,7 @@ pub fn write_admin_csv<W: Write>(list: &AdminList, out: W) -> Result<usize, Serv
         .quote_style(csv::QuoteStyle::Necessary)
         .from_writer(out);
     let io =
-        |e: csv::Error| ServiceError::Conflict(format!("the export could not be written: {e}"));
+        |e: csv::Error| ServiceError::Unavailable(format!("the export could not be written: {e}"));
     writer
         .write_record(["First/Last Name", "User ID/Email", "Admin Roles"])
         .map_err(io)?;
@@ -211,7 +179,7 @@ pub fn write_admin_csv<W: Write>(list: &AdminList, out: W) -> Result<usize, Serv
     }
     writer
         .flush()
-        .map_err(|e| ServiceError::Conflict(format!("the export could not be written: {e}")))?;
+        .map_err(|e| ServiceError::Unavailable(format!("the export could not be written: {e}")))?;
     Ok(list.rows.len())
 }
 

@@ -10,7 +10,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
-use super::{new_id, person, record, Ctx, Service};
+use super::{new_id, Ctx, Service};
 use crate::error::ServiceError;
 use crate::load::{self, PersonRecord};
 
@@ -108,21 +108,32 @@ pub fn secret_hash(secret: &str) -> String {
 
 pub use crate::passwords::{hash_password, password_matches};
 
-impl Service {
-    /// Sets a person's password (operators, the demo, activation).
-    pub async fn set_password(&self, email: &str, password: &str) -> Result<(), ServiceError> {
-        crate::passwords::hash_password_shape(password)?;
-        let hash = self.hashes.hash(password).await?;
-        let mut conn = self.db.pool.acquire().await?;
-        let p = person(&mut conn, email).await?;
-        sqlx::query("UPDATE persons SET password_hash = $1 WHERE id = $2")
-            .bind(hash)
-            .bind(p.view.id)
-            .execute(&mut *conn)
-            .await?;
-        Ok(())
-    }
+/// Sets a person's password, inside a transaction that holds their home org's lock.
+pub(crate) async fn store_password(
+    tx: &mut crate::op::Tx,
+    person_id: &str,
+    hash: &str,
+) -> Result<(), ServiceError> {
+    sqlx::query("UPDATE persons SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(person_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
 
+/// A person who proved who they are, and what their credential allows.
+#[derive(Clone, Debug)]
+pub struct Authenticated {
+    /// The person.
+    pub person: PersonRecord,
+    /// What the credential allows (sessions write; tokens their scope).
+    pub scope: TokenScope,
+    /// The session's CSRF token, for console sessions.
+    pub csrf: Option<String>,
+}
+
+impl Service {
     /// Checks an email and password. A success is recorded as an interactive sign-in (R-AUTH-2) and
     /// audited; a failure for a known person is audited too.
     ///
@@ -137,7 +148,7 @@ impl Service {
     ) -> Result<PersonRecord, SignInError> {
         let account = email.trim().to_lowercase();
         let address = ctx.client_addr.clone().unwrap_or_else(|| "unknown".into());
-        let mut conn = self.db.pool.acquire().await.map_err(ServiceError::from)?;
+        let mut conn = self.conn().await?;
         let attempt = match crate::throttle::begin(&mut conn, &account, &address, ctx.now).await? {
             Ok(attempt) => attempt,
             Err(wait) => {
@@ -165,11 +176,11 @@ impl Service {
         let hash = stored
             .clone()
             .unwrap_or_else(|| crate::passwords::decoy_hash().to_string());
-        let matches = match self.hashes.verify(password, &hash).await {
+        let matches = match self.hashes().verify(password, &hash).await {
             Ok(matches) => matches,
             Err(e) => {
                 // Turned away unchecked: the attempt does not count.
-                let mut conn = self.db.pool.acquire().await.map_err(ServiceError::from)?;
+                let mut conn = self.conn().await?;
                 crate::throttle::turned_away(&mut conn, attempt).await?;
                 return Err(e.into());
             }
@@ -177,7 +188,7 @@ impl Service {
         let Some(person_id) = person_id else {
             return Err(SignInError::BadCredentials);
         };
-        let mut conn = self.db.pool.acquire().await.map_err(ServiceError::from)?;
+        let mut conn = self.conn().await?;
         let person = load::person_by_id(&mut conn, &person_id)
             .await?
             .ok_or(SignInError::BadCredentials)?;
@@ -192,10 +203,11 @@ impl Service {
             tokio::spawn(async move {
                 let written = async {
                     let mut tx = service.begin_org(&person.view.home_org).await?;
-                    record(
+                    crate::op::append(
                         &mut tx,
                         &home,
                         Some(&person),
+                        &person.view.home_org,
                         "auth.sign_in_failed",
                         Some(&person),
                         None,
@@ -213,11 +225,12 @@ impl Service {
         }
         crate::throttle::succeeded(&mut conn, &account, &address, attempt).await?;
         drop(conn);
-        self.record_sign_in(&person.view.email, ctx).await?;
+        super::users::record_sign_in(self, &person, ctx).await?;
         Ok(person)
     }
 
-    /// Opens a console session; answers the secret session id and its CSRF token.
+    /// Opens a console session after a sign-in; answers the secret session id and its CSRF
+    /// token.
     pub async fn create_session(
         &self,
         person_id: &str,
@@ -233,29 +246,33 @@ impl Service {
             .bind(now.0)
             .bind(now.plus_ms(ttl_ms).0)
             .bind(client_addr.map(str::to_string))
-            .execute(&self.db.pool)
+            .execute(self.pool())
             .await?;
         Ok((secret, csrf))
     }
 
-    /// The person and CSRF token of a live session.
-    pub async fn session(
+    /// The person of a live console session, with its CSRF token.
+    pub async fn authenticate_session(
         &self,
         secret: &str,
         now: Timestamp,
-    ) -> Result<Option<(PersonRecord, String)>, ServiceError> {
+    ) -> Result<Option<Authenticated>, ServiceError> {
+        let mut conn = self.conn().await?;
         let row = sqlx::query("SELECT person_id, csrf FROM sessions WHERE id_hash = $1 AND revoked_at IS NULL AND expires_at > $2")
             .bind(secret_hash(secret))
             .bind(now.0)
-            .fetch_optional(&self.db.pool)
+            .fetch_optional(&mut *conn)
             .await?;
         let Some(row) = row else { return Ok(None) };
         let person_id: String = row.try_get("person_id")?;
         let csrf: String = row.try_get("csrf")?;
-        let mut conn = self.db.pool.acquire().await?;
         Ok(load::person_by_id(&mut conn, &person_id)
             .await?
-            .map(|p| (p, csrf)))
+            .map(|person| Authenticated {
+                person,
+                scope: TokenScope::Write,
+                csrf: Some(csrf),
+            }))
     }
 
     /// Ends a session (sign-out).
@@ -265,110 +282,105 @@ impl Service {
         )
         .bind(now.0)
         .bind(secret_hash(secret))
-        .execute(&self.db.pool)
+        .execute(self.pool())
         .await?;
         Ok(())
     }
 
-    /// Creates a personal access token; answers it with its secret, which is shown once.
+    /// Creates a personal access token for the actor; answers it with its secret, which is shown
+    /// once. Audited in the actor's home org. A deactivated person creates none (R-AUTH-3).
     pub async fn create_token(
         &self,
-        email: &str,
+        ctx: &Ctx,
         name: &str,
         scope: TokenScope,
         ttl_days: i64,
-        now: Timestamp,
     ) -> Result<(TokenInfo, String), ServiceError> {
-        if !(1..=366).contains(&ttl_days) {
-            return Err(ServiceError::invalid(
-                "ttlDays",
-                "a token lives from 1 to 366 days",
-            ));
+        ctx.require_write()?;
+        let mut conn = self.conn().await?;
+        let person = super::actor(&mut conn, ctx).await?;
+        drop(conn);
+        if person.view.status == Status::Inactive {
+            return Err(ServiceError::Refused(rolehub_domain::Refusal::new(
+                rolehub_domain::RuleId::Auth3,
+                rolehub_domain::Reason::Access {
+                    area: rolehub_domain::Area::Integrations,
+                    asked: rolehub_domain::Level::Write,
+                    held: rolehub_domain::Level::None,
+                    via: None,
+                },
+            )));
         }
-        let mut conn = self.db.pool.acquire().await?;
-        let p = person(&mut conn, email).await?;
-        let secret = format!("rh_{}", new_secret()?);
-        let info = TokenInfo {
-            id: new_id(),
-            name: if name.trim().is_empty() {
-                "token".into()
-            } else {
-                name.trim().chars().take(100).collect()
-            },
-            scope,
-            created_at: now,
-            expires_at: now.plus_days(ttl_days),
-            last_used_at: None,
-        };
-        sqlx::query("INSERT INTO tokens (id, person_id, name, hash, scope, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(info.id.clone())
-            .bind(p.view.id.clone())
-            .bind(info.name.clone())
-            .bind(secret_hash(&secret))
-            .bind(scope.id())
-            .bind(now.0)
-            .bind(info.expires_at.0)
-            .execute(&mut *conn)
-            .await?;
-        Ok((info, secret))
+        issue_token(self, ctx, None, &person, name, scope, ttl_days).await
     }
 
     /// The person and scope of a live token.
-    pub async fn token(
+    pub async fn authenticate_token(
         &self,
         secret: &str,
         now: Timestamp,
-    ) -> Result<Option<(PersonRecord, TokenScope)>, ServiceError> {
+    ) -> Result<Option<Authenticated>, ServiceError> {
+        let mut conn = self.conn().await?;
         let row = sqlx::query("SELECT id, person_id, scope FROM tokens WHERE hash = $1 AND revoked_at IS NULL AND expires_at > $2")
             .bind(secret_hash(secret))
             .bind(now.0)
-            .fetch_optional(&self.db.pool)
+            .fetch_optional(&mut *conn)
             .await?;
         let Some(row) = row else { return Ok(None) };
         let scope: String = row.try_get("scope")?;
         let person_id: String = row.try_get("person_id")?;
-        let mut conn = self.db.pool.acquire().await?;
         let person = load::person_by_id(&mut conn, &person_id).await?;
-        Ok(person.map(|p| (p, TokenScope::from_id(&scope).unwrap_or(TokenScope::Read))))
+        Ok(person.map(|person| Authenticated {
+            person,
+            scope: TokenScope::from_id(&scope).unwrap_or(TokenScope::Read),
+            csrf: None,
+        }))
     }
 
-    /// A person's tokens that have not been revoked.
-    pub async fn tokens_of(&self, person_id: &str) -> Result<Vec<TokenInfo>, ServiceError> {
+    /// The actor's tokens that have not been revoked.
+    pub async fn tokens_of(&self, ctx: &Ctx) -> Result<Vec<TokenInfo>, ServiceError> {
+        let mut conn = self.conn().await?;
+        let person = super::actor(&mut conn, ctx).await?;
         let rows = sqlx::query("SELECT id, name, scope, created_at, expires_at, last_used_at FROM tokens WHERE person_id = $1 AND revoked_at IS NULL ORDER BY created_at, id")
-            .bind(person_id)
-            .fetch_all(&self.db.pool)
+            .bind(person.view.id)
+            .fetch_all(&mut *conn)
             .await?;
-        rows.iter()
-            .map(|r| {
-                let scope: String = r.try_get("scope")?;
-                Ok(TokenInfo {
-                    id: r.try_get("id")?,
-                    name: r.try_get("name")?,
-                    scope: TokenScope::from_id(&scope).unwrap_or(TokenScope::Read),
-                    created_at: Timestamp(r.try_get("created_at")?),
-                    expires_at: Timestamp(r.try_get("expires_at")?),
-                    last_used_at: r.try_get::<Option<i64>, _>("last_used_at")?.map(Timestamp),
-                })
-            })
-            .collect()
+        rows.iter().map(token_from_row).collect()
     }
 
-    /// Revokes one of a person's own tokens.
-    pub async fn revoke_token(
-        &self,
-        person_id: &str,
-        token_id: &str,
-        now: Timestamp,
-    ) -> Result<(), ServiceError> {
+    /// Revokes one of the actor's own tokens; audited in their home org.
+    pub async fn revoke_token(&self, ctx: &Ctx, token_id: &str) -> Result<(), ServiceError> {
+        ctx.require_write()?;
+        let mut conn = self.conn().await?;
+        let person = super::actor(&mut conn, ctx).await?;
+        drop(conn);
+        let mut tx = self.begin_org(&person.view.home_org).await?;
         let done = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND person_id = $3 AND revoked_at IS NULL")
-            .bind(now.0)
+            .bind(ctx.now.0)
             .bind(token_id)
-            .bind(person_id)
-            .execute(&self.db.pool)
+            .bind(person.view.id.clone())
+            .execute(&mut *tx)
             .await?
             .rows_affected();
         if done == 0 {
             return Err(ServiceError::not_found("token", token_id));
+        }
+        crate::op::append(
+            &mut tx,
+            ctx,
+            Some(&person),
+            &person.view.home_org,
+            "token.revoke",
+            Some(&person),
+            Some(json!({ "token": token_id })),
+            None,
+            None,
+        )
+        .await?;
+        if ctx.dry_run {
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
         }
         Ok(())
     }
@@ -381,15 +393,15 @@ impl Service {
         password: &str,
     ) -> Result<PersonRecord, ServiceError> {
         crate::passwords::hash_password_shape(password)?;
-        let hash = self.hashes.hash(password).await?;
+        let hash = self.hashes().hash(password).await?;
         let row = sqlx::query("SELECT person_id FROM activations WHERE hash = $1 AND used_at IS NULL AND voided_at IS NULL AND expires_at > $2")
             .bind(secret_hash(secret))
             .bind(ctx.now.0)
-            .fetch_optional(&self.db.pool)
+            .fetch_optional(self.pool())
             .await?
             .ok_or_else(|| ServiceError::not_found("activation link", "(this link is unknown, used, replaced by a newer one, or expired)"))?;
         let person_id: String = row.try_get("person_id")?;
-        let mut conn = self.db.pool.acquire().await?;
+        let mut conn = self.conn().await?;
         let p = load::person_by_id(&mut conn, &person_id)
             .await?
             .ok_or_else(|| ServiceError::not_found("person", person_id.clone()))?;
@@ -422,10 +434,11 @@ impl Service {
             actor: p.view.email.clone(),
             ..ctx.clone()
         };
-        record(
+        crate::op::append(
             &mut tx,
             &home,
             Some(&p),
+            &p.view.home_org,
             "user.activate",
             Some(&p),
             Some(json!({ "status": p.view.status.id() })),
@@ -434,32 +447,35 @@ impl Service {
         )
         .await?;
         tx.commit().await?;
-        let mut conn = self.db.pool.acquire().await?;
+        let mut conn = self.conn().await?;
         load::person_by_id(&mut conn, &p.view.id)
             .await?
             .ok_or_else(|| ServiceError::not_found("person", p.view.id.clone()))
     }
 
-    /// The outbox, newest first.
-    pub async fn outbox(&self, limit: i64) -> Result<Vec<Mail>, ServiceError> {
-        let rows = sqlx::query("SELECT id, to_email, subject, body, created_at, sent_at FROM outbox ORDER BY created_at DESC, id LIMIT $1")
-            .bind(limit)
-            .fetch_all(&self.db.pool)
-            .await?;
-        rows.iter().map(mail_from_row).collect()
+    /// The mail queue, for the sender that hands invitations to an SMTP relay.
+    pub fn mail_queue(&self) -> MailQueue<'_> {
+        MailQueue { service: self }
     }
+}
 
+/// The outbox as the mail sender sees it: what is unsent, and marking what was sent.
+pub struct MailQueue<'s> {
+    service: &'s Service,
+}
+
+impl MailQueue<'_> {
     /// Mail not yet handed to an SMTP server, oldest first.
-    pub async fn unsent_mail(&self, limit: i64) -> Result<Vec<Mail>, ServiceError> {
+    pub async fn unsent(&self, limit: i64) -> Result<Vec<Mail>, ServiceError> {
         let rows = sqlx::query("SELECT id, to_email, subject, body, created_at, sent_at FROM outbox WHERE sent_at IS NULL ORDER BY created_at, id LIMIT $1")
             .bind(limit)
-            .fetch_all(&self.db.pool)
+            .fetch_all(self.service.pool())
             .await?;
         rows.iter().map(mail_from_row).collect()
     }
 
     /// Records that a mail was sent, or why it could not be.
-    pub async fn mark_mail(
+    pub async fn mark(
         &self,
         id: &str,
         now: Timestamp,
@@ -474,10 +490,97 @@ impl Service {
             .bind(id)
             .bind(error.map(str::to_string))
             .bind(now.0)
-            .execute(&self.db.pool)
+            .execute(self.service.pool())
             .await?;
         Ok(())
     }
+}
+
+/// The outbox, newest first.
+pub(crate) async fn outbox(service: &Service, limit: i64) -> Result<Vec<Mail>, ServiceError> {
+    let rows = sqlx::query("SELECT id, to_email, subject, body, created_at, sent_at FROM outbox ORDER BY created_at DESC, id LIMIT $1")
+        .bind(limit)
+        .fetch_all(service.pool())
+        .await?;
+    rows.iter().map(mail_from_row).collect()
+}
+
+/// Issues a token for `person`, audited in their home org with `operator` or the person as actor.
+pub(crate) async fn issue_token(
+    service: &Service,
+    ctx: &Ctx,
+    operator: Option<&str>,
+    person: &PersonRecord,
+    name: &str,
+    scope: TokenScope,
+    ttl_days: i64,
+) -> Result<(TokenInfo, String), ServiceError> {
+    if !(1..=366).contains(&ttl_days) {
+        return Err(ServiceError::invalid(
+            "ttlDays",
+            "a token lives from 1 to 366 days",
+        ));
+    }
+    let secret = format!("rh_{}", new_secret()?);
+    let info = TokenInfo {
+        id: new_id(),
+        name: if name.trim().is_empty() {
+            "token".into()
+        } else {
+            name.trim().chars().take(100).collect()
+        },
+        scope,
+        created_at: ctx.now,
+        expires_at: ctx.now.plus_days(ttl_days),
+        last_used_at: None,
+    };
+    let mut tx = service.begin_org(&person.view.home_org).await?;
+    sqlx::query("INSERT INTO tokens (id, person_id, name, hash, scope, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(info.id.clone())
+        .bind(person.view.id.clone())
+        .bind(info.name.clone())
+        .bind(secret_hash(&secret))
+        .bind(scope.id())
+        .bind(ctx.now.0)
+        .bind(info.expires_at.0)
+        .execute(&mut *tx)
+        .await?;
+    let (actor, acting) = match operator {
+        Some(name) => (
+            None,
+            Ctx {
+                actor: crate::operator::actor_name(name),
+                ..ctx.clone()
+            },
+        ),
+        None => (Some(person), ctx.clone()),
+    };
+    crate::op::append(
+        &mut tx,
+        &acting,
+        actor,
+        &person.view.home_org,
+        "token.create",
+        Some(person),
+        None,
+        Some(json!({ "token": info.id, "name": info.name, "scope": scope.id(), "expires": info.expires_at.to_iso() })),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((info, secret))
+}
+
+fn token_from_row(r: &sqlx::any::AnyRow) -> Result<TokenInfo, ServiceError> {
+    let scope: String = r.try_get("scope")?;
+    Ok(TokenInfo {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        scope: TokenScope::from_id(&scope).unwrap_or(TokenScope::Read),
+        created_at: Timestamp(r.try_get("created_at")?),
+        expires_at: Timestamp(r.try_get("expires_at")?),
+        last_used_at: r.try_get::<Option<i64>, _>("last_used_at")?.map(Timestamp),
+    })
 }
 
 fn mail_from_row(r: &sqlx::any::AnyRow) -> Result<Mail, ServiceError> {

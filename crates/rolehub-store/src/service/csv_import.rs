@@ -13,9 +13,10 @@ use rolehub_domain::{Area, Lang, Level, License, OrgState, Refusal, Role, RuleId
 use serde_json::json;
 use sqlx::Row;
 
-use super::{actor, record, Ctx, Service};
+use super::{Ctx, Service};
 use crate::error::ServiceError;
 use crate::load::{self, PersonRecord, PERSON_COLUMNS};
+use crate::op::{OrgOp, OrgRead};
 
 /// How to apply an upload.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -215,18 +216,17 @@ struct RowPlan {
 impl Service {
     /// Writes the modify-users template, pre-filled with the org's users (R-CSV-1).
     pub async fn csv_template<W: Write>(&self, ctx: &Ctx, out: W) -> Result<usize, ServiceError> {
-        let mut tx = self.begin_read().await?;
-        let state = load::org_state(&mut tx, &ctx.org).await?;
-        let actor = actor(&mut tx, ctx).await?;
-        let principal = Principal::in_state(&state, &actor.view, ctx.now);
-        let users = principal.decide(Area::Users, Level::Read, Target::Org);
-        users.into_result()?;
+        let mut read = OrgRead::open(self, ctx).await?;
+        read.principal()
+            .decide(Area::Users, Level::Read, Target::Org)
+            .into_result()?;
         // R-EXT-10: the template is keyed by email; an external viewer sees only what is shared.
-        let mask = super::masking::Mask::for_viewer(&state.org, &actor.view);
+        let mask = read.mask();
         mask.refuse_key(rolehub_domain::SharedField::Email)?;
-        let columns = template_columns(&state);
+        let columns = template_columns(&read.state);
+        let viewer_id = read.actor.view.id.clone();
         let io = |e: csv::Error| {
-            ServiceError::Conflict(format!("the template could not be written: {e}"))
+            ServiceError::Unavailable(format!("the template could not be written: {e}"))
         };
         let mut writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
@@ -235,12 +235,12 @@ impl Service {
         let sql = format!("SELECT {PERSON_COLUMNS} FROM persons p JOIN orgs o ON o.id = p.home_org WHERE p.home_org = $1 ORDER BY p.email");
         let rows = sqlx::query(&sql)
             .bind(ctx.org.clone())
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut *read.tx)
             .await?;
         let license_rows =
             sqlx::query("SELECT person_id, license FROM person_licenses WHERE org_id = $1")
                 .bind(ctx.org.clone())
-                .fetch_all(&mut *tx)
+                .fetch_all(&mut *read.tx)
                 .await?;
         let mut held: HashMap<String, HashSet<String>> = HashMap::new();
         for row in &license_rows {
@@ -254,7 +254,7 @@ impl Service {
             let mine = held.get(&p.view.id);
             // A withheld name or location is left empty, which an upload reads as "no change".
             let name = |n: &str| {
-                if mask.hides(rolehub_domain::SharedField::Name) && p.view.id != actor.view.id {
+                if mask.hides(rolehub_domain::SharedField::Name) && p.view.id != viewer_id {
                     String::new()
                 } else {
                     n.to_string()
@@ -289,8 +289,9 @@ impl Service {
             count += 1;
         }
         writer.flush().map_err(|e| {
-            ServiceError::Conflict(format!("the template could not be written: {e}"))
+            ServiceError::Unavailable(format!("the template could not be written: {e}"))
         })?;
+        read.close().await?;
         Ok(count)
     }
 
@@ -327,17 +328,17 @@ impl Service {
             .await
     }
 
-    /// Changes one user with the same checks as a CSV row: names, status, location and licenses
-    /// given by template column (`First Name`, `Status`, `Webex Calling`, …); empty cells change
-    /// nothing.
+    /// Changes one user (named by id or email) with the same checks as a CSV row: names, status,
+    /// location and licenses given by template column (`First Name`, `Status`, `Webex Calling`,
+    /// …); empty cells change nothing.
     pub async fn update_user(
         &self,
         ctx: &Ctx,
-        email: &str,
+        key: &str,
         cells: &[(String, String)],
     ) -> Result<ImportReport, ServiceError> {
         let mut header = vec![KEY.to_string()];
-        let mut row = vec![email.to_string()];
+        let mut row = vec![key.to_string()];
         for (column, value) in cells {
             header.push(column.clone());
             row.push(value.clone());
@@ -361,146 +362,171 @@ impl Service {
         header: &csv::StringRecord,
         records: &[csv::StringRecord],
         options: ImportOptions,
-        action: &str,
+        action: &'static str,
     ) -> Result<ImportReport, ServiceError> {
-        let mut tx = self.begin_org(&ctx.org).await?;
-        let state = load::org_state(&mut tx, &ctx.org).await?;
-        let actor = actor(&mut tx, ctx).await?;
-        let principal = Principal::in_state(&state, &actor.view, ctx.now);
-        let users = principal.decide(Area::Users, Level::Write, Target::Org);
-        let mode = if users.allowed || principal.holds_in_effect(Role::LocationAdmin) {
-            Mode::Users
-        } else if principal
-            .decide(Area::CcLicenses, Level::Write, Target::Org)
-            .allowed
-        {
-            // R-CCSA-10: a CCSA changes the Contact Center license columns only.
-            Mode::ContactCenterOnly
-        } else {
-            users.into_result()?;
-            Mode::Users
+        let mut op = OrgOp::open(self, ctx, action).await?;
+        let result = import_in(&mut op, header, records, options, action).await;
+        op.settle(result).await
+    }
+}
+
+/// Validates records under a header, then applies them, in the operation's transaction.
+async fn import_in(
+    op: &mut OrgOp<'_>,
+    header: &csv::StringRecord,
+    records: &[csv::StringRecord],
+    options: ImportOptions,
+    action: &'static str,
+) -> Result<ImportReport, ServiceError> {
+    let ctx = op.ctx;
+    let state = op.state.clone();
+    let actor = op.actor.clone();
+    let principal = Principal::in_state(&state, &actor.view, ctx.now);
+    let users = principal.decide(Area::Users, Level::Write, Target::Org);
+    let mode = if users.allowed || principal.holds_in_effect(Role::LocationAdmin) {
+        Mode::Users
+    } else if principal
+        .decide(Area::CcLicenses, Level::Write, Target::Org)
+        .allowed
+    {
+        // R-CCSA-10: a CCSA changes the Contact Center license columns only.
+        Mode::ContactCenterOnly
+    } else {
+        users.into_result()?;
+        Mode::Users
+    };
+
+    // R-EXT-10: rows are keyed by email; where emails are withheld from an external uploader,
+    // the answers would tell which addresses are users of the org.
+    let columns = parse_header(&state, header)?;
+    let by_email = action == CSV_ACTION
+        || records.iter().any(|r| {
+            r.get(columns.iter().position(|c| *c == Column::Key).unwrap_or(0))
+                .is_some_and(|k| k.contains('@'))
+        });
+    if by_email {
+        super::masking::Mask::for_viewer(&state.org, &actor.view)
+            .refuse_key(rolehub_domain::SharedField::Email)?;
+    }
+    let home_full_admin = op.actor_home_full_admin().await?;
+    let key_index = columns.iter().position(|c| *c == Column::Key).unwrap_or(0);
+
+    let mut report = ImportReport::default();
+    let mut usage: HashMap<String, (i64, i64)> = HashMap::new();
+    let mut seen_emails = HashSet::new();
+    let mut deactivated: HashSet<String> = HashSet::new();
+    let mut planned: Vec<(usize, PersonRecord, RowPlan)> = Vec::new();
+    for (index, record) in records.iter().enumerate() {
+        let row = index + 1;
+        report.rows_total += 1;
+        let mut errors = Vec::new();
+        let mut err = |column: Option<&Column>, rule: RuleId, message: String| {
+            errors.push(RowError {
+                row,
+                column: column.map(column_name),
+                rule,
+                message,
+            });
         };
-
-        // R-EXT-10: rows are keyed by email; where emails are withheld from an external uploader,
-        // the answers would tell which addresses are users of the org.
-        if action == CSV_ACTION {
-            super::masking::Mask::for_viewer(&state.org, &actor.view)
-                .refuse_key(rolehub_domain::SharedField::Email)?;
+        let email = record.get(key_index).unwrap_or("").trim().to_lowercase();
+        if email.is_empty() {
+            err(
+                Some(&Column::Key),
+                RuleId::Csv2,
+                format!("row {row}: `{KEY}` is empty"),
+            );
+            report.errors.extend(errors);
+            continue;
         }
-        let columns = parse_header(&state, header)?;
-        let home_full_admin =
-            load::holds_full_admin(&mut tx, &actor.view.id, &actor.view.home_org, ctx.now).await?;
-        let key_index = columns.iter().position(|c| *c == Column::Key).unwrap_or(0);
-
-        let mut report = ImportReport::default();
-        let mut usage: HashMap<String, (i64, i64)> = HashMap::new();
-        let mut seen_emails = HashSet::new();
-        let mut deactivated: HashSet<String> = HashSet::new();
-        let mut planned: Vec<(usize, PersonRecord, RowPlan)> = Vec::new();
-        for (index, record) in records.iter().enumerate() {
-            let row = index + 1;
-            report.rows_total += 1;
-            let mut errors = Vec::new();
-            let mut err = |column: Option<&Column>, rule: RuleId, message: String| {
-                errors.push(RowError {
-                    row,
-                    column: column.map(column_name),
-                    rule,
-                    message,
-                });
-            };
-            let email = record.get(key_index).unwrap_or("").trim().to_lowercase();
-            if email.is_empty() {
+        if !seen_emails.insert(email.clone()) {
+            err(
+                Some(&Column::Key),
+                RuleId::Csv2,
+                format!("row {row}: `{email}` appears in an earlier row too"),
+            );
+            report.errors.extend(errors);
+            continue;
+        }
+        // A file is keyed by email (R-CSV-1); a change of one user may name them by id.
+        let found = if action == CSV_ACTION {
+            load::person_by_email(&mut op.tx, &email).await?
+        } else {
+            load::person_by_key(&mut op.tx, &email).await?
+        };
+        let person = match found {
+            Some(p) if p.view.home_org == ctx.org => p,
+            _ => {
                 err(
                     Some(&Column::Key),
                     RuleId::Csv2,
-                    format!("row {row}: `{KEY}` is empty"),
+                    format!("row {row}: `{email}` is not a user of this organization"),
                 );
                 report.errors.extend(errors);
                 continue;
             }
-            if !seen_emails.insert(email.clone()) {
+        };
+        if mode == Mode::Users {
+            if let Err(refusal) =
+                ops::check_user_change(&principal, UserChange::Edit, person.location.as_deref())
+            {
                 err(
-                    Some(&Column::Key),
-                    RuleId::Csv2,
-                    format!("row {row}: `{email}` appears in an earlier row too"),
+                    None,
+                    refusal.rule,
+                    format!("row {row}: {}", refusal.message(Lang::En)),
                 );
-                report.errors.extend(errors);
+            }
+        }
+        let held = load::licenses_of(&mut op.tx, &person.view.id).await?;
+        let mut plan = RowPlan::default();
+        let mut changes = Vec::new();
+        for (i, column) in columns.iter().enumerate() {
+            let cell = record.get(i).unwrap_or("").trim();
+            if cell.is_empty() || *column == Column::Key {
                 continue;
             }
-            let person = match load::person_by_email(&mut tx, &email).await? {
-                Some(p) if p.view.home_org == ctx.org => p,
-                _ => {
-                    err(
-                        Some(&Column::Key),
-                        RuleId::Csv2,
-                        format!("row {row}: `{email}` is not a user of this organization"),
-                    );
-                    report.errors.extend(errors);
-                    continue;
+            let name = column_name(column);
+            let text_change = |current: &str| (cell != current).then(|| cell.to_string());
+            let changed = match column {
+                Column::Key => false,
+                Column::First => {
+                    plan.first = text_change(&person.view.first);
+                    plan.first.is_some()
                 }
-            };
-            if mode == Mode::Users {
-                if let Err(refusal) =
-                    ops::check_user_change(&principal, UserChange::Edit, person.location.as_deref())
-                {
-                    err(
-                        None,
-                        refusal.rule,
-                        format!("row {row}: {}", refusal.message(Lang::En)),
-                    );
+                Column::Last => {
+                    plan.last = text_change(&person.view.last);
+                    plan.last.is_some()
                 }
-            }
-            let held = load::licenses_of(&mut tx, &person.view.id).await?;
-            let mut plan = RowPlan::default();
-            let mut changes = Vec::new();
-            for (i, column) in columns.iter().enumerate() {
-                let cell = record.get(i).unwrap_or("").trim();
-                if cell.is_empty() || *column == Column::Key {
-                    continue;
+                Column::Display => {
+                    plan.display = text_change(&person.display_name);
+                    plan.display.is_some()
                 }
-                let name = column_name(column);
-                let text_change = |current: &str| (cell != current).then(|| cell.to_string());
-                let changed = match column {
-                    Column::Key => false,
-                    Column::First => {
-                        plan.first = text_change(&person.view.first);
-                        plan.first.is_some()
-                    }
-                    Column::Last => {
-                        plan.last = text_change(&person.view.last);
-                        plan.last.is_some()
-                    }
-                    Column::Display => {
-                        plan.display = text_change(&person.display_name);
-                        plan.display.is_some()
-                    }
-                    Column::Status => match Status::from_id(&cell.to_ascii_lowercase()) {
-                        Some(s @ (Status::Active | Status::Inactive)) => {
-                            let current = if person.view.status == Status::Inactive {
-                                Status::Inactive
-                            } else {
-                                Status::Active
-                            };
-                            plan.status = (s != current).then_some(s);
-                            plan.status.is_some()
-                        }
-                        _ => {
-                            err(Some(column), RuleId::Csv2, format!("row {row}, column `{name}`: `{cell}` is not `active` or `inactive`"));
-                            false
-                        }
-                    },
-                    Column::Location => {
-                        if state.org.has_location(cell) {
-                            plan.location = (person.location.as_deref() != Some(cell))
-                                .then(|| cell.to_string());
-                            plan.location.is_some()
+                Column::Status => match Status::from_id(&cell.to_ascii_lowercase()) {
+                    Some(s @ (Status::Active | Status::Inactive)) => {
+                        let current = if person.view.status == Status::Inactive {
+                            Status::Inactive
                         } else {
-                            err(Some(column), RuleId::Csv2, format!("row {row}, column `{name}`: `{cell}` is not a location of this organization"));
-                            false
-                        }
+                            Status::Active
+                        };
+                        plan.status = (s != current).then_some(s);
+                        plan.status.is_some()
                     }
-                    Column::License(license) => match parse_bool(cell) {
+                    _ => {
+                        err(Some(column), RuleId::Csv2, format!("row {row}, column `{name}`: `{cell}` is not `active` or `inactive`"));
+                        false
+                    }
+                },
+                Column::Location => {
+                    if state.org.has_location(cell) {
+                        plan.location =
+                            (person.location.as_deref() != Some(cell)).then(|| cell.to_string());
+                        plan.location.is_some()
+                    } else {
+                        err(Some(column), RuleId::Csv2, format!("row {row}, column `{name}`: `{cell}` is not a location of this organization"));
+                        false
+                    }
+                }
+                Column::License(license) => {
+                    match parse_bool(cell) {
                         Some(on) => {
                             let id = license.id();
                             let has = held.contains(&id);
@@ -518,146 +544,134 @@ impl Service {
                             err(Some(column), RuleId::Csv2, format!("row {row}, column `{name}`: `{cell}` is not TRUE, FALSE or empty"));
                             false
                         }
-                    },
-                };
-                if changed {
-                    let cc_column = matches!(column, Column::License(l) if l.is_contact_center());
-                    if mode == Mode::ContactCenterOnly && !cc_column {
-                        let refusal = Refusal::new(
-                            RuleId::Ccsa10,
-                            rolehub_domain::Reason::CsvColumnNotAllowed {
-                                column: name.clone(),
-                            },
-                        );
-                        err(
-                            Some(column),
-                            RuleId::Ccsa10,
-                            format!("row {row}: {}", refusal.message(Lang::En)),
-                        );
-                    }
-                    changes.push(format!("{name}: {cell}"));
-                }
-            }
-            // R-CCSA-2: the Premium Agent license stays with a CCSA.
-            let holds_ccsa = state
-                .grants_of(&person.view.id)
-                .iter()
-                .any(|g| g.role == Role::CcServiceAdmin);
-            for id in &plan.remove {
-                if let Some(license) = License::from_id(id) {
-                    if let Err(refusal) = ops::check_license_removal(&license, holds_ccsa) {
-                        err(
-                            Some(&Column::License(license.clone())),
-                            refusal.rule,
-                            format!("row {row}: {}", refusal.message(Lang::En)),
-                        );
                     }
                 }
-            }
-            // Reading A-8: deactivating takes away the person's roles, which the uploader must be
-            // allowed to revoke.
-            if plan.status == Some(Status::Inactive) {
-                if let Err(refusal) = rolehub_domain::change::check_takes_away_grants(
-                    &state,
-                    rolehub_domain::change::Actor {
-                        person: &actor.view,
-                        home_full_admin,
-                    },
-                    &person.view,
-                    true,
-                    ctx.now,
-                ) {
+            };
+            if changed {
+                let cc_column = matches!(column, Column::License(l) if l.is_contact_center());
+                if mode == Mode::ContactCenterOnly && !cc_column {
+                    let refusal = Refusal::new(
+                        RuleId::Ccsa10,
+                        rolehub_domain::Reason::CsvColumnNotAllowed {
+                            column: name.clone(),
+                        },
+                    );
                     err(
-                        Some(&Column::Status),
+                        Some(column),
+                        RuleId::Ccsa10,
+                        format!("row {row}: {}", refusal.message(Lang::En)),
+                    );
+                }
+                changes.push(format!("{name}: {cell}"));
+            }
+        }
+        // R-CCSA-2: the Premium Agent license stays with a CCSA.
+        let holds_ccsa = state
+            .grants_of(&person.view.id)
+            .iter()
+            .any(|g| g.role == Role::CcServiceAdmin);
+        for id in &plan.remove {
+            if let Some(license) = License::from_id(id) {
+                if let Err(refusal) = ops::check_license_removal(&license, holds_ccsa) {
+                    err(
+                        Some(&Column::License(license.clone())),
                         refusal.rule,
                         format!("row {row}: {}", refusal.message(Lang::En)),
                     );
                 }
             }
-            // R-ASSIGN-3: deactivations must leave a full administrator.
-            if plan.status == Some(Status::Inactive) {
-                let left = state.full_admins_excluding(ctx.now, |id| {
-                    id == person.view.id || deactivated.contains(id)
-                });
-                if left == 0 && state.full_admins(ctx.now, None) > 0 {
-                    let refusal =
-                        Refusal::new(RuleId::Assign3, rolehub_domain::Reason::LastFullAdmin);
-                    err(
-                        Some(&Column::Status),
-                        RuleId::Assign3,
-                        format!("row {row}: {}", refusal.message(Lang::En)),
-                    );
-                }
+        }
+        // Reading A-8: deactivating takes away the person's roles, which the uploader must be
+        // allowed to revoke.
+        if plan.status == Some(Status::Inactive) {
+            if let Err(refusal) = rolehub_domain::change::check_takes_away_grants(
+                &state,
+                rolehub_domain::change::Actor {
+                    person: &actor.view,
+                    home_full_admin,
+                },
+                &person.view,
+                true,
+                ctx.now,
+            ) {
+                err(
+                    Some(&Column::Status),
+                    refusal.rule,
+                    format!("row {row}: {}", refusal.message(Lang::En)),
+                );
             }
-            // R-LIC-1: count the units earlier valid rows take.
-            let mut taken = Vec::new();
-            for id in &plan.add {
-                let entry = match usage.get(id) {
-                    Some(u) => *u,
-                    None => load::license_usage(&mut tx, &ctx.org, id).await?,
-                };
-                let license = License::from_id(id).unwrap_or(License::Calling);
-                if let Err(refusal) = ops::check_license_quantity(&license, entry.0, entry.1) {
-                    err(
-                        Some(&Column::License(license)),
-                        RuleId::Lic1,
-                        format!("row {row}: {}", refusal.message(Lang::En)),
-                    );
-                } else {
-                    taken.push((id.clone(), entry));
-                }
+        }
+        // R-ASSIGN-3: deactivations must leave a full administrator.
+        if plan.status == Some(Status::Inactive) {
+            let left = state.full_admins_excluding(ctx.now, |id| {
+                id == person.view.id || deactivated.contains(id)
+            });
+            if left == 0 && state.full_admins(ctx.now, None) > 0 {
+                let refusal = Refusal::new(RuleId::Assign3, rolehub_domain::Reason::LastFullAdmin);
+                err(
+                    Some(&Column::Status),
+                    RuleId::Assign3,
+                    format!("row {row}: {}", refusal.message(Lang::En)),
+                );
             }
-            if errors.is_empty() {
-                for (id, (used, quantity)) in taken {
-                    usage.insert(id, (used + 1, quantity));
-                }
-                for id in &plan.remove {
-                    if let Some((used, quantity)) = usage.get(id).copied() {
-                        usage.insert(id.clone(), (used - 1, quantity));
-                    }
-                }
-                if plan.status == Some(Status::Inactive) {
-                    deactivated.insert(person.view.id.clone());
-                }
-                if !changes.is_empty() {
-                    report.changes.push(RowChange {
-                        row,
-                        email: email.clone(),
-                        changes,
-                    });
-                    planned.push((row, person, plan));
-                }
+        }
+        // R-LIC-1: count the units earlier valid rows take.
+        let mut taken = Vec::new();
+        for id in &plan.add {
+            let entry = match usage.get(id) {
+                Some(u) => *u,
+                None => load::license_usage(&mut op.tx, &ctx.org, id).await?,
+            };
+            let license = License::from_id(id).unwrap_or(License::Calling);
+            if let Err(refusal) = ops::check_license_quantity(&license, entry.0, entry.1) {
+                err(
+                    Some(&Column::License(license)),
+                    RuleId::Lic1,
+                    format!("row {row}: {}", refusal.message(Lang::En)),
+                );
             } else {
-                report.errors.extend(errors);
+                taken.push((id.clone(), entry));
             }
         }
-
-        let apply = report.errors.is_empty() || options.partial;
-        if !apply {
-            tx.rollback().await?;
-            return Ok(report);
+        if errors.is_empty() {
+            for (id, (used, quantity)) in taken {
+                usage.insert(id, (used + 1, quantity));
+            }
+            for id in &plan.remove {
+                if let Some((used, quantity)) = usage.get(id).copied() {
+                    usage.insert(id.clone(), (used - 1, quantity));
+                }
+            }
+            if plan.status == Some(Status::Inactive) {
+                deactivated.insert(person.view.id.clone());
+            }
+            if !changes.is_empty() {
+                report.changes.push(RowChange {
+                    row,
+                    email: email.clone(),
+                    changes,
+                });
+                planned.push((row, person, plan));
+            }
+        } else {
+            report.errors.extend(errors);
         }
-        report.rows_applied = planned.len();
-        for (row, person, plan) in &planned {
-            write_row(&mut tx, ctx, person, plan).await?;
-            let after = json!({ "row": row, "first": plan.first, "last": plan.last, "display": plan.display, "status": plan.status.map(|s| s.id()), "location": plan.location, "licenses_added": plan.add, "licenses_removed": plan.remove });
-            let before = json!({ "first": person.view.first, "last": person.view.last, "status": person.view.status.id(), "location": person.location });
-            record(
-                &mut tx,
-                ctx,
-                Some(&actor),
-                action,
-                Some(person),
-                Some(before),
-                Some(after),
-                None,
-            )
-            .await?;
-        }
-        report.applied = !ctx.dry_run && !planned.is_empty();
-        Service::finish(tx, ctx.dry_run).await?;
-        Ok(report)
     }
+
+    let apply = report.errors.is_empty() || options.partial;
+    if !apply {
+        return Ok(report);
+    }
+    report.rows_applied = planned.len();
+    for (row, person, plan) in &planned {
+        write_row(&mut op.tx, ctx, person, plan).await?;
+        let after = json!({ "row": row, "first": plan.first, "last": plan.last, "display": plan.display, "status": plan.status.map(|s| s.id()), "location": plan.location, "licenses_added": plan.add, "licenses_removed": plan.remove });
+        let before = json!({ "first": person.view.first, "last": person.view.last, "status": person.view.status.id(), "location": person.location });
+        op.record(action, Some(person), Some(before), Some(after))
+            .await?;
+    }
+    report.applied = !ctx.dry_run && !planned.is_empty();
+    Ok(report)
 }
 
 fn csv_error(e: &csv::Error) -> ServiceError {

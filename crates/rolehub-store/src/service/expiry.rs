@@ -13,11 +13,11 @@ use rolehub_domain::Timestamp;
 impl Service {
     /// Records one `role.expired` audit event per grant that has expired and was not recorded yet.
     /// Answers how many were recorded.
-    pub async fn sweep_expired(&self, now: Timestamp) -> Result<usize, ServiceError> {
+    pub(crate) async fn sweep_expired(&self, now: Timestamp) -> Result<usize, ServiceError> {
         let orgs: Vec<String> = sqlx::query(
             "SELECT DISTINCT org_id FROM grants WHERE expiry_recorded = 0 AND (expires_at IS NOT NULL OR role = 'readonly_admin') ORDER BY org_id",
         )
-        .fetch_all(&self.db.pool)
+        .fetch_all(self.pool())
         .await?
         .iter()
         .map(|r| r.try_get("org_id"))

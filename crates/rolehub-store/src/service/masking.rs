@@ -81,6 +81,23 @@ impl Mask {
         }
     }
 
+    /// A person as this viewer may see them: withheld fields masked in place (names `***`, email
+    /// `***@domain`, location and phone left out).
+    pub fn person(&self, person: &mut crate::load::PersonRecord) {
+        if self.shared.is_none() || person.view.id == self.viewer_id {
+            return;
+        }
+        let id = person.view.id.clone();
+        person.view.email = self.email(&id, &person.view.email);
+        person.view.first = self.name(&id, &person.view.first);
+        person.view.last = self.name(&id, &person.view.last);
+        person.display_name = self.name(&id, &person.display_name);
+        person.location = self.location(&id, person.location.as_deref());
+        if self.hides(SharedField::Phone) {
+            person.phone = None;
+        }
+    }
+
     /// Free text (a refusal's message, …) with email addresses masked when emails are withheld.
     pub fn text(&self, text: &str) -> String {
         if self.hides(SharedField::Email) {

@@ -1,13 +1,13 @@
 //! Org-level changes: settings, Contact Center chat, and the partner's acts.
 
-use rolehub_domain::ops::{self, Principal};
+use rolehub_domain::ops;
 use rolehub_domain::{Area, Level, OrgKind, Role, Scope, ShareSet, Target};
 use serde_json::{json, Value};
 use sqlx::Row;
 
-use super::{actor, insert_grant, record, Ctx, Service};
+use super::{insert_grant, Ctx, Service};
 use crate::error::ServiceError;
-use crate::load;
+use crate::op::OrgOp;
 
 /// A change of one org setting.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,86 +59,16 @@ impl Service {
         ctx: &Ctx,
         changes: &[SettingChange],
     ) -> Result<(), ServiceError> {
-        let mut tx = self.begin_org(&ctx.org).await?;
-        let state = load::org_state(&mut tx, &ctx.org).await?;
-        let actor = actor(&mut tx, ctx).await?;
-        let principal = Principal::in_state(&state, &actor.view, ctx.now);
-        principal
-            .decide(Area::OrgSettings, Level::Write, Target::Org)
-            .into_result()?;
-        let settings = state.org.settings;
-        let mut before = serde_json::Map::new();
-        let mut after = serde_json::Map::new();
-        for change in changes {
-            match change {
-                SettingChange::ExternalReadonlyTtlDays(days) => {
-                    sqlx::query("UPDATE orgs SET external_readonly_ttl_days = $1 WHERE id = $2")
-                        .bind(*days)
-                        .bind(ctx.org.clone())
-                        .execute(&mut *tx)
-                        .await?;
-                    before.insert(
-                        "external_readonly_ttl_days".into(),
-                        json!(settings.external_readonly_ttl_days),
-                    );
-                    after.insert("external_readonly_ttl_days".into(), json!(days));
-                }
-                SettingChange::ShareWithExternalAdmins(set) => {
-                    sqlx::query("UPDATE orgs SET share_with_external = $1 WHERE id = $2")
-                        .bind(set.to_ids())
-                        .bind(ctx.org.clone())
-                        .execute(&mut *tx)
-                        .await?;
-                    before.insert(
-                        "share_with_external_admins".into(),
-                        json!(settings.share_with_external_admins.to_ids()),
-                    );
-                    after.insert("share_with_external_admins".into(), json!(set.to_ids()));
-                }
-            }
-        }
-        record(
-            &mut tx,
-            ctx,
-            Some(&actor),
-            "org.setting",
-            None,
-            Some(Value::Object(before)),
-            Some(Value::Object(after)),
-            None,
-        )
-        .await?;
-        Service::finish(tx, ctx.dry_run).await
+        let mut op = OrgOp::open(self, ctx, "org.setting").await?;
+        let result = set_settings_in(&mut op, changes).await;
+        op.settle(result).await
     }
 
     /// Sets up Contact Center chat (R-CC-4).
     pub async fn setup_chat(&self, ctx: &Ctx) -> Result<(), ServiceError> {
-        let mut tx = self.begin_org(&ctx.org).await?;
-        let state = load::org_state(&mut tx, &ctx.org).await?;
-        let actor = actor(&mut tx, ctx).await?;
-        let principal = Principal::in_state(&state, &actor.view, ctx.now);
-        ops::check_setup_chat(&principal)?;
-        if !state.org.contact_center.enabled {
-            return Err(ServiceError::Conflict(
-                "Contact Center is not enabled in this organization".into(),
-            ));
-        }
-        sqlx::query("UPDATE orgs SET cc_chat_configured = 1 WHERE id = $1")
-            .bind(ctx.org.clone())
-            .execute(&mut *tx)
-            .await?;
-        record(
-            &mut tx,
-            ctx,
-            Some(&actor),
-            "contact_center.setup_chat",
-            None,
-            Some(json!({ "chat_configured": state.org.contact_center.chat_configured })),
-            Some(json!({ "chat_configured": true })),
-            None,
-        )
-        .await?;
-        Service::finish(tx, ctx.dry_run).await
+        let mut op = OrgOp::open(self, ctx, "contact_center.setup_chat").await?;
+        let result = setup_chat_in(&mut op).await;
+        op.settle(result).await
     }
 
     /// A partner administrator creates a customer org managed by their org; they become its first
@@ -161,54 +91,14 @@ impl Service {
                 format!("`{id}` is not an org id: use letters, digits, `-`, `_` or `.`"),
             ));
         }
-        let mut conn = self.db.pool.acquire().await?;
-        let actor_record = actor(&mut conn, ctx).await?;
+        // The change is the partner's: it locks the partner org, and is recorded in the new org.
+        let mut conn = self.conn().await?;
+        let partner = super::actor(&mut conn, ctx).await?.view.home_org;
         drop(conn);
-        let partner = actor_record.view.home_org.clone();
-        let mut tx = self.begin_org(&partner).await?;
-        let home_full_admin =
-            load::holds_full_admin(&mut tx, &actor_record.view.id, &partner, ctx.now).await?;
-        ops::check_create_customer(&actor_record.view, home_full_admin)?;
-        let exists: i64 = sqlx::query("SELECT COUNT(*) AS n FROM orgs WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("n")?;
-        if exists > 0 {
-            return Err(ServiceError::Conflict(format!(
-                "an organization with the id `{id}` already exists"
-            )));
-        }
-        sqlx::query("INSERT INTO orgs (id, name, kind, partner_org, partner_status, created_at) VALUES ($1, $2, $3, $4, 'active', $5)")
-            .bind(id).bind(name.trim()).bind(OrgKind::Standard.id()).bind(partner.clone()).bind(ctx.now.0)
-            .execute(&mut *tx).await?;
-        insert_grant(
-            &mut tx,
-            id,
-            &actor_record.view.id,
-            Role::FullAdmin,
-            &Scope::Org,
-            Some(&actor_record.view.id),
-            ctx.now,
-            None,
-        )
-        .await?;
-        let customer_ctx = Ctx {
-            org: id.to_string(),
-            ..ctx.clone()
-        };
-        record(
-            &mut tx,
-            &customer_ctx,
-            Some(&actor_record),
-            "org.create",
-            Some(&actor_record),
-            None,
-            Some(json!({ "id": id, "name": name, "partner": partner, "roles": ["full_admin"] })),
-            None,
-        )
-        .await?;
-        Service::finish(tx, ctx.dry_run).await
+        let partner_ctx = ctx.in_org(partner);
+        let mut op = OrgOp::open(self, &partner_ctx, "org.create").await?;
+        let result = create_customer_in(&mut op, id, name).await;
+        op.settle(result).await
     }
 
     /// The provisioning partner provisions a service order: a subscription sold by the partner, and
@@ -233,105 +123,167 @@ impl Service {
                 ));
             }
         }
-        let mut tx = self.begin_org(&ctx.org).await?;
-        let state = load::org_state(&mut tx, &ctx.org).await?;
-        let actor = actor(&mut tx, ctx).await?;
-        let grants = state.grants_of(&actor.view.id);
-        let principal = Principal {
-            org: &state.org,
-            person: &actor.view,
-            grants,
-            now: ctx.now,
-        };
-        let home_full_admin =
-            load::holds_full_admin(&mut tx, &actor.view.id, &actor.view.home_org, ctx.now).await?;
-        ops::check_provision_order(&principal, home_full_admin)?;
-        let exists: i64 =
-            sqlx::query("SELECT COUNT(*) AS n FROM subscriptions WHERE org_id = $1 AND id = $2")
-                .bind(ctx.org.clone())
-                .bind(subscription_id)
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("n")?;
-        if exists > 0 {
-            return Err(ServiceError::Conflict(format!(
-                "the subscription `{subscription_id}` already exists"
-            )));
-        }
-        sqlx::query("INSERT INTO subscriptions (org_id, id, seller_org, trial, created_at) VALUES ($1, $2, $3, 0, $4)")
-            .bind(ctx.org.clone()).bind(subscription_id).bind(actor.view.home_org.clone()).bind(ctx.now.0)
-            .execute(&mut *tx).await?;
-        for (license, quantity) in licenses {
-            sqlx::query("INSERT INTO subscription_licenses (org_id, subscription_id, license, quantity) VALUES ($1, $2, $3, $4)")
-                .bind(ctx.org.clone()).bind(subscription_id).bind(license.clone()).bind(*quantity)
-                .execute(&mut *tx).await?;
-        }
-        let gains_role = grants.is_empty();
-        if gains_role {
-            insert_grant(
-                &mut tx,
-                &ctx.org,
-                &actor.view.id,
-                Role::ProvisioningAdmin,
-                &Scope::Org,
-                Some(&actor.view.id),
-                ctx.now,
-                None,
-            )
-            .await?;
-        }
-        let after = json!({ "subscription": subscription_id, "licenses": licenses.iter().map(|(l, q)| json!({ "license": l, "quantity": q })).collect::<Vec<_>>(), "added_role": gains_role.then_some("provisioning_admin") });
-        record(
-            &mut tx,
-            ctx,
-            Some(&actor),
-            "subscription.provision",
-            Some(&actor),
-            None,
-            Some(after),
-            None,
-        )
-        .await?;
-        Service::finish(tx, ctx.dry_run).await
+        let mut op = OrgOp::open(self, ctx, "subscription.provision").await?;
+        let result = provision_in(&mut op, subscription_id, licenses).await;
+        op.settle(result).await
     }
+}
 
-    /// Ends the sales relationship between a partner and a customer (R-EXT-9).
-    pub async fn end_relationship(
-        &self,
-        ctx: &Ctx,
-        partner: &str,
-        customer: &str,
-    ) -> Result<(), ServiceError> {
-        let mut tx = self.begin_org(customer).await?;
-        let org = load::org_view(&mut tx, customer).await?;
-        match &org.partner {
-            Some(link) if link.org == partner => {}
-            _ => {
-                return Err(ServiceError::not_found(
-                    "sales relationship",
-                    format!("{partner} → {customer}"),
-                ))
+async fn set_settings_in(
+    op: &mut OrgOp<'_>,
+    changes: &[SettingChange],
+) -> Result<(), ServiceError> {
+    op.principal()
+        .decide(Area::OrgSettings, Level::Write, Target::Org)
+        .into_result()?;
+    let settings = op.state.org.settings;
+    let org = op.ctx.org.clone();
+    let mut before = serde_json::Map::new();
+    let mut after = serde_json::Map::new();
+    for change in changes {
+        match change {
+            SettingChange::ExternalReadonlyTtlDays(days) => {
+                sqlx::query("UPDATE orgs SET external_readonly_ttl_days = $1 WHERE id = $2")
+                    .bind(*days)
+                    .bind(org.clone())
+                    .execute(&mut *op.tx)
+                    .await?;
+                before.insert(
+                    "external_readonly_ttl_days".into(),
+                    json!(settings.external_readonly_ttl_days),
+                );
+                after.insert("external_readonly_ttl_days".into(), json!(days));
+            }
+            SettingChange::ShareWithExternalAdmins(set) => {
+                sqlx::query("UPDATE orgs SET share_with_external = $1 WHERE id = $2")
+                    .bind(set.to_ids())
+                    .bind(org.clone())
+                    .execute(&mut *op.tx)
+                    .await?;
+                before.insert(
+                    "share_with_external_admins".into(),
+                    json!(settings.share_with_external_admins.to_ids()),
+                );
+                after.insert("share_with_external_admins".into(), json!(set.to_ids()));
             }
         }
-        sqlx::query("UPDATE orgs SET partner_status = 'ended' WHERE id = $1")
-            .bind(customer)
-            .execute(&mut *tx)
-            .await?;
-        let customer_ctx = Ctx {
-            org: customer.to_string(),
-            ..ctx.clone()
-        };
-        record(
-            &mut tx,
-            &customer_ctx,
-            None,
-            "relationship.end",
-            None,
-            Some(json!({ "partner": partner, "status": "active" })),
-            Some(json!({ "partner": partner, "status": "ended" })),
+    }
+    op.record(
+        "org.setting",
+        None,
+        Some(Value::Object(before)),
+        Some(Value::Object(after)),
+    )
+    .await
+}
+
+async fn setup_chat_in(op: &mut OrgOp<'_>) -> Result<(), ServiceError> {
+    ops::check_setup_chat(&op.principal())?;
+    if !op.state.org.contact_center.enabled {
+        return Err(ServiceError::Conflict(
+            "Contact Center is not enabled in this organization".into(),
+        ));
+    }
+    sqlx::query("UPDATE orgs SET cc_chat_configured = 1 WHERE id = $1")
+        .bind(op.ctx.org.clone())
+        .execute(&mut *op.tx)
+        .await?;
+    let before = op.state.org.contact_center.chat_configured;
+    op.record(
+        "contact_center.setup_chat",
+        None,
+        Some(json!({ "chat_configured": before })),
+        Some(json!({ "chat_configured": true })),
+    )
+    .await
+}
+
+async fn create_customer_in(op: &mut OrgOp<'_>, id: &str, name: &str) -> Result<(), ServiceError> {
+    let partner = op.ctx.org.clone();
+    let home_full_admin = op.actor_home_full_admin().await?;
+    ops::check_create_customer(&op.actor.view, home_full_admin)?;
+    let exists: i64 = sqlx::query("SELECT COUNT(*) AS n FROM orgs WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *op.tx)
+        .await?
+        .try_get("n")?;
+    if exists > 0 {
+        return Err(ServiceError::Conflict(format!(
+            "an organization with the id `{id}` already exists"
+        )));
+    }
+    sqlx::query("INSERT INTO orgs (id, name, kind, partner_org, partner_status, created_at) VALUES ($1, $2, $3, $4, 'active', $5)")
+        .bind(id).bind(name.trim()).bind(OrgKind::Standard.id()).bind(partner.clone()).bind(op.ctx.now.0)
+        .execute(&mut *op.tx).await?;
+    let actor_id = op.actor.view.id.clone();
+    insert_grant(
+        &mut op.tx,
+        id,
+        &actor_id,
+        Role::FullAdmin,
+        &Scope::Org,
+        Some(&actor_id),
+        op.ctx.now,
+        None,
+    )
+    .await?;
+    let actor = op.actor.clone();
+    op.record_in(
+        id,
+        "org.create",
+        Some(&actor),
+        None,
+        Some(json!({ "id": id, "name": name, "partner": partner, "roles": ["full_admin"] })),
+    )
+    .await
+}
+
+async fn provision_in(
+    op: &mut OrgOp<'_>,
+    subscription_id: &str,
+    licenses: &[(String, i64)],
+) -> Result<(), ServiceError> {
+    let home_full_admin = op.actor_home_full_admin().await?;
+    ops::check_provision_order(&op.principal(), home_full_admin)?;
+    let org = op.ctx.org.clone();
+    let exists: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM subscriptions WHERE org_id = $1 AND id = $2")
+            .bind(org.clone())
+            .bind(subscription_id)
+            .fetch_one(&mut *op.tx)
+            .await?
+            .try_get("n")?;
+    if exists > 0 {
+        return Err(ServiceError::Conflict(format!(
+            "the subscription `{subscription_id}` already exists"
+        )));
+    }
+    let seller = op.actor.view.home_org.clone();
+    sqlx::query("INSERT INTO subscriptions (org_id, id, seller_org, trial, created_at) VALUES ($1, $2, $3, 0, $4)")
+        .bind(org.clone()).bind(subscription_id).bind(seller).bind(op.ctx.now.0)
+        .execute(&mut *op.tx).await?;
+    for (license, quantity) in licenses {
+        sqlx::query("INSERT INTO subscription_licenses (org_id, subscription_id, license, quantity) VALUES ($1, $2, $3, $4)")
+            .bind(org.clone()).bind(subscription_id).bind(license.clone()).bind(*quantity)
+            .execute(&mut *op.tx).await?;
+    }
+    let gains_role = op.state.grants_of(&op.actor.view.id).is_empty();
+    if gains_role {
+        let actor_id = op.actor.view.id.clone();
+        insert_grant(
+            &mut op.tx,
+            &org,
+            &actor_id,
+            Role::ProvisioningAdmin,
+            &Scope::Org,
+            Some(&actor_id),
+            op.ctx.now,
             None,
         )
         .await?;
-        Service::finish(tx, ctx.dry_run).await
     }
+    let after = json!({ "subscription": subscription_id, "licenses": licenses.iter().map(|(l, q)| json!({ "license": l, "quantity": q })).collect::<Vec<_>>(), "added_role": gains_role.then_some("provisioning_admin") });
+    let actor = op.actor.clone();
+    op.record("subscription.provision", Some(&actor), None, Some(after))
+        .await
 }

@@ -1,168 +1,238 @@
 //! Reading people as an administrator sees them: who may list whom, and what is masked.
 
-use rolehub_domain::ops::Principal;
-use rolehub_domain::{Area, Level, ShareSet, Target};
+use rolehub_domain::{Area, Level, Role, ShareSet, SharedField, Status, Target};
 
-use super::{actor, Ctx, Service};
+use super::{Ctx, Service};
 use crate::directory::{self, PeopleFilter, PersonSummary};
 use crate::error::ServiceError;
 use crate::load;
+use crate::op::OrgRead;
 
-/// A page of people and how they are shown to the viewer.
+/// Which people to list.
+#[derive(Clone, Debug, Default)]
+pub struct PeopleQuery {
+    /// Exact email.
+    pub email: Option<String>,
+    /// Display name prefix (case-insensitive).
+    pub display_name: Option<String>,
+    /// Only these person ids.
+    pub ids: Vec<String>,
+    /// Only holders of one of these roles in the org (internal and external) (R-LIST-1).
+    pub roles: Vec<Role>,
+    /// Only users at this location.
+    pub location: Option<String>,
+    /// Only users with this status.
+    pub status: Option<Status>,
+    /// Keyset cursor: the id of the last person of the previous page.
+    pub after: Option<String>,
+    /// Page size (1 to 1000).
+    pub limit: i64,
+}
+
+/// A page of people, masked for the viewer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PeoplePage {
-    /// The people.
+    /// The people, with withheld fields masked (R-EXT-10).
     pub items: Vec<PersonSummary>,
     /// For external viewers, the fields the org shares (R-EXT-10); the rest is masked.
     pub shared: Option<ShareSet>,
+    /// Whether more follow after the last.
+    pub more: bool,
 }
 
 impl Service {
     /// Lists people of the org (needs read on `users`; a location administrator names one of their
-    /// locations).
+    /// locations). Withheld fields can be neither seen nor searched by external viewers (R-EXT-10).
     pub async fn list_people(
         &self,
         ctx: &Ctx,
-        filter: &PeopleFilter,
+        query: &PeopleQuery,
     ) -> Result<PeoplePage, ServiceError> {
-        let mut tx = self.begin_read().await?;
-        let state = load::org_state(&mut tx, &ctx.org).await?;
-        let actor = actor(&mut tx, ctx).await?;
-        let principal = Principal::in_state(&state, &actor.view, ctx.now);
-        let target = filter
+        let mut read = OrgRead::open(self, ctx).await?;
+        let target = query
             .location
             .as_deref()
             .map_or(Target::Org, Target::Location);
-        principal
+        read.principal()
             .decide(Area::Users, Level::Read, target)
             .into_result()?;
-        let items = directory::people(
-            &mut tx,
+        let mask = read.mask();
+        // R-EXT-10: withheld fields cannot be searched either, or they could be recovered by
+        // trying.
+        if query.email.is_some() {
+            mask.refuse_key(SharedField::Email)?;
+        }
+        if query.display_name.is_some() {
+            mask.refuse_key(SharedField::Name)?;
+        }
+        if query.location.is_some() {
+            mask.refuse_key(SharedField::Location)?;
+        }
+        // The cursor names the last person of the page by id, never by a (possibly withheld)
+        // email.
+        let after = match &query.after {
+            Some(id) => Some(
+                load::person_by_id(&mut read.tx, id)
+                    .await?
+                    .map(|p| p.view.email)
+                    .ok_or_else(|| {
+                        ServiceError::invalid(
+                            "after",
+                            "the cursor is not one this service gave out",
+                        )
+                    })?,
+            ),
+            None => None,
+        };
+        let limit = query.limit.clamp(1, 1000);
+        let mut items = directory::people(
+            &mut read.tx,
             &PeopleFilter {
                 org: ctx.org.clone(),
-                ..filter.clone()
+                email: query.email.clone(),
+                display_name: query.display_name.clone(),
+                ids: query.ids.clone(),
+                roles: query.roles.clone(),
+                location: query.location.clone(),
+                status: query.status,
+                after,
+                limit: limit + 1,
             },
         )
         .await?;
-        tx.rollback().await?;
-        let shared = state
-            .org
-            .relation_of(&actor.view)
-            .is_external()
-            .then_some(state.org.settings.share_with_external_admins);
-        Ok(PeoplePage { items, shared })
+        let more = items.len() as i64 > limit;
+        items.truncate(limit as usize);
+        if !query.roles.is_empty() {
+            // R-LIST-1 with R-EXT-7: a role filter lists holders of a grant in effect, not of an
+            // expired one.
+            let org = &read.state.org;
+            items.retain(|p| {
+                p.grants.iter().any(|g| {
+                    query.roles.contains(&g.role)
+                        && !g.is_expired(org.relation_of(&p.person.view), &org.settings, ctx.now)
+                })
+            });
+        }
+        for item in &mut items {
+            in_effect(&read.state.org, item, ctx.now);
+            mask.person(&mut item.person);
+        }
+        read.close().await?;
+        Ok(PeoplePage {
+            items,
+            shared: mask.shared,
+            more,
+        })
     }
 
-    /// One person of the org (a user of it or a holder of a grant in it). Everyone may read
-    /// themselves; others need read on `users`. People of other orgs are not found.
-    pub async fn get_person(&self, ctx: &Ctx, id: &str) -> Result<PeoplePage, ServiceError> {
-        let mut tx = self.begin_read().await?;
-        let state = load::org_state(&mut tx, &ctx.org).await?;
-        let actor = actor(&mut tx, ctx).await?;
-        let target = load::person_by_id(&mut tx, id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("person", id))?;
-        let visible =
-            target.view.home_org == ctx.org || !state.grants_of(&target.view.id).is_empty();
-        if !visible {
-            return Err(ServiceError::not_found("person", id));
+    /// One person of the org (a user of it or a holder of a grant in it), named by id or email.
+    /// Everyone may read themselves; others need read on `users`. People of other orgs are not
+    /// found.
+    pub async fn get_person(&self, ctx: &Ctx, key: &str) -> Result<PersonSummary, ServiceError> {
+        let mut read = OrgRead::open(self, ctx).await?;
+        let mask = read.mask();
+        if key.contains('@') {
+            mask.refuse_key(SharedField::Email)?;
         }
-        if target.view.id != actor.view.id {
-            let principal = Principal::in_state(&state, &actor.view, ctx.now);
+        let target = load::person_by_key(&mut read.tx, key)
+            .await?
+            .filter(|t| t.view.home_org == ctx.org || !read.state.grants_of(&t.view.id).is_empty())
+            .ok_or_else(|| ServiceError::not_found("person", key))?;
+        if target.view.id != read.actor.view.id {
             let location = target
                 .location
                 .as_deref()
                 .map_or(Target::Org, Target::Location);
-            principal
+            read.principal()
                 .decide(Area::Users, Level::Read, location)
                 .into_result()?;
         }
-        let filter = PeopleFilter {
-            org: ctx.org.clone(),
-            ids: vec![target.view.id.clone()],
-            limit: 1,
-            ..PeopleFilter::default()
-        };
-        let mut items = directory::people(&mut tx, &filter).await?;
-        if items.is_empty() {
-            // A holder of a grant who is not a user of the org.
-            let grants = state.grants_of(&target.view.id).to_vec();
-            items.push(directory::PersonSummary {
-                person: target,
-                grants,
-                licenses: Vec::new(),
-            });
-        }
-        tx.rollback().await?;
-        let shared = state
-            .org
-            .relation_of(&actor.view)
-            .is_external()
-            .then_some(state.org.settings.share_with_external_admins);
-        Ok(PeoplePage { items, shared })
+        let mut summary = summary_of(&mut read, target).await?;
+        in_effect(&read.state.org, &mut summary, ctx.now);
+        mask.person(&mut summary.person);
+        read.close().await?;
+        Ok(summary)
     }
 
-    /// The orgs a person may act in: their home org and every org where they hold a grant.
-    pub async fn orgs_of(&self, email: &str) -> Result<Vec<rolehub_domain::OrgView>, ServiceError> {
-        let mut conn = self.db.pool.acquire().await?;
-        let p = super::person(&mut conn, email).await?;
+    /// A person of the org with their grants there (no licenses), for role editors who may not read
+    /// users but may change some roles (site administrators, Events administrators, CCSAs): anyone
+    /// who holds a grant in the org or is a user of it finds the people of the org this way.
+    pub async fn person_roles_in_org(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+    ) -> Result<PersonSummary, ServiceError> {
+        let mut read = OrgRead::open(self, ctx).await?;
+        let actor_grants = read.state.grants_of(&read.actor.view.id).len();
+        if read.actor.view.home_org != ctx.org && actor_grants == 0 {
+            return Err(ServiceError::not_found("organization", ctx.org.clone()));
+        }
+        let mask = read.mask();
+        if key.contains('@') {
+            mask.refuse_key(SharedField::Email)?;
+        }
+        let mut target = load::person_by_key(&mut read.tx, key)
+            .await?
+            .filter(|t| t.view.home_org == ctx.org || !read.state.grants_of(&t.view.id).is_empty())
+            .ok_or_else(|| ServiceError::not_found("person", key))?;
+        let mut summary = PersonSummary {
+            external: target.view.home_org != ctx.org,
+            expired: Vec::new(),
+            grants: read.state.grants_of(&target.view.id).to_vec(),
+            person: target.clone(),
+            licenses: Vec::new(),
+        };
+        in_effect(&read.state.org, &mut summary, ctx.now);
+        mask.person(&mut target);
+        summary.person = target;
+        read.close().await?;
+        Ok(summary)
+    }
+
+    /// The orgs the actor may act in: their home org and every org where they hold a grant.
+    pub async fn orgs_of(&self, ctx: &Ctx) -> Result<Vec<rolehub_domain::OrgView>, ServiceError> {
+        let mut conn = self.conn().await?;
+        let p = super::actor(&mut conn, ctx).await?;
         directory::orgs_of(&mut conn, &p).await
     }
 }
 
-impl Service {
-    /// A person of the org (a user of it or a holder of a grant in it), for an actor who holds a
-    /// grant there or is a user of it: role editors name the person they change this way. People of
-    /// other orgs are not found.
-    pub async fn person_in_org(
-        &self,
-        ctx: &Ctx,
-        id: &str,
-    ) -> Result<crate::load::PersonRecord, ServiceError> {
-        let mut conn = self.db.pool.acquire().await?;
-        let actor = actor(&mut conn, ctx).await?;
-        let holds_grant = |conn_person: &str| {
-            sqlx::query("SELECT COUNT(*) AS n FROM grants WHERE org_id = $1 AND person_id = $2")
-                .bind(ctx.org.clone())
-                .bind(conn_person.to_string())
-        };
-        use sqlx::Row;
-        let actor_grants: i64 = holds_grant(&actor.view.id)
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get("n")?;
-        if actor.view.home_org != ctx.org && actor_grants == 0 {
-            return Err(ServiceError::not_found("organization", ctx.org.clone()));
-        }
-        let target = load::person_by_id(&mut conn, id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("person", id))?;
-        let target_grants: i64 = holds_grant(&target.view.id)
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get("n")?;
-        if target.view.home_org != ctx.org && target_grants == 0 {
-            return Err(ServiceError::not_found("person", id));
-        }
-        Ok(target)
-    }
+/// A person with their grants and licenses in the org read.
+async fn summary_of(
+    read: &mut OrgRead<'_>,
+    person: load::PersonRecord,
+) -> Result<PersonSummary, ServiceError> {
+    let filter = PeopleFilter {
+        org: read.ctx.org.clone(),
+        ids: vec![person.view.id.clone()],
+        limit: 1,
+        ..PeopleFilter::default()
+    };
+    let mut items = directory::people(&mut read.tx, &filter).await?;
+    Ok(match items.pop() {
+        Some(found) => found,
+        // A holder of a grant who is not a user of the org.
+        None => PersonSummary {
+            external: person.view.home_org != read.ctx.org,
+            expired: Vec::new(),
+            grants: read.state.grants_of(&person.view.id).to_vec(),
+            person,
+            licenses: Vec::new(),
+        },
+    })
 }
 
-impl Service {
-    /// A person of the org with their grants there (no licenses), for role editors who may not read
-    /// users but may change some roles (site administrators, Events administrators, CCSAs).
-    pub async fn person_roles_in_org(
-        &self,
-        ctx: &Ctx,
-        id: &str,
-    ) -> Result<directory::PersonSummary, ServiceError> {
-        let person = self.person_in_org(ctx, id).await?;
-        let mut conn = self.db.pool.acquire().await?;
-        let grants = self.grants_in(&mut conn, &person.view.id, &ctx.org).await?;
-        Ok(directory::PersonSummary {
-            person,
-            grants,
-            licenses: Vec::new(),
-        })
-    }
+/// Keeps among `grants` those in effect or waiting for a sign-in, and moves expired ones to
+/// `expired`: an expired grant is no role any more (R-EXT-7), but stays on record.
+fn in_effect(
+    org: &rolehub_domain::OrgView,
+    summary: &mut PersonSummary,
+    now: rolehub_domain::Timestamp,
+) {
+    let relation = org.relation_of(&summary.person.view);
+    let (expired, current): (Vec<_>, Vec<_>) = std::mem::take(&mut summary.grants)
+        .into_iter()
+        .partition(|g| g.is_expired(relation, &org.settings, now));
+    summary.grants = current;
+    summary.expired = expired;
 }

@@ -2,11 +2,12 @@
 
 use rolehub_domain::change::{self, Actor, NewGrant, Verification};
 use rolehub_domain::{Area, Decision, Level, OrgView, Role, Scope, ScopeKind, Target, Timestamp};
-use sqlx::Row;
+use serde_json::json;
 
-use super::{actor, apply_plan, person, ChangeOutcome, Ctx, Service};
+use super::{actor, apply_plan, ChangeOutcome, Ctx, Service};
 use crate::error::ServiceError;
 use crate::load::{self, GRANT_COLUMNS};
+use crate::op::{OrgOp, OrgRead};
 
 /// A role to assign.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -36,8 +37,31 @@ pub fn parse_role(id: &str) -> Result<Role, ServiceError> {
     })
 }
 
+/// Reads an access area id, or says which exist.
+pub fn parse_area(id: &str) -> Result<Area, ServiceError> {
+    Area::from_id(id).ok_or_else(|| {
+        ServiceError::invalid(
+            "area",
+            format!(
+                "`{id}` is not an access area; areas are {}",
+                Area::ALL.map(Area::id).join(", ")
+            ),
+        )
+    })
+}
+
+/// Reads a level id (`read` or `write`).
+pub fn parse_level(id: &str) -> Result<Level, ServiceError> {
+    Level::from_id(id).ok_or_else(|| {
+        ServiceError::invalid(
+            "level",
+            format!("`{id}` is not a level; use `read` or `write`"),
+        )
+    })
+}
+
 /// The scope a request names, checked against the org's sites and locations.
-pub fn scope_for(
+pub(crate) fn scope_for(
     org: &OrgView,
     role: Role,
     site: Option<&str>,
@@ -96,34 +120,9 @@ impl Service {
                 ));
             }
         }
-        let mut tx = self.begin_org(&ctx.org).await?;
-        let state = load::org_state(&mut tx, &ctx.org).await?;
-        let actor = actor(&mut tx, ctx).await?;
-        let target = person(&mut tx, &req.person).await?;
-        let scope = scope_for(&state.org, role, req.site.as_deref(), &req.locations)?;
-        let has_premium = target.view.home_org == ctx.org
-            && load::licenses_of(&mut tx, &target.view.id)
-                .await?
-                .iter()
-                .any(|l| l == "cc_premium_agent");
-        let home_full_admin =
-            load::holds_full_admin(&mut tx, &actor.view.id, &actor.view.home_org, ctx.now).await?;
-        let planned = change::check_assign(
-            &state,
-            Actor {
-                person: &actor.view,
-                home_full_admin,
-            },
-            &target.view,
-            has_premium,
-            NewGrant {
-                role,
-                scope,
-                expires_at: req.expires_at,
-            },
-            ctx.now,
-        );
-        apply_plan(tx, ctx, &actor, &target, &state, "role.assign", planned, 0).await
+        let mut op = OrgOp::open(self, ctx, "role.assign").await?;
+        let result = assign_in(&mut op, req, role).await;
+        op.settle(result).await
     }
 
     /// Revokes one grant (R-ASSIGN-4, R-ASSIGN-3, R-MCA-1).
@@ -135,26 +134,37 @@ impl Service {
         site: Option<&str>,
     ) -> Result<ChangeOutcome, ServiceError> {
         let role = parse_role(role)?;
-        let mut tx = self.begin_org(&ctx.org).await?;
-        let state = load::org_state(&mut tx, &ctx.org).await?;
-        let actor = actor(&mut tx, ctx).await?;
-        let target = person(&mut tx, person_email).await?;
-        let grant = change::find_grant(state.grants_of(&target.view.id), role, site)
-            .cloned()
-            .ok_or_else(|| ServiceError::not_found("grant", format!("{role} of {person_email}")))?;
-        let home_full_admin =
-            load::holds_full_admin(&mut tx, &actor.view.id, &actor.view.home_org, ctx.now).await?;
-        let planned = change::check_revoke(
-            &state,
-            Actor {
-                person: &actor.view,
-                home_full_admin,
-            },
-            &target.view,
-            &grant,
-            ctx.now,
-        );
-        apply_plan(tx, ctx, &actor, &target, &state, "role.revoke", planned, 1).await
+        let mut op = OrgOp::open(self, ctx, "role.revoke").await?;
+        let result = revoke_in(&mut op, person_email, role, site).await;
+        op.settle(result).await
+    }
+
+    /// Revokes a grant named by its id.
+    pub async fn revoke_grant(
+        &self,
+        ctx: &Ctx,
+        grant_id: &str,
+    ) -> Result<ChangeOutcome, ServiceError> {
+        let mut op = OrgOp::open(self, ctx, "role.revoke").await?;
+        let found = op
+            .state
+            .holders
+            .iter()
+            .find_map(|h| {
+                h.grants.iter().find(|g| g.id == grant_id).map(|g| {
+                    (
+                        h.person.id.clone(),
+                        g.role,
+                        g.scope.site().map(str::to_string),
+                    )
+                })
+            })
+            .ok_or_else(|| ServiceError::not_found("role assignment", grant_id));
+        let result = match found {
+            Ok((id, role, site)) => revoke_in(&mut op, &id, role, site.as_deref()).await,
+            Err(e) => Err(e),
+        };
+        op.settle(result).await
     }
 
     /// Removes every grant a person holds in the org (R-EXT-5).
@@ -163,36 +173,9 @@ impl Service {
         ctx: &Ctx,
         person_email: &str,
     ) -> Result<ChangeOutcome, ServiceError> {
-        let mut tx = self.begin_org(&ctx.org).await?;
-        let state = load::org_state(&mut tx, &ctx.org).await?;
-        let actor = actor(&mut tx, ctx).await?;
-        let target = person(&mut tx, person_email).await?;
-        let count = state.grants_of(&target.view.id).len();
-        if count == 0 {
-            return Err(ServiceError::not_found("administrator", person_email));
-        }
-        let home_full_admin =
-            load::holds_full_admin(&mut tx, &actor.view.id, &actor.view.home_org, ctx.now).await?;
-        let planned = change::check_revoke_all(
-            &state,
-            Actor {
-                person: &actor.view,
-                home_full_admin,
-            },
-            &target.view,
-            ctx.now,
-        );
-        apply_plan(
-            tx,
-            ctx,
-            &actor,
-            &target,
-            &state,
-            "role.revoke_all",
-            planned,
-            count,
-        )
-        .await
+        let mut op = OrgOp::open(self, ctx, "role.revoke_all").await?;
+        let result = revoke_all_in(&mut op, person_email).await;
+        op.settle(result).await
     }
 
     /// The email check of "add external administrator" (R-EXT-1, R-EXT-3). Reads only.
@@ -201,22 +184,21 @@ impl Service {
         ctx: &Ctx,
         email: &str,
     ) -> Result<Verification, ServiceError> {
-        let mut tx = self.begin_read().await?;
-        let state = load::org_state(&mut tx, &ctx.org).await?;
-        let actor = actor(&mut tx, ctx).await?;
-        let candidate = load::person_by_email(&mut tx, email).await?;
+        let mut read = OrgRead::open(self, ctx).await?;
+        let candidate = load::person_by_email(&mut read.tx, email).await?;
         let verified = change::verify_external(
-            &state,
-            &actor.view,
+            &read.state,
+            &read.actor.view,
             candidate.as_ref().map(|c| &c.view),
             email,
             ctx.now,
-        )?;
-        tx.rollback().await?;
-        Ok(verified)
+        );
+        read.close().await?;
+        Ok(verified?)
     }
 
-    /// Adds an external administrator with a role: the email check, then the assignment.
+    /// Adds an external administrator with a role: the email check, then the assignment, in one
+    /// change. A refusal of either is audited.
     pub async fn add_external(
         &self,
         ctx: &Ctx,
@@ -224,170 +206,55 @@ impl Service {
         role: &str,
         site: Option<&str>,
     ) -> Result<ChangeOutcome, ServiceError> {
-        if let Err(ServiceError::Refused(refusal)) = self.verify_external(ctx, email).await {
-            if !ctx.dry_run {
-                // Refused role changes are audited, also when the email check refuses them.
-                let mut tx = self.begin_org(&ctx.org).await?;
-                let actor = actor(&mut tx, ctx).await?;
-                let target = load::person_by_email(&mut tx, email).await?;
-                let attempt =
-                    serde_json::json!({ "email": email.trim().to_lowercase(), "role": role });
-                super::record(
-                    &mut tx,
-                    ctx,
-                    Some(&actor),
-                    "role.assign",
-                    target.as_ref(),
-                    Some(attempt),
-                    None,
-                    Some(&refusal),
-                )
-                .await?;
-                tx.commit().await?;
-            }
-            return Err(ServiceError::Refused(refusal));
-        }
-        let request = AssignRequest {
-            person: email.to_string(),
-            role: role.to_string(),
-            site: site.map(str::to_string),
-            ..AssignRequest::default()
-        };
-        self.assign(ctx, &request).await
+        let mut op = OrgOp::open(self, ctx, "role.assign").await?;
+        let result = add_external_in(&mut op, email, role, site).await;
+        op.settle(result).await
     }
 
     /// The access decision for the actor (R-PERM-1 and the rules it defers to).
     pub async fn check(
         &self,
         ctx: &Ctx,
-        area: &str,
-        level: &str,
-        site: Option<&str>,
-        location: Option<&str>,
+        area: Area,
+        level: Level,
+        target: Target<'_>,
     ) -> Result<Decision, ServiceError> {
-        let area = Area::from_id(area).ok_or_else(|| {
-            ServiceError::invalid(
-                "area",
-                format!(
-                    "`{area}` is not an access area; areas are {}",
-                    Area::ALL.map(Area::id).join(", ")
-                ),
-            )
-        })?;
-        let level = Level::from_id(level).ok_or_else(|| {
-            ServiceError::invalid(
-                "level",
-                format!("`{level}` is not a level; use `read` or `write`"),
-            )
-        })?;
-        let mut conn = self.db.pool.acquire().await?;
-        let org = load::org_view(&mut conn, &ctx.org).await?;
-        let actor = actor(&mut conn, ctx).await?;
-        let grants = self.grants_in(&mut conn, &actor.view.id, &ctx.org).await?;
-        let target = match (site, location) {
-            (Some(site), _) => Target::Site(site),
-            (None, Some(location)) => Target::Location(location),
-            (None, None) => Target::Org,
-        };
-        Ok(rolehub_domain::decide(
-            &org,
-            &actor.view,
+        let facts = self.principal(ctx).await?;
+        Ok(facts.decide(area, level, target, ctx.now))
+    }
+
+    /// The access decision for another person of the org, asked by the actor (who needs read on
+    /// `roles` to ask about others).
+    pub async fn check_for(
+        &self,
+        ctx: &Ctx,
+        person_id: &str,
+        area: Area,
+        level: Level,
+        target: Target<'_>,
+    ) -> Result<Decision, ServiceError> {
+        let mut read = OrgRead::open(self, ctx).await?;
+        if person_id != read.actor.view.id {
+            read.principal()
+                .decide(Area::Roles, Level::Read, Target::Org)
+                .into_result()?;
+        }
+        let subject = load::person_by_id(&mut read.tx, person_id)
+            .await?
+            .filter(|p| p.view.home_org == ctx.org || !read.state.grants_of(&p.view.id).is_empty())
+            .ok_or_else(|| ServiceError::not_found("person", person_id))?;
+        let grants = grants_in(&mut read.tx, &subject.view.id, &ctx.org).await?;
+        let decision = rolehub_domain::decide(
+            &read.state.org,
+            &subject.view,
             &grants,
             area,
             level,
             target,
             ctx.now,
-        ))
-    }
-
-    /// A person's grants in an org.
-    pub(crate) async fn grants_in(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        person_id: &str,
-        org: &str,
-    ) -> Result<Vec<rolehub_domain::Grant>, ServiceError> {
-        let sql = format!("SELECT {GRANT_COLUMNS} FROM grants g WHERE g.org_id = $1 AND g.person_id = $2 ORDER BY g.role, g.site");
-        let rows = sqlx::query(&sql)
-            .bind(org)
-            .bind(person_id)
-            .fetch_all(&mut *conn)
-            .await?;
-        rows.iter().map(load::grant_from_row).collect()
-    }
-
-    /// The person's grants in an org that have not expired, as labels (`role`, `role@site`, …).
-    pub async fn roles_of(
-        &self,
-        email: &str,
-        org: &str,
-        now: Timestamp,
-    ) -> Result<Vec<String>, ServiceError> {
-        let mut conn = self.db.pool.acquire().await?;
-        let org_view = load::org_view(&mut conn, org).await?;
-        let person = person(&mut conn, email).await?;
-        let relation = org_view.relation_of(&person.view);
-        let grants = self.grants_in(&mut conn, &person.view.id, org).await?;
-        Ok(grants
-            .iter()
-            .filter(|g| !g.is_expired(relation, &org_view.settings, now))
-            .map(rolehub_domain::Grant::label)
-            .collect())
-    }
-
-    /// Units of a license in use in an org.
-    pub async fn license_used(&self, org: &str, license: &str) -> Result<i64, ServiceError> {
-        let mut conn = self.db.pool.acquire().await?;
-        load::org_view(&mut conn, org).await?;
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM person_licenses WHERE org_id = $1 AND license = $2",
-        )
-        .bind(org)
-        .bind(license)
-        .fetch_one(&mut *conn)
-        .await?;
-        Ok(row.try_get("n")?)
-    }
-}
-
-/// A grant as listings show it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GrantListing {
-    /// The grant.
-    pub grant: rolehub_domain::Grant,
-    /// The holder's id.
-    pub person_id: String,
-    /// The holder's email as the viewer may see it (R-EXT-10).
-    pub email_shown: String,
-    /// Whether the holder is an external administrator.
-    pub external: bool,
-    /// Whether the grant waits for its holder's sign-in (R-SITE-3, R-EXT-6).
-    pub waiting_for_sign_in: bool,
-    /// When it stops working: its explicit end, or external read-only access's time to live (R-EXT-7).
-    pub expires_at: Option<Timestamp>,
-}
-
-impl Service {
-    /// Revokes a grant named by its id.
-    pub async fn revoke_grant(
-        &self,
-        ctx: &Ctx,
-        grant_id: &str,
-    ) -> Result<ChangeOutcome, ServiceError> {
-        let mut conn = self.db.pool.acquire().await?;
-        let row = sqlx::query("SELECT g.role AS role, g.site AS site, p.email AS email FROM grants g JOIN persons p ON p.id = g.person_id WHERE g.id = $1 AND g.org_id = $2")
-            .bind(grant_id)
-            .bind(ctx.org.clone())
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("role assignment", grant_id))?;
-        drop(conn);
-        let (role, site, email): (String, Option<String>, String) = (
-            row.try_get("role")?,
-            row.try_get("site")?,
-            row.try_get("email")?,
         );
-        self.revoke(ctx, &email, &role, site.as_deref()).await
+        read.close().await?;
+        Ok(decision)
     }
 
     /// The org's grants as the actor may see them (R-LIST-1, R-CCSA-9, R-EXT-10), sorted by holder
@@ -398,23 +265,28 @@ impl Service {
         person_id: Option<&str>,
         roles: &[Role],
     ) -> Result<Vec<GrantListing>, ServiceError> {
-        let list = self.list_admins(ctx, roles, None).await?;
-        let mut conn = self.db.pool.acquire().await?;
-        let settings = load::org_view(&mut conn, &ctx.org).await?.settings;
+        let read = OrgRead::open(self, ctx).await?;
+        let view = rolehub_domain::ops::check_list_admins(&read.principal(), false)?;
+        let list = super::admins::admin_rows(&read.state, view, roles, None, ctx.now);
+        let settings = read.state.org.settings;
         let mut out = Vec::new();
         for row in list.rows {
             if person_id.is_some_and(|p| p != row.person_id) {
                 continue;
             }
-            let person = load::person_by_id(&mut conn, &row.person_id).await?;
+            let holder = read
+                .state
+                .holders
+                .iter()
+                .find(|h| h.person.id == row.person_id);
             for grant in row.grants {
                 if !roles.is_empty() && !roles.contains(&grant.role) {
                     continue;
                 }
-                let waiting = person.as_ref().is_some_and(|p| {
+                let waiting = holder.is_some_and(|h| {
                     let needs = grant.role.is_site_scoped()
                         || (row.external && grant.role == Role::FullAdmin);
-                    needs && !rolehub_domain::decision::signed_in_since(&p.view, &grant)
+                    needs && !rolehub_domain::decision::signed_in_since(&h.person, &grant)
                 });
                 let relation = if row.external {
                     rolehub_domain::Relation::OtherOrg
@@ -432,8 +304,165 @@ impl Service {
                 });
             }
         }
+        read.close().await?;
         Ok(out)
     }
+
+    /// Loads the org, the actor and the actor's grants in it, once, for several decisions (the
+    /// console's navigation). Only the actor's own facts: nothing another person could not see.
+    pub async fn principal(&self, ctx: &Ctx) -> Result<PrincipalFacts, ServiceError> {
+        let mut conn = self.conn().await?;
+        let org = load::org_view(&mut conn, &ctx.org).await?;
+        let person = actor(&mut conn, ctx).await?;
+        let grants = grants_in(&mut conn, &person.view.id, &ctx.org).await?;
+        Ok(PrincipalFacts {
+            org,
+            person,
+            grants,
+        })
+    }
+}
+
+async fn assign_in(
+    op: &mut OrgOp<'_>,
+    req: &AssignRequest,
+    role: Role,
+) -> Result<ChangeOutcome, ServiceError> {
+    let target = op.target(&req.person).await?;
+    op.audit_refusal(
+        Some(&target),
+        json!({ "roles": op.state.grants_of(&target.view.id).iter().map(|g| g.label()).collect::<Vec<_>>() }),
+    );
+    let scope = scope_for(&op.state.org, role, req.site.as_deref(), &req.locations)?;
+    let has_premium = target.view.home_org == op.ctx.org
+        && load::licenses_of(&mut op.tx, &target.view.id)
+            .await?
+            .iter()
+            .any(|l| l == "cc_premium_agent");
+    let home_full_admin = op.actor_home_full_admin().await?;
+    let planned = change::check_assign(
+        &op.state,
+        Actor {
+            person: &op.actor.view,
+            home_full_admin,
+        },
+        &target.view,
+        has_premium,
+        NewGrant {
+            role,
+            scope,
+            expires_at: req.expires_at,
+        },
+        op.ctx.now,
+    );
+    apply_plan(op, &target, "role.assign", planned, 0).await
+}
+
+async fn revoke_in(
+    op: &mut OrgOp<'_>,
+    person_email: &str,
+    role: Role,
+    site: Option<&str>,
+) -> Result<ChangeOutcome, ServiceError> {
+    let target = op.target(person_email).await?;
+    let grant = change::find_grant(op.state.grants_of(&target.view.id), role, site)
+        .cloned()
+        .ok_or_else(|| ServiceError::not_found("grant", format!("{role} of {person_email}")))?;
+    let home_full_admin = op.actor_home_full_admin().await?;
+    let planned = change::check_revoke(
+        &op.state,
+        Actor {
+            person: &op.actor.view,
+            home_full_admin,
+        },
+        &target.view,
+        &grant,
+        op.ctx.now,
+    );
+    apply_plan(op, &target, "role.revoke", planned, 1).await
+}
+
+async fn revoke_all_in(
+    op: &mut OrgOp<'_>,
+    person_email: &str,
+) -> Result<ChangeOutcome, ServiceError> {
+    let target = op.target(person_email).await?;
+    let count = op.state.grants_of(&target.view.id).len();
+    if count == 0 {
+        return Err(ServiceError::not_found("administrator", person_email));
+    }
+    let home_full_admin = op.actor_home_full_admin().await?;
+    let planned = change::check_revoke_all(
+        &op.state,
+        Actor {
+            person: &op.actor.view,
+            home_full_admin,
+        },
+        &target.view,
+        op.ctx.now,
+    );
+    apply_plan(op, &target, "role.revoke_all", planned, count).await
+}
+
+async fn add_external_in(
+    op: &mut OrgOp<'_>,
+    email: &str,
+    role_id: &str,
+    site: Option<&str>,
+) -> Result<ChangeOutcome, ServiceError> {
+    let candidate = load::person_by_email(&mut op.tx, email).await?;
+    // Refused role changes are audited, also when the email check refuses them.
+    op.audit_refusal(
+        candidate.as_ref(),
+        json!({ "email": email.trim().to_lowercase(), "role": role_id }),
+    );
+    change::verify_external(
+        &op.state,
+        &op.actor.view,
+        candidate.as_ref().map(|c| &c.view),
+        email,
+        op.ctx.now,
+    )?;
+    let role = parse_role(role_id)?;
+    let request = AssignRequest {
+        person: email.to_string(),
+        role: role_id.to_string(),
+        site: site.map(str::to_string),
+        ..AssignRequest::default()
+    };
+    assign_in(op, &request, role).await
+}
+
+/// A person's grants in an org.
+pub(crate) async fn grants_in(
+    conn: &mut sqlx::AnyConnection,
+    person_id: &str,
+    org: &str,
+) -> Result<Vec<rolehub_domain::Grant>, ServiceError> {
+    let sql = format!("SELECT {GRANT_COLUMNS} FROM grants g WHERE g.org_id = $1 AND g.person_id = $2 ORDER BY g.role, g.site");
+    let rows = sqlx::query(&sql)
+        .bind(org)
+        .bind(person_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(load::grant_from_row).collect()
+}
+
+/// A grant as listings show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantListing {
+    /// The grant.
+    pub grant: rolehub_domain::Grant,
+    /// The holder's id.
+    pub person_id: String,
+    /// The holder's email as the viewer may see it (R-EXT-10).
+    pub email_shown: String,
+    /// Whether the holder is an external administrator.
+    pub external: bool,
+    /// Whether the grant waits for its holder's sign-in (R-SITE-3, R-EXT-6).
+    pub waiting_for_sign_in: bool,
+    /// When it stops working: its explicit end, or external read-only access's time to live (R-EXT-7).
+    pub expires_at: Option<Timestamp>,
 }
 
 /// The facts the console decides page access with: the org, the person and their grants there.
@@ -459,20 +488,5 @@ impl PrincipalFacts {
             target,
             now,
         )
-    }
-}
-
-impl Service {
-    /// Loads the org, the actor and the actor's grants in it, once, for several decisions.
-    pub async fn principal(&self, ctx: &Ctx) -> Result<PrincipalFacts, ServiceError> {
-        let mut conn = self.db.pool.acquire().await?;
-        let org = load::org_view(&mut conn, &ctx.org).await?;
-        let person = actor(&mut conn, ctx).await?;
-        let grants = self.grants_in(&mut conn, &person.view.id, &ctx.org).await?;
-        Ok(PrincipalFacts {
-            org,
-            person,
-            grants,
-        })
     }
 }

@@ -3,11 +3,9 @@
 use std::io::Write;
 
 use rolehub_domain::{Lang, Role, RuleId, Timestamp};
-use rolehub_store::audit::{self, EventFilter};
 use rolehub_store::clock::system_now;
-use rolehub_store::directory::{self, PeopleFilter};
 use rolehub_store::service::{AssignRequest, ImportOptions};
-use rolehub_store::{ChangeOutcome, Ctx, Db, Service, ServiceError};
+use rolehub_store::{ChangeOutcome, Ctx, EventFilter, Service, StoredEvent};
 use serde_json::{json, Value};
 
 use super::output::{self, Table};
@@ -15,63 +13,15 @@ use super::{
     Acting, AdminsCommand, AuditCommand, AuditFormat, Cli, Command, ExternalCommand, MailCommand,
     OrgsCommand, RolesCommand, ScenarioCommand, TokenCommand, UsersCommand,
 };
-use rolehub_store::service::auth::TokenScope;
+use rolehub_store::service::TokenScope;
 
-/// How a command ended, as a process exit code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Exit {
-    /// Done.
-    Ok = 0,
-    /// A rule refused, or a scenario failed.
-    Refused = 1,
-    /// Invalid input or an unreadable file.
-    Invalid = 2,
-    /// Something named does not exist.
-    NotFound = 3,
-    /// Conflict with the current state.
-    Conflict = 4,
-    /// Database or I/O failure.
-    Failure = 5,
-}
+/// The name operator acts from the CLI carry in the audit log.
+const OPERATOR: &str = "cli";
 
-/// A command's failure: what to print and how to exit.
-pub struct Failure {
-    pub(crate) exit: Exit,
-    pub(crate) message: String,
-}
-
-impl From<ServiceError> for Failure {
-    fn from(e: ServiceError) -> Failure {
-        let exit = match &e {
-            ServiceError::Refused(_) => Exit::Refused,
-            ServiceError::Invalid { .. } => Exit::Invalid,
-            ServiceError::NotFound { .. } => Exit::NotFound,
-            ServiceError::Conflict(_) | ServiceError::TooMany { .. } => Exit::Conflict,
-            ServiceError::Unavailable(_) => Exit::Failure,
-            ServiceError::Corrupt(_) | ServiceError::Database(_) => Exit::Failure,
-        };
-        let message = match &e {
-            ServiceError::Refused(r) => format!("refused: {}", r.message(Lang::En)),
-            other => other.to_string(),
-        };
-        Failure { exit, message }
-    }
-}
-
-impl From<std::io::Error> for Failure {
-    fn from(e: std::io::Error) -> Failure {
-        Failure {
-            exit: Exit::Failure,
-            message: format!("output failed: {e}"),
-        }
-    }
-}
+pub use super::exit::{Exit, Failure};
 
 fn invalid(message: impl Into<String>) -> Failure {
-    Failure {
-        exit: Exit::Invalid,
-        message: message.into(),
-    }
+    Failure::invalid(message)
 }
 
 type Done = Result<Exit, Failure>;
@@ -92,7 +42,7 @@ pub async fn run(cli: Cli) -> Exit {
 
 /// Opens the database the command line names.
 pub(crate) async fn open(cli: &Cli) -> Result<Service, Failure> {
-    Ok(Service::new(Db::open(&cli.db).await?))
+    Ok(Service::open(&cli.db, &rolehub_store::Options::default()).await?)
 }
 
 fn roles(ids: &[String]) -> Result<Vec<Role>, Failure> {
@@ -107,21 +57,15 @@ fn roles(ids: &[String]) -> Result<Vec<Role>, Failure> {
 async fn ctx(service: &Service, acting: &Acting) -> Result<Ctx, Failure> {
     let org = match &acting.org {
         Some(org) => org.clone(),
-        None => {
-            let mut conn = service
-                .db()
-                .pool
-                .acquire()
-                .await
-                .map_err(ServiceError::from)?;
-            rolehub_store::load::person_by_email(&mut conn, &acting.actor)
-                .await?
-                .map(|p| p.view.home_org)
-                .ok_or_else(|| Failure {
-                    exit: Exit::NotFound,
-                    message: format!("no person has the email `{}`", acting.actor),
-                })?
-        }
+        None => service
+            .operator(OPERATOR)
+            .person(&acting.actor)
+            .await
+            .map(|p| p.view.home_org)
+            .map_err(|_| Failure {
+                exit: Exit::NotFound,
+                message: format!("no person has the email `{}`", acting.actor),
+            })?,
     };
     let mut ctx = Ctx::new(acting.actor.clone(), org, system_now()).dry_run(acting.dry_run);
     ctx.client_addr = Some("cli".into());
@@ -182,6 +126,7 @@ async fn dispatch(cli: &Cli, out: &mut impl Write) -> Done {
             let scope = TokenScope::from_id(scope)
                 .ok_or_else(|| invalid(format!("`{scope}` is not `read` or `write`")))?;
             let (info, secret) = service
+                .operator(OPERATOR)
                 .create_token(email, name, scope, *ttl_days, system_now())
                 .await?;
             if cli.json {
@@ -203,7 +148,7 @@ async fn dispatch(cli: &Cli, out: &mut impl Write) -> Done {
             command: MailCommand::List { limit },
         } => {
             let service = open(cli).await?;
-            let mails = service.outbox(*limit).await?;
+            let mails = service.operator(OPERATOR).outbox(*limit).await?;
             if cli.json {
                 let items: Vec<Value> = mails.iter().map(|m| json!({ "id": m.id, "to": m.to, "subject": m.subject, "body": m.body, "created": m.created_at.to_iso(), "sent": m.sent_at.map(|t| t.to_iso()) })).collect();
                 output::json(out, &json!({ "items": items }))?;
@@ -235,7 +180,12 @@ async fn dispatch(cli: &Cli, out: &mut impl Write) -> Done {
         }
         Command::Demo => {
             let service = open(cli).await?;
-            super::demo::load(&service, out).await?;
+            if !super::demo::load(&service, out).await? {
+                return Err(Failure {
+                    exit: Exit::Conflict,
+                    message: "the database is not empty; the demo world loads into an empty database only".into(),
+                });
+            }
             Ok(Exit::Ok)
         }
         Command::Gen(args) => {
@@ -247,13 +197,7 @@ async fn dispatch(cli: &Cli, out: &mut impl Write) -> Done {
             command: OrgsCommand::List,
         } => {
             let service = open(cli).await?;
-            let mut conn = service
-                .db()
-                .pool
-                .acquire()
-                .await
-                .map_err(ServiceError::from)?;
-            let orgs = directory::orgs(&mut conn).await?;
+            let orgs = service.operator(OPERATOR).orgs().await?;
             if cli.json {
                 let items: Vec<Value> = orgs.iter().map(|o| json!({
                     "id": o.id, "name": o.name, "kind": o.kind.id(),
@@ -322,21 +266,10 @@ async fn users(cli: &Cli, command: &UsersCommand, out: &mut impl Write) -> Done 
             max,
             after,
         } => {
-            let filter = PeopleFilter {
-                org: org.clone(),
-                roles: roles(role_ids)?,
-                after: after.clone(),
-                limit: *max,
-                ..PeopleFilter::default()
-            };
-            let mut conn = service
-                .db()
-                .pool
-                .acquire()
-                .await
-                .map_err(ServiceError::from)?;
-            rolehub_store::load::org_view(&mut conn, org).await?;
-            let page = directory::people(&mut conn, &filter).await?;
+            let page = service
+                .operator(OPERATOR)
+                .people(org, &roles(role_ids)?, after.as_deref(), *max)
+                .await?;
             if cli.json {
                 let items: Vec<Value> = page.iter().map(|p| json!({
                     "id": p.person.view.id, "email": p.person.view.email, "firstName": p.person.view.first,
@@ -573,7 +506,8 @@ async fn admins(cli: &Cli, command: &AdminsCommand, out: &mut impl Write) -> Don
     match command {
         AdminsCommand::List { org, roles: ids } => {
             let list = service
-                .list_admins_as_operator(org, &roles(ids)?, None, now)
+                .operator(OPERATOR)
+                .admins(org, &roles(ids)?, None, now)
                 .await?;
             if cli.json {
                 let items: Vec<Value> = list.rows.iter().map(|r| json!({
@@ -608,7 +542,8 @@ async fn admins(cli: &Cli, command: &AdminsCommand, out: &mut impl Write) -> Don
                 }
                 None => {
                     let list = service
-                        .list_admins_as_operator(org, &roles, None, now)
+                        .operator(OPERATOR)
+                        .admins(org, &roles, None, now)
                         .await?;
                     rolehub_store::service::write_admin_csv(&list, &mut *out)?;
                 }
@@ -620,12 +555,7 @@ async fn admins(cli: &Cli, command: &AdminsCommand, out: &mut impl Write) -> Don
 
 async fn audit_cmd(cli: &Cli, command: &AuditCommand, out: &mut impl Write) -> Done {
     let service = open(cli).await?;
-    let mut conn = service
-        .db()
-        .pool
-        .acquire()
-        .await
-        .map_err(ServiceError::from)?;
+    let operator = service.operator(OPERATOR);
     match command {
         AuditCommand::List {
             org,
@@ -651,7 +581,7 @@ async fn audit_cmd(cli: &Cli, command: &AuditCommand, out: &mut impl Write) -> D
                 limit: *limit,
                 after_seq: None,
             };
-            let events = audit::list(&mut conn, &filter).await?;
+            let events = operator.audit(&filter).await?;
             match (cli.json, format) {
                 (true, _) | (_, AuditFormat::Ndjson) => {
                     for e in &events {
@@ -716,7 +646,7 @@ async fn audit_cmd(cli: &Cli, command: &AuditCommand, out: &mut impl Write) -> D
             }
             Ok(Exit::Ok)
         }
-        AuditCommand::Verify { org } => match audit::verify(&mut conn, org.as_deref()).await? {
+        AuditCommand::Verify { org } => match operator.verify_audit(org.as_deref()).await? {
             Ok(n) => {
                 writeln!(out, "audit chain intact: {n} events checked")?;
                 Ok(Exit::Ok)
@@ -730,15 +660,14 @@ async fn audit_cmd(cli: &Cli, command: &AuditCommand, out: &mut impl Write) -> D
             }),
         },
         AuditCommand::Sweep => {
-            drop(conn);
-            let n = service.sweep_expired(system_now()).await?;
+            let n = operator.sweep_expired(system_now()).await?;
             writeln!(out, "{n} expired grants recorded ({})", RuleId::Ext7)?;
             Ok(Exit::Ok)
         }
     }
 }
 
-fn event_json(e: &audit::StoredEvent) -> Value {
+fn event_json(e: &StoredEvent) -> Value {
     let parse = |s: &Option<String>| {
         s.as_deref()
             .and_then(|t| serde_json::from_str::<Value>(t).ok())

@@ -3,6 +3,7 @@
 
 mod commands;
 pub mod demo;
+pub mod exit;
 pub mod gen;
 pub mod output;
 mod serve;
@@ -14,12 +15,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub use commands::run;
 
 /// Rolehub: administrator roles for multi-tenant organizations, enforced and explained.
-///
-/// Exit codes: 0 done, 1 refused by a rule (the message names it) or a failed scenario,
-/// 2 invalid input or an unreadable file, 3 not found, 4 conflict with the current state,
-/// 5 database or I/O failure.
 #[derive(Parser, Debug)]
-#[command(name = "rolehub", version, about, long_about)]
+#[command(name = "rolehub", version, about, long_about, after_help = exit::help_text())]
 pub struct Cli {
     /// Database URL: `sqlite://PATH` (created when missing) or `postgres://…`.
     #[arg(

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use rolehub_server::mail::SmtpConfig;
 use rolehub_server::{AppState, Config};
-use rolehub_store::{Db, Service, ServiceError};
+use rolehub_store::Service;
 
-use super::commands::{Exit, Failure};
+use super::exit::{Exit, Failure};
 use super::{Cli, ServeArgs};
 
 fn init_logs() {
@@ -69,25 +69,16 @@ pub async fn serve(cli: &Cli, args: &ServeArgs, out: &mut impl Write) -> Result<
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{bound}"));
-    let db = Db::open(&cli.db).await?;
-    let service = Service::new(db).with_public_url(public_url.clone());
-    if args.demo {
-        let mut conn = service
-            .db()
-            .pool
-            .acquire()
-            .await
-            .map_err(ServiceError::from)?;
-        let (orgs, ..) = rolehub_store::directory::counts(&mut conn).await?;
-        drop(conn);
-        if orgs == 0 {
-            super::demo::load(&service, out).await?;
-        } else {
-            writeln!(
-                out,
-                "the database already holds data; the demo world is not loaded again"
-            )?;
-        }
+    let options = rolehub_store::Options {
+        public_url: public_url.clone(),
+        ..rolehub_store::Options::default()
+    };
+    let service = Service::open(&cli.db, &options).await?;
+    if args.demo && !super::demo::load(&service, out).await? {
+        writeln!(
+            out,
+            "the database already holds data; the demo world is not loaded again"
+        )?;
     }
     let config = Config {
         public_url: public_url.clone(),

@@ -1,11 +1,17 @@
 //! The scenario file format: a small world, then steps and what each must give.
 //!
-//! Every struct denies unknown fields, so a misspelt key is an error naming file, line and column
-//! rather than an expectation silently not checked.
+//! The world's part (orgs, people, grants) is the store's world format
+//! ([`rolehub_store::world`]), loaded by the same loader as the demo and the tests. Every struct
+//! denies unknown fields, and a step is read key by key, so a misspelt key, a second action in one
+//! step or a missing one is an error naming file, line and column — never an expectation silently
+//! not checked.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
-use serde::Deserialize;
+use rolehub_store::world::{OrgDef, PersonDef, World};
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 
 /// A scenario file.
 #[derive(Debug, Deserialize)]
@@ -29,155 +35,223 @@ pub struct Scenario {
     pub steps: Vec<Step>,
 }
 
-/// An org of the world.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OrgDef {
-    pub id: String,
-    pub name: Option<String>,
-    pub kind: Option<String>,
-    pub partner: Option<PartnerDef>,
-    pub contact_center: Option<ContactCenterDef>,
-    #[serde(default)]
-    pub calling: bool,
-    #[serde(default)]
-    pub events: bool,
-    #[serde(default)]
-    pub sites: Vec<SiteDef>,
-    #[serde(default)]
-    pub locations: Vec<String>,
-    #[serde(default)]
-    pub subscriptions: Vec<SubscriptionDef>,
-    pub settings: Option<SettingsDef>,
-}
-
-/// The sales relationship to a partner.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PartnerDef {
-    pub org: String,
-    pub status: Option<String>,
-}
-
-/// Contact Center.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContactCenterDef {
-    #[serde(default)]
-    pub enabled: bool,
-    #[serde(default)]
-    pub chat_configured: bool,
-    #[serde(default)]
-    pub setup_completed: bool,
-}
-
-/// A Meetings site.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SiteDef {
-    pub url: String,
-    pub managed_by: Option<String>,
-}
-
-/// A subscription.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SubscriptionDef {
-    pub id: String,
-    pub seller: Option<String>,
-    #[serde(default)]
-    pub trial: bool,
-    #[serde(default)]
-    pub licenses: BTreeMap<String, i64>,
-}
-
-/// Settings.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SettingsDef {
-    pub external_readonly_ttl_days: Option<i64>,
-    pub share_with_external_admins: Option<Vec<String>>,
-}
-
-/// A person.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PersonDef {
-    pub email: String,
-    pub org: String,
-    pub first: Option<String>,
-    pub last: Option<String>,
-    pub status: Option<String>,
-    pub location: Option<String>,
-    #[serde(default)]
-    pub licenses: Vec<String>,
-    pub signed_in_at: Option<String>,
-    #[serde(default)]
-    pub grants: Vec<GrantDef>,
-}
-
-/// A grant set up directly.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GrantDef {
-    pub org: String,
-    pub role: String,
-    pub site: Option<String>,
-    #[serde(default)]
-    pub locations: Vec<String>,
-    pub granted_at: Option<String>,
-    pub expires_at: Option<String>,
-}
-
-/// One rule id or a list of them.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl OneOrMany {
-    /// The ids.
-    pub fn ids(&self) -> Vec<&str> {
-        match self {
-            OneOrMany::One(s) => vec![s.as_str()],
-            OneOrMany::Many(v) => v.iter().map(String::as_str).collect(),
+impl Scenario {
+    /// The world the scenario starts from (its orgs and people), leaving the steps.
+    pub fn take_world(&mut self) -> World {
+        World {
+            now: self.now.clone(),
+            orgs: std::mem::take(&mut self.orgs),
+            people: std::mem::take(&mut self.people),
         }
     }
 }
 
-/// A step: an actor, an org, one action, and what it must give.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A step: who acts where (for the actions that have an actor), one action, and what it must
+/// give.
+#[derive(Debug)]
 pub struct Step {
-    #[serde(rename = "as")]
+    /// The acting person's email (`as`).
     pub actor: Option<String>,
+    /// The org acted in (default: the actor's home org).
     pub org: Option<String>,
+    /// What the step must give (default: it succeeds).
     pub expect: Option<Expect>,
-    pub assign: Option<AssignDef>,
-    pub revoke: Option<RevokeDef>,
-    pub revoke_all: Option<PersonRef>,
-    pub verify_external: Option<EmailRef>,
-    pub add_external: Option<AddExternalDef>,
-    pub set_license: Option<SetLicenseDef>,
-    pub add_user: Option<AddUserDef>,
-    pub remove_user: Option<PersonRef>,
-    pub set_user_status: Option<SetStatusDef>,
-    pub resend_invite: Option<PersonRef>,
-    pub set_setting: Option<SetSettingDef>,
-    pub setup_chat: Option<Empty>,
-    pub check: Option<CheckDef>,
-    pub list_admins: Option<ListAdminsDef>,
-    pub export_admins: Option<ExportDef>,
-    pub import_csv: Option<ImportDef>,
-    pub create_customer: Option<CreateCustomerDef>,
-    pub provision_order: Option<ProvisionOrderDef>,
-    pub expect_usage: Option<ExpectUsageDef>,
-    pub advance: Option<String>,
-    pub sign_in: Option<String>,
-    pub expect_roles: Option<ExpectRolesDef>,
-    pub end_relationship: Option<EndRelationshipDef>,
+    /// The action.
+    pub action: Action,
+}
+
+/// One action, by its key in the file.
+#[derive(Debug)]
+pub enum Action {
+    /// `assign`
+    Assign(AssignDef),
+    /// `revoke`
+    Revoke(RevokeDef),
+    /// `revoke_all`
+    RevokeAll(PersonRef),
+    /// `verify_external`
+    VerifyExternal(EmailRef),
+    /// `add_external`
+    AddExternal(AddExternalDef),
+    /// `set_license`
+    SetLicense(SetLicenseDef),
+    /// `add_user`
+    AddUser(AddUserDef),
+    /// `remove_user`
+    RemoveUser(PersonRef),
+    /// `set_user_status`
+    SetUserStatus(SetStatusDef),
+    /// `resend_invite`
+    ResendInvite(PersonRef),
+    /// `set_setting`
+    SetSetting(SetSettingDef),
+    /// `setup_chat`
+    SetupChat(Empty),
+    /// `check`
+    Check(CheckDef),
+    /// `list_admins`
+    ListAdmins(ListAdminsDef),
+    /// `export_admins`
+    ExportAdmins(ExportDef),
+    /// `import_csv`
+    ImportCsv(ImportDef),
+    /// `create_customer`
+    CreateCustomer(CreateCustomerDef),
+    /// `provision_order`
+    ProvisionOrder(ProvisionOrderDef),
+    /// `expect_usage`
+    ExpectUsage(ExpectUsageDef),
+    /// `advance`: a duration such as `90m`, `36h`, `15d`.
+    Advance(String),
+    /// `sign_in`: an email.
+    SignIn(String),
+    /// `expect_roles`
+    ExpectRoles(ExpectRolesDef),
+    /// `end_relationship`
+    EndRelationship(EndRelationshipDef),
+}
+
+/// Every key a step may have.
+const STEP_KEYS: &[&str] = &[
+    "as",
+    "org",
+    "expect",
+    "assign",
+    "revoke",
+    "revoke_all",
+    "verify_external",
+    "add_external",
+    "set_license",
+    "add_user",
+    "remove_user",
+    "set_user_status",
+    "resend_invite",
+    "set_setting",
+    "setup_chat",
+    "check",
+    "list_admins",
+    "export_admins",
+    "import_csv",
+    "create_customer",
+    "provision_order",
+    "expect_usage",
+    "advance",
+    "sign_in",
+    "expect_roles",
+    "end_relationship",
+];
+
+impl Action {
+    /// The action's key in the file.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Action::Assign(_) => "assign",
+            Action::Revoke(_) => "revoke",
+            Action::RevokeAll(_) => "revoke_all",
+            Action::VerifyExternal(_) => "verify_external",
+            Action::AddExternal(_) => "add_external",
+            Action::SetLicense(_) => "set_license",
+            Action::AddUser(_) => "add_user",
+            Action::RemoveUser(_) => "remove_user",
+            Action::SetUserStatus(_) => "set_user_status",
+            Action::ResendInvite(_) => "resend_invite",
+            Action::SetSetting(_) => "set_setting",
+            Action::SetupChat(_) => "setup_chat",
+            Action::Check(_) => "check",
+            Action::ListAdmins(_) => "list_admins",
+            Action::ExportAdmins(_) => "export_admins",
+            Action::ImportCsv(_) => "import_csv",
+            Action::CreateCustomer(_) => "create_customer",
+            Action::ProvisionOrder(_) => "provision_order",
+            Action::ExpectUsage(_) => "expect_usage",
+            Action::Advance(_) => "advance",
+            Action::SignIn(_) => "sign_in",
+            Action::ExpectRoles(_) => "expect_roles",
+            Action::EndRelationship(_) => "end_relationship",
+        }
+    }
+
+    /// Reads the value of an action key.
+    fn read<'de, A: MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Action>, A::Error> {
+        Ok(Some(match key {
+            "assign" => Action::Assign(map.next_value()?),
+            "revoke" => Action::Revoke(map.next_value()?),
+            "revoke_all" => Action::RevokeAll(map.next_value()?),
+            "verify_external" => Action::VerifyExternal(map.next_value()?),
+            "add_external" => Action::AddExternal(map.next_value()?),
+            "set_license" => Action::SetLicense(map.next_value()?),
+            "add_user" => Action::AddUser(map.next_value()?),
+            "remove_user" => Action::RemoveUser(map.next_value()?),
+            "set_user_status" => Action::SetUserStatus(map.next_value()?),
+            "resend_invite" => Action::ResendInvite(map.next_value()?),
+            "set_setting" => Action::SetSetting(map.next_value()?),
+            "setup_chat" => Action::SetupChat(map.next_value()?),
+            "check" => Action::Check(map.next_value()?),
+            "list_admins" => Action::ListAdmins(map.next_value()?),
+            "export_admins" => Action::ExportAdmins(map.next_value()?),
+            "import_csv" => Action::ImportCsv(map.next_value()?),
+            "create_customer" => Action::CreateCustomer(map.next_value()?),
+            "provision_order" => Action::ProvisionOrder(map.next_value()?),
+            "expect_usage" => Action::ExpectUsage(map.next_value()?),
+            "advance" => Action::Advance(map.next_value()?),
+            "sign_in" => Action::SignIn(map.next_value()?),
+            "expect_roles" => Action::ExpectRoles(map.next_value()?),
+            "end_relationship" => Action::EndRelationship(map.next_value()?),
+            _ => return Ok(None),
+        }))
+    }
+}
+
+impl<'de> Deserialize<'de> for Step {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Step, D::Error> {
+        deserializer.deserialize_map(StepVisitor)
+    }
+}
+
+struct StepVisitor;
+
+impl<'de> Visitor<'de> for StepVisitor {
+    type Value = Step;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a step: `as`, `org`, one action key and an optional `expect`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Step, A::Error> {
+        let (mut actor, mut org, mut expect, mut action) = (None, None, None, None::<Action>);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "as" if actor.is_none() => actor = Some(map.next_value()?),
+                "org" if org.is_none() => org = Some(map.next_value()?),
+                "expect" if expect.is_none() => expect = Some(map.next_value()?),
+                "as" => return Err(de::Error::duplicate_field("as")),
+                "org" => return Err(de::Error::duplicate_field("org")),
+                "expect" => return Err(de::Error::duplicate_field("expect")),
+                other => match Action::read(other, &mut map)? {
+                    None => return Err(de::Error::unknown_field(other, STEP_KEYS)),
+                    Some(next) => {
+                        if let Some(first) = &action {
+                            return Err(de::Error::custom(format!(
+                                "a step has exactly one action key; this one has `{}` and `{}`",
+                                first.key(),
+                                next.key()
+                            )));
+                        }
+                        action = Some(next);
+                    }
+                },
+            }
+        }
+        let action = action.ok_or_else(|| {
+            de::Error::custom("a step needs one action key (`assign`, `revoke`, `check`, …)")
+        })?;
+        Ok(Step {
+            actor,
+            org,
+            expect,
+            action,
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -325,6 +399,26 @@ pub struct EndRelationshipDef {
     pub customer: String,
 }
 
+/// One rule id or a list of them.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// One id.
+    One(String),
+    /// Any of these ids.
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The ids.
+    pub fn ids(&self) -> Vec<&str> {
+        match self {
+            OneOrMany::One(s) => vec![s.as_str()],
+            OneOrMany::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
 /// What a step must give.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -363,40 +457,4 @@ impl Expect {
 pub struct RowErrorDef {
     pub row: usize,
     pub rule: String,
-}
-
-impl Step {
-    /// The names of the action keys the step carries (exactly one is valid).
-    pub fn actions(&self) -> Vec<&'static str> {
-        let mut keys = Vec::new();
-        macro_rules! has {
-            ($($field:ident),*) => { $( if self.$field.is_some() { keys.push(stringify!($field)); } )* };
-        }
-        has!(
-            assign,
-            revoke,
-            revoke_all,
-            verify_external,
-            add_external,
-            set_license,
-            add_user,
-            remove_user,
-            set_user_status,
-            resend_invite,
-            set_setting,
-            setup_chat,
-            check,
-            list_admins,
-            export_admins,
-            import_csv,
-            create_customer,
-            provision_order,
-            expect_usage,
-            advance,
-            sign_in,
-            expect_roles,
-            end_relationship
-        );
-        keys
-    }
 }

@@ -4,19 +4,14 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use rolehub_domain::change::Verification;
-use rolehub_domain::{
-    ContactCenter, OrgKind, PartnerLink, Role, RuleId, Settings, ShareSet, Site, SiteManager,
-    Status, Timestamp,
+use rolehub_domain::{Role, RuleId, Target, Timestamp};
+use rolehub_store::scratch::Scratch;
+use rolehub_store::service::{
+    parse_area, parse_level, AssignRequest, ImportOptions, NewUser, SettingChange,
 };
-use rolehub_store::service::{AssignRequest, ImportOptions, NewUser, SettingChange};
-use rolehub_store::setup::{GrantSetup, OrgSetup, PersonSetup, SubscriptionSetup};
 use rolehub_store::{Ctx, Service, ServiceError};
 
-use super::format::{Expect, Scenario, Step};
-use rolehub_store::scratch::Scratch;
-
-/// The default scenario clock (scenarios.md).
-const DEFAULT_NOW: &str = "2026-01-01T00:00:00Z";
+use super::format::{Action, Expect, Scenario, Step};
 
 /// A file that could not be read or parsed (exit code 2).
 #[derive(Debug)]
@@ -75,97 +70,70 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FileError> {
     Ok(files)
 }
 
+/// serde_json's message without its own `at line L column C` (the caller names the place once).
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
+/// Parses a scenario's text, naming line and column of a problem.
+pub fn parse_text(text: &str) -> Result<Scenario, String> {
+    let scenario: Scenario = serde_json::from_str(text).map_err(|e| {
+        format!(
+            "line {}, column {}: {}",
+            e.line(),
+            e.column(),
+            without_position(&e)
+        )
+    })?;
+    check_values(&scenario)?;
+    Ok(scenario)
+}
+
 /// Reads and parses a scenario file.
 pub fn parse(path: &Path) -> Result<Scenario, FileError> {
     let text = std::fs::read_to_string(path).map_err(|e| FileError {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
-    let scenario: Scenario = serde_json::from_str(&text).map_err(|e| FileError {
-        path: path.to_path_buf(),
-        message: format!("line {}, column {}: {e}", e.line(), e.column()),
-    })?;
-    check_values(&scenario).map_err(|message| FileError {
+    parse_text(&text).map_err(|message| FileError {
         path: path.to_path_buf(),
         message,
-    })?;
-    for (i, step) in scenario.steps.iter().enumerate() {
-        let actions = step.actions();
-        if actions.len() != 1 {
-            return Err(FileError {
-                path: path.to_path_buf(),
-                message: format!(
-                    "step {}: a step has exactly one action key, this one has {} ({})",
-                    i + 1,
-                    actions.len(),
-                    actions.join(", ")
-                ),
-            });
-        }
-    }
-    Ok(scenario)
+    })
 }
 
 /// Checks the values the format fixes (times, durations, kinds, roles, statuses), so that a file
 /// with a bad one is unreadable (exit 2) rather than a failed scenario.
 fn check_values(scenario: &Scenario) -> Result<(), String> {
-    let instant = |t: &str, what: &str| {
-        Timestamp::parse(t)
-            .map(|_| ())
-            .map_err(|e| format!("{what}: {e}"))
+    let world = rolehub_store::world::World {
+        now: scenario.now.clone(),
+        orgs: Vec::new(),
+        people: Vec::new(),
     };
-    if let Some(now) = &scenario.now {
-        instant(now, "now")?;
-    }
-    for org in &scenario.orgs {
-        if let Some(kind) = &org.kind {
-            OrgKind::from_id(kind).ok_or_else(|| {
-                format!(
-                    "org `{}`: `{kind}` is not an org kind (standard, self_signup, consumer)",
-                    org.id
-                )
-            })?;
-        }
-    }
-    for person in &scenario.people {
-        if let Some(status) = &person.status {
-            Status::from_id(status).ok_or_else(|| {
-                format!(
-                    "person `{}`: `{status}` is not a status (active, pending, inactive)",
-                    person.email
-                )
-            })?;
-        }
-        if let Some(t) = &person.signed_in_at {
-            instant(t, "signed_in_at")?;
-        }
-        for grant in &person.grants {
-            Role::from_id(&grant.role).ok_or_else(|| {
-                format!("person `{}`: `{}` is not a role", person.email, grant.role)
-            })?;
-            for t in grant.granted_at.iter().chain(&grant.expires_at) {
-                instant(t, "grant time")?;
-            }
-        }
-    }
+    world.check().map_err(|e| e.to_string())?;
     for (i, step) in scenario.steps.iter().enumerate() {
-        if let Some(d) = &step.advance {
-            rolehub_domain::time::parse_duration_ms(d)
-                .map_err(|e| format!("step {}: {e}", i + 1))?;
-        }
-        if let Some(t) = step.assign.as_ref().and_then(|a| a.expires_at.as_ref()) {
-            instant(t, &format!("step {}: expires_at", i + 1))?;
+        match &step.action {
+            Action::Advance(d) => {
+                rolehub_domain::time::parse_duration_ms(d)
+                    .map_err(|e| format!("step {}: {e}", i + 1))?;
+            }
+            Action::Assign(a) => {
+                if let Some(t) = &a.expires_at {
+                    Timestamp::parse(t).map_err(|e| format!("step {}: expires_at: {e}", i + 1))?;
+                }
+            }
+            _ => {}
         }
     }
     Ok(())
 }
 
 /// Runs one parsed scenario on a fresh store.
-pub async fn run_scenario(
-    path: &Path,
-    scenario: &Scenario,
-    db_url: Option<&str>,
-) -> ScenarioResult {
+pub async fn run_scenario(path: &Path, scenario: Scenario, db_url: Option<&str>) -> ScenarioResult {
+    let mut scenario = scenario;
     let mut result = ScenarioResult {
         path: path.to_path_buf(),
         name: scenario.name.clone(),
@@ -181,31 +149,49 @@ pub async fn run_scenario(
             return result;
         }
     };
-    let service = Service::new(store.db.clone());
-    match Runner::new(&service, scenario) {
+    let service = store.service();
+    let world = scenario.take_world();
+    let loaded = match world.now() {
+        Ok(now) => service
+            .operator("scenario")
+            .load_world(&world, now)
+            .await
+            .map(|()| now)
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match loaded {
         Err(message) => result
             .failures
             .push(format!("{}: set-up: {message}", path.display())),
-        Ok(mut runner) => {
-            if let Err(message) = runner.set_up(scenario).await {
-                result
-                    .failures
-                    .push(format!("{}: set-up: {message}", path.display()));
-            } else {
-                for (i, step) in scenario.steps.iter().enumerate() {
-                    if let Err(message) = runner.step(step).await {
-                        result.failures.push(format!(
-                            "{}: step {}: {message}",
-                            path.display(),
-                            i + 1
-                        ));
-                    }
+        Ok(now) => {
+            let mut runner = Runner {
+                service: &service,
+                now,
+            };
+            for (i, step) in scenario.steps.iter().enumerate() {
+                if let Err(message) = runner.step(step).await {
+                    result
+                        .failures
+                        .push(format!("{}: step {}: {message}", path.display(), i + 1));
                 }
             }
         }
     }
     store.close().await;
     result
+}
+
+/// Runs steps on a service whose world is loaded, from `now`; answers one line per failing step.
+pub async fn run_steps(service: &Service, now: Timestamp, steps: &[Step]) -> Vec<String> {
+    let mut runner = Runner { service, now };
+    let mut failures = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        if let Err(message) = runner.step(step).await {
+            failures.push(format!("step {}: {message}", i + 1));
+        }
+    }
+    failures
 }
 
 fn time(text: &str, what: &str) -> Result<Timestamp, String> {
@@ -256,6 +242,13 @@ impl Got {
         got
     }
 
+    fn unit(r: Result<(), ServiceError>) -> Got {
+        match r {
+            Ok(()) => Got::ok(),
+            Err(e) => Got::from_error(&e),
+        }
+    }
+
     fn describe(&self) -> String {
         if self.allowed {
             "allowed".into()
@@ -271,240 +264,75 @@ fn set<'a>(items: impl IntoIterator<Item = &'a String>) -> BTreeSet<String> {
     items.into_iter().map(|s| s.to_lowercase()).collect()
 }
 
-impl<'a> Runner<'a> {
-    fn new(service: &'a Service, scenario: &Scenario) -> Result<Runner<'a>, String> {
-        let now = time(scenario.now.as_deref().unwrap_or(DEFAULT_NOW), "now")?;
-        Ok(Runner { service, now })
-    }
-
-    async fn set_up(&mut self, scenario: &Scenario) -> Result<(), String> {
-        for org in &scenario.orgs {
-            let kind = match &org.kind {
-                Some(k) => OrgKind::from_id(k)
-                    .ok_or_else(|| format!("org `{}`: `{k}` is not an org kind", org.id))?,
-                None => OrgKind::Standard,
-            };
-            let partner = match &org.partner {
-                Some(p) => Some(PartnerLink {
-                    org: p.org.clone(),
-                    active: match p.status.as_deref() {
-                        None | Some("active") => true,
-                        Some("ended") => false,
-                        Some(other) => {
-                            return Err(format!(
-                                "org `{}`: partner status `{other}` is not `active` or `ended`",
-                                org.id
-                            ))
-                        }
-                    },
-                }),
-                None => None,
-            };
-            let mut sites = Vec::new();
-            for site in &org.sites {
-                let managed_by = match &site.managed_by {
-                    Some(m) => SiteManager::from_id(m).ok_or_else(|| {
-                        format!(
-                            "site `{}`: `{m}` is not `control_hub` or `site_admin`",
-                            site.url
-                        )
-                    })?,
-                    None => SiteManager::ControlHub,
-                };
-                sites.push(Site {
-                    url: site.url.to_lowercase(),
-                    managed_by,
-                });
-            }
-            let mut settings = Settings::default();
-            if let Some(s) = &org.settings {
-                if let Some(days) = s.external_readonly_ttl_days {
-                    settings.external_readonly_ttl_days = days;
-                }
-                if let Some(fields) = &s.share_with_external_admins {
-                    settings.share_with_external_admins =
-                        ShareSet::from_ids(fields.iter().map(String::as_str)).map_err(|bad| {
-                            format!("org `{}`: `{bad}` is not a shareable field", org.id)
-                        })?;
-                }
-            }
-            let cc = org.contact_center.as_ref();
-            let setup = OrgSetup {
-                id: org.id.clone(),
-                name: org.name.clone().unwrap_or_else(|| org.id.clone()),
-                kind,
-                partner,
-                contact_center: ContactCenter {
-                    enabled: cc.is_some_and(|c| c.enabled),
-                    chat_configured: cc.is_some_and(|c| c.chat_configured),
-                    setup_completed: cc.is_some_and(|c| c.setup_completed),
-                },
-                calling: org.calling,
-                events: org.events,
-                sites,
-                locations: org.locations.clone(),
-                subscriptions: org
-                    .subscriptions
-                    .iter()
-                    .map(|s| SubscriptionSetup {
-                        id: s.id.clone(),
-                        seller: s.seller.clone(),
-                        trial: s.trial,
-                        licenses: s.licenses.iter().map(|(k, v)| (k.clone(), *v)).collect(),
-                    })
-                    .collect(),
-                settings,
-            };
-            self.service
-                .setup_org(&setup, self.now)
-                .await
-                .map_err(|e| format!("org `{}`: {e}", org.id))?;
-        }
-        for person in &scenario.people {
-            let status = match &person.status {
-                Some(s) => Status::from_id(s)
-                    .ok_or_else(|| format!("person `{}`: `{s}` is not a status", person.email))?,
-                None => Status::Active,
-            };
-            let setup = PersonSetup {
-                email: person.email.clone(),
-                org: person.org.clone(),
-                first: person.first.clone().unwrap_or_default(),
-                last: person.last.clone().unwrap_or_default(),
-                status,
-                location: person.location.clone(),
-                phone: None,
-                licenses: person.licenses.clone(),
-                signed_in_at: person
-                    .signed_in_at
-                    .as_deref()
-                    .map(|t| time(t, "signed_in_at"))
-                    .transpose()?,
-            };
-            self.service
-                .setup_person(&setup, self.now)
-                .await
-                .map_err(|e| format!("person `{}`: {e}", person.email))?;
-        }
-        for person in &scenario.people {
-            for grant in &person.grants {
-                let role = Role::from_id(&grant.role).ok_or_else(|| {
-                    format!(
-                        "grant of `{}`: `{}` is not a role",
-                        person.email, grant.role
-                    )
-                })?;
-                let setup = GrantSetup {
-                    org: grant.org.clone(),
-                    email: person.email.clone(),
-                    role,
-                    site: grant.site.clone(),
-                    locations: grant.locations.clone(),
-                    granted_at: match &grant.granted_at {
-                        Some(t) => time(t, "granted_at")?,
-                        None => self.now,
-                    },
-                    expires_at: grant
-                        .expires_at
-                        .as_deref()
-                        .map(|t| time(t, "expires_at"))
-                        .transpose()?,
-                };
-                self.service
-                    .setup_grant(&setup)
-                    .await
-                    .map_err(|e| format!("grant `{}` of `{}`: {e}", grant.role, person.email))?;
-            }
-        }
-        Ok(())
-    }
-
+impl Runner<'_> {
     async fn step(&mut self, step: &Step) -> Result<(), String> {
-        if let Some(duration) = &step.advance {
-            let ms =
-                rolehub_domain::time::parse_duration_ms(duration).map_err(|e| e.to_string())?;
-            self.now = self.now.plus_ms(ms);
-            return Ok(());
-        }
-        let ctx_for = |actor: &str, org: &str| Ctx::new(actor, org, self.now);
-        if let Some(email) = &step.sign_in {
-            let ctx = ctx_for(email, "");
-            let got = match self.service.record_sign_in(email, &ctx).await {
-                Ok(()) => Got::ok(),
-                Err(e) => Got::from_error(&e),
-            };
-            return compare(step.expect.as_ref(), &got);
-        }
-        if let Some(def) = &step.expect_roles {
-            let roles = self
-                .service
-                .roles_of(&def.person, &def.org, self.now)
-                .await
-                .map_err(|e| e.to_string())?;
-            let (want, got) = (set(&def.roles), set(&roles));
-            return if want == got {
+        let operator = self.service.operator("scenario");
+        match &step.action {
+            Action::Advance(duration) => {
+                let ms =
+                    rolehub_domain::time::parse_duration_ms(duration).map_err(|e| e.to_string())?;
+                self.now = self.now.plus_ms(ms);
                 Ok(())
-            } else {
-                Err(format!("expected roles {want:?}, got {got:?}"))
-            };
+            }
+            Action::SignIn(email) => {
+                let got = Got::unit(operator.record_sign_in(email, self.now).await);
+                compare(step.expect.as_ref(), &got)
+            }
+            Action::ExpectRoles(def) => {
+                let roles = operator
+                    .roles_of(&def.person, &def.org, self.now)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let (want, got) = (set(&def.roles), set(&roles));
+                if want == got {
+                    Ok(())
+                } else {
+                    Err(format!("expected roles {want:?}, got {got:?}"))
+                }
+            }
+            Action::ExpectUsage(def) => {
+                let used = operator
+                    .license_used(&def.org, &def.license)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if used == def.used {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "expected {} of `{}` in use, got {used}",
+                        def.used, def.license
+                    ))
+                }
+            }
+            Action::EndRelationship(def) => {
+                let got = Got::unit(
+                    operator
+                        .end_relationship(&def.partner, &def.customer, self.now)
+                        .await,
+                );
+                compare(step.expect.as_ref(), &got)
+            }
+            action => {
+                let actor = step
+                    .actor
+                    .as_deref()
+                    .ok_or("this step needs `as`, the acting person's email")?;
+                let org = match &step.org {
+                    Some(org) => org.clone(),
+                    None => operator
+                        .person(actor)
+                        .await
+                        .map(|p| p.view.home_org)
+                        .map_err(|_| format!("`{actor}` is not a person of the scenario"))?,
+                };
+                let ctx = Ctx::new(actor, org, self.now);
+                let got = self.act(&ctx, action).await?;
+                compare(step.expect.as_ref(), &got)
+            }
         }
-        if let Some(def) = &step.expect_usage {
-            let used = self
-                .service
-                .license_used(&def.org, &def.license)
-                .await
-                .map_err(|e| e.to_string())?;
-            return if used == def.used {
-                Ok(())
-            } else {
-                Err(format!(
-                    "expected {} of `{}` in use, got {used}",
-                    def.used, def.license
-                ))
-            };
-        }
-        if let Some(def) = &step.end_relationship {
-            let ctx = ctx_for("", &def.customer);
-            let got = match self
-                .service
-                .end_relationship(&ctx, &def.partner, &def.customer)
-                .await
-            {
-                Ok(()) => Got::ok(),
-                Err(e) => Got::from_error(&e),
-            };
-            return compare(step.expect.as_ref(), &got);
-        }
-
-        let actor = step
-            .actor
-            .as_deref()
-            .ok_or("this step needs `as`, the acting person's email")?;
-        let org = match &step.org {
-            Some(org) => org.clone(),
-            None => self.home_org(actor).await?,
-        };
-        let ctx = ctx_for(actor, &org);
-        let got = self.act(&ctx, step).await?;
-        compare(step.expect.as_ref(), &got)
     }
 
-    async fn home_org(&self, email: &str) -> Result<String, String> {
-        let mut conn = self
-            .service
-            .db()
-            .pool
-            .acquire()
-            .await
-            .map_err(|e| e.to_string())?;
-        rolehub_store::load::person_by_email(&mut conn, email)
-            .await
-            .map_err(|e| e.to_string())?
-            .map(|p| p.view.home_org)
-            .ok_or_else(|| format!("`{email}` is not a person of the scenario"))
-    }
-
-    async fn act(&self, ctx: &Ctx, step: &Step) -> Result<Got, String> {
+    async fn act(&self, ctx: &Ctx, action: &Action) -> Result<Got, String> {
         let s = self.service;
         let change = |r: Result<rolehub_store::ChangeOutcome, ServiceError>| match r {
             Ok(o) => Got {
@@ -516,8 +344,12 @@ impl<'a> Runner<'a> {
             },
             Err(e) => Got::from_error(&e),
         };
-        let unit = |r: Result<(), ServiceError>| match r {
-            Ok(()) => Got::ok(),
+        let with_warnings = |r: Result<Vec<rolehub_domain::Warning>, ServiceError>| match r {
+            Ok(w) => Got {
+                allowed: true,
+                warnings: w.iter().map(|w| w.code().to_string()).collect(),
+                ..Got::default()
+            },
             Err(e) => Got::from_error(&e),
         };
         let roles = |ids: &Option<Vec<String>>| -> Result<Vec<Role>, String> {
@@ -526,25 +358,24 @@ impl<'a> Runner<'a> {
                 .map(|id| Role::from_id(id).ok_or_else(|| format!("`{id}` is not a role")))
                 .collect()
         };
-        Ok(if let Some(a) = &step.assign {
-            let request = AssignRequest {
-                person: a.person.clone(),
-                role: a.role.clone(),
-                site: a.site.clone(),
-                locations: a.locations.clone(),
-                expires_at: a
-                    .expires_at
-                    .as_deref()
-                    .map(|t| time(t, "expires_at"))
-                    .transpose()?,
-            };
-            change(s.assign(ctx, &request).await)
-        } else if let Some(r) = &step.revoke {
-            change(s.revoke(ctx, &r.person, &r.role, r.site.as_deref()).await)
-        } else if let Some(r) = &step.revoke_all {
-            change(s.revoke_all(ctx, &r.person).await)
-        } else if let Some(v) = &step.verify_external {
-            match s.verify_external(ctx, &v.email).await {
+        Ok(match action {
+            Action::Assign(a) => {
+                let request = AssignRequest {
+                    person: a.person.clone(),
+                    role: a.role.clone(),
+                    site: a.site.clone(),
+                    locations: a.locations.clone(),
+                    expires_at: a
+                        .expires_at
+                        .as_deref()
+                        .map(|t| time(t, "expires_at"))
+                        .transpose()?,
+                };
+                change(s.assign(ctx, &request).await)
+            }
+            Action::Revoke(r) => change(s.revoke(ctx, &r.person, &r.role, r.site.as_deref()).await),
+            Action::RevokeAll(r) => change(s.revoke_all(ctx, &r.person).await),
+            Action::VerifyExternal(v) => match s.verify_external(ctx, &v.email).await {
                 Ok(Verification { partner, offered }) => Got {
                     allowed: true,
                     category: Some(if partner { "partner" } else { "other" }.into()),
@@ -556,96 +387,80 @@ impl<'a> Runner<'a> {
                     offered: Some(Vec::new()),
                     ..Got::from_error(&e)
                 },
-            }
-        } else if let Some(a) = &step.add_external {
-            change(
+            },
+            Action::AddExternal(a) => change(
                 s.add_external(ctx, &a.email, &a.role, a.site.as_deref())
                     .await,
-            )
-        } else if let Some(l) = &step.set_license {
-            unit(s.set_license(ctx, &l.person, &l.license, l.on).await)
-        } else if let Some(u) = &step.add_user {
-            let user = NewUser {
-                email: u.email.clone(),
-                first: u.first.clone().unwrap_or_default(),
-                last: u.last.clone().unwrap_or_default(),
-                location: None,
-            };
-            unit(s.add_user(ctx, &user).await.map(|_| ()))
-        } else if let Some(r) = &step.remove_user {
-            match s.remove_user(ctx, &r.person).await {
-                Ok(w) => Got {
-                    allowed: true,
-                    warnings: w.iter().map(|w| w.code().to_string()).collect(),
-                    ..Got::default()
-                },
-                Err(e) => Got::from_error(&e),
+            ),
+            Action::SetLicense(l) => {
+                Got::unit(s.set_license(ctx, &l.person, &l.license, l.on).await)
             }
-        } else if let Some(u) = &step.set_user_status {
-            match s.set_user_status(ctx, &u.person, &u.status).await {
-                Ok(w) => Got {
-                    allowed: true,
-                    warnings: w.iter().map(|w| w.code().to_string()).collect(),
-                    ..Got::default()
-                },
-                Err(e) => Got::from_error(&e),
+            Action::AddUser(u) => {
+                let user = NewUser {
+                    email: u.email.clone(),
+                    first: u.first.clone().unwrap_or_default(),
+                    last: u.last.clone().unwrap_or_default(),
+                    location: None,
+                };
+                Got::unit(s.add_user(ctx, &user).await.map(|_| ()))
             }
-        } else if let Some(r) = &step.resend_invite {
-            unit(s.resend_invite(ctx, &r.person).await)
-        } else if let Some(set) = &step.set_setting {
-            match SettingChange::parse(&set.key, &set.value) {
-                Ok(change) => unit(s.set_setting(ctx, &change).await),
-                Err(e) => Got::from_error(&e),
+            Action::RemoveUser(r) => with_warnings(s.remove_user(ctx, &r.person).await),
+            Action::SetUserStatus(u) => {
+                with_warnings(s.set_user_status(ctx, &u.person, &u.status).await)
             }
-        } else if step.setup_chat.is_some() {
-            unit(s.setup_chat(ctx).await)
-        } else if let Some(c) = &step.check {
-            match s
-                .check(
-                    ctx,
-                    &c.area,
-                    &c.level,
-                    c.site.as_deref(),
-                    c.location.as_deref(),
-                )
-                .await
-            {
-                Ok(d) if d.allowed => Got::ok(),
-                Ok(d) => {
-                    let refusal = d.refusal();
-                    Got {
+            Action::ResendInvite(r) => Got::unit(s.resend_invite(ctx, &r.person).await),
+            Action::SetSetting(set) => match SettingChange::parse(&set.key, &set.value) {
+                Ok(change) => Got::unit(s.set_setting(ctx, &change).await),
+                Err(e) => Got::from_error(&e),
+            },
+            Action::SetupChat(_) => Got::unit(s.setup_chat(ctx).await),
+            Action::Check(c) => {
+                let parsed = parse_area(&c.area).and_then(|a| Ok((a, parse_level(&c.level)?)));
+                let target = match (c.site.as_deref(), c.location.as_deref()) {
+                    (Some(site), _) => Target::Site(site),
+                    (None, Some(location)) => Target::Location(location),
+                    (None, None) => Target::Org,
+                };
+                let decided = match parsed {
+                    Ok((area, level)) => s.check(ctx, area, level, target).await,
+                    Err(e) => Err(e),
+                };
+                match decided {
+                    Ok(d) if d.allowed => Got::ok(),
+                    Ok(d) => Got {
                         allowed: false,
                         rules: vec![d.rule],
-                        message: refusal.map(|r| r.to_string()).unwrap_or_default(),
+                        message: d.refusal().map(|r| r.to_string()).unwrap_or_default(),
                         ..Got::default()
-                    }
+                    },
+                    Err(e) => Got::from_error(&e),
                 }
-                Err(e) => Got::from_error(&e),
             }
-        } else if let Some(l) = &step.list_admins {
-            match s.list_admins(ctx, &roles(&l.roles)?, l.external).await {
-                Ok(list) => Got {
-                    allowed: true,
-                    emails: Some(list.rows.iter().map(|r| r.email.clone()).collect()),
-                    masked: Some(list.masked.iter().map(|f| f.id().to_string()).collect()),
-                    ..Got::default()
-                },
-                Err(e) => Got::from_error(&e),
+            Action::ListAdmins(l) => {
+                match s.list_admins(ctx, &roles(&l.roles)?, l.external).await {
+                    Ok(list) => Got {
+                        allowed: true,
+                        emails: Some(list.rows.iter().map(|r| r.email.clone()).collect()),
+                        masked: Some(list.masked.iter().map(|f| f.id().to_string()).collect()),
+                        ..Got::default()
+                    },
+                    Err(e) => Got::from_error(&e),
+                }
             }
-        } else if let Some(x) = &step.export_admins {
-            let mut out = Vec::new();
-            match s.export_admins(ctx, &roles(&x.roles)?, &mut out).await {
-                Ok((list, _)) => Got {
-                    allowed: true,
-                    csv: Some(String::from_utf8_lossy(&out).into_owned()),
-                    emails: Some(list.rows.iter().map(|r| r.email.clone()).collect()),
-                    masked: Some(list.masked.iter().map(|f| f.id().to_string()).collect()),
-                    ..Got::default()
-                },
-                Err(e) => Got::from_error(&e),
+            Action::ExportAdmins(x) => {
+                let mut out = Vec::new();
+                match s.export_admins(ctx, &roles(&x.roles)?, &mut out).await {
+                    Ok((list, _)) => Got {
+                        allowed: true,
+                        csv: Some(String::from_utf8_lossy(&out).into_owned()),
+                        emails: Some(list.rows.iter().map(|r| r.email.clone()).collect()),
+                        masked: Some(list.masked.iter().map(|f| f.id().to_string()).collect()),
+                        ..Got::default()
+                    },
+                    Err(e) => Got::from_error(&e),
+                }
             }
-        } else if let Some(i) = &step.import_csv {
-            match s
+            Action::ImportCsv(i) => match s
                 .import_csv(ctx, i.csv.as_bytes(), ImportOptions::default())
                 .await
             {
@@ -675,19 +490,22 @@ impl<'a> Runner<'a> {
                     row_errors: Some(Vec::new()),
                     ..Got::from_error(&e)
                 },
+            },
+            Action::CreateCustomer(c) => Got::unit(s.create_customer(ctx, &c.id, &c.name).await),
+            Action::ProvisionOrder(p) => {
+                let licenses: Vec<(String, i64)> = p
+                    .subscription
+                    .licenses
+                    .iter()
+                    .map(|(k, v)| (k.clone(), *v))
+                    .collect();
+                Got::unit(s.provision_order(ctx, &p.subscription.id, &licenses).await)
             }
-        } else if let Some(c) = &step.create_customer {
-            unit(s.create_customer(ctx, &c.id, &c.name).await)
-        } else if let Some(p) = &step.provision_order {
-            let licenses: Vec<(String, i64)> = p
-                .subscription
-                .licenses
-                .iter()
-                .map(|(k, v)| (k.clone(), *v))
-                .collect();
-            unit(s.provision_order(ctx, &p.subscription.id, &licenses).await)
-        } else {
-            return Err("the step has no action this runner knows".into());
+            Action::Advance(_)
+            | Action::SignIn(_)
+            | Action::ExpectRoles(_)
+            | Action::ExpectUsage(_)
+            | Action::EndRelationship(_) => return Err(format!("`{}` has no actor", action.key())),
         })
     }
 }

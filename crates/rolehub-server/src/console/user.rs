@@ -1,0 +1,423 @@
+//! A user's page: the summary (roles as a comma list or None, R-LIST-2) and the administrator-roles
+//! editor, where every change is previewed (a dry run) with its side effects and saved only when
+//! confirmed.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use rolehub_domain::{Area, Lang, Level, Role, ScopeKind, SiteManager};
+use rolehub_store::service::AssignRequest;
+use rolehub_store::{ChangeOutcome, ServiceError};
+
+use super::form::{all, first};
+use super::users::{role_name, status_label};
+use super::{page_with_flash, redirect_with_flash, render, Chrome, Console, Flash};
+use crate::state::AppState;
+
+struct GrantRow {
+    role: String,
+    name: String,
+    scope: String,
+    site: String,
+    state: String,
+}
+
+#[derive(Template)]
+#[template(path = "user.html")]
+struct UserPage {
+    c: Chrome,
+    id: String,
+    name: String,
+    email: String,
+    status: String,
+    status_label: String,
+    external: bool,
+    home_org: String,
+    location: String,
+    roles_summary: String,
+    licenses: String,
+    last_sign_in: String,
+    grants: Vec<GrantRow>,
+    can_edit: bool,
+    role_options: Vec<(String, String, String)>,
+    sites: Vec<String>,
+    locations_all: Vec<String>,
+}
+
+/// A user's page: summary (roles as a comma list or None, R-LIST-2) and the roles editor.
+pub async fn detail(
+    State(state): State<AppState>,
+    console: Console,
+    Flash(flash): Flash,
+    Path(id): Path<String>,
+) -> Response {
+    let facts = match console.facts(&state).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let ctx = console.ctx(false);
+    let summary = match state.service.get_person(&ctx, &id).await {
+        Ok(p) => p,
+        // Role editors who may not read users (site and Events administrators, CCSAs) still see
+        // the person's roles, to change the ones they may.
+        Err(ServiceError::Refused(_)) => match state.service.person_roles_in_org(&ctx, &id).await {
+            Ok(summary) => summary,
+            Err(e) => return console.error_page(&e),
+        },
+        Err(e) => return console.error_page(&e),
+    };
+    let p = &summary;
+    let lang = console.t.lang;
+    let view = crate::dto::Person::from_summary(p, lang);
+    let row = |g: &rolehub_domain::Grant, expired: bool| {
+        let waiting = (g.role.is_site_scoped()
+            || (p.external && g.role == Role::FullAdmin && facts.org.has_control_hub_site()))
+            && !rolehub_domain::decision::signed_in_since(&p.person.view, g);
+        GrantRow {
+            role: g.role.id().into(),
+            name: role_name(g.role, lang).into(),
+            scope: match &g.scope {
+                rolehub_domain::Scope::Org => facts.org.name.clone(),
+                rolehub_domain::Scope::Site(s) => s.clone(),
+                rolehub_domain::Scope::Locations(l) => l.join(", "),
+            },
+            site: g.scope.site().unwrap_or("").to_string(),
+            state: console.t.get(if expired {
+                "state-expired"
+            } else if waiting {
+                "state-waiting"
+            } else {
+                "state-in-effect"
+            }),
+        }
+    };
+    let grants = p
+        .grants
+        .iter()
+        .map(|g| row(g, false))
+        .chain(p.expired.iter().map(|g| row(g, true)))
+        .collect();
+    let holds = |role: Role| facts.grants.iter().any(|g| g.role == role);
+    let can_edit = console.can(&facts, Area::Roles, Level::Write)
+        || holds(Role::CcServiceAdmin)
+        || holds(Role::EventsAdmin)
+        || holds(Role::SiteAdmin);
+    let mut c = console.chrome(&facts, "/users");
+    let shown = flash.is_some();
+    c.flash = flash;
+    let page = UserPage {
+        id: view.id.clone(),
+        name: format!("{} {}", view.first_name, view.last_name)
+            .trim()
+            .to_string(),
+        email: view.emails.first().cloned().unwrap_or_default(),
+        status: view.status.clone(),
+        status_label: status_label(&console, p.person.view.status),
+        external: view.external,
+        home_org: p.person.view.home_org.clone(),
+        location: view
+            .location_id
+            .clone()
+            .unwrap_or_else(|| console.t.get("none")),
+        roles_summary: view.admin_roles.clone(),
+        licenses: if view.licenses.is_empty() {
+            console.t.get("none")
+        } else {
+            view.licenses.join(", ")
+        },
+        last_sign_in: view
+            .last_sign_in
+            .clone()
+            .unwrap_or_else(|| console.t.get("never")),
+        grants,
+        can_edit,
+        role_options: Role::ALL
+            .into_iter()
+            .map(|r| {
+                let scope = match r.scope_kind() {
+                    ScopeKind::Org => "org",
+                    ScopeKind::Site => "site",
+                    ScopeKind::Locations => "locations",
+                };
+                (
+                    r.id().to_string(),
+                    r.name(lang).to_string(),
+                    scope.to_string(),
+                )
+            })
+            .collect(),
+        sites: facts
+            .org
+            .sites
+            .iter()
+            .filter(|s| s.managed_by == SiteManager::ControlHub)
+            .map(|s| s.url.clone())
+            .collect(),
+        locations_all: facts.org.locations.clone(),
+        c,
+    };
+    page_with_flash(&page, shown)
+}
+
+#[derive(Template)]
+#[template(path = "preview.html")]
+struct PreviewPage {
+    c: Chrome,
+    back: String,
+    summary: String,
+    refusal: Option<(String, String, String)>,
+    added: Option<String>,
+    removed: Vec<String>,
+    warnings: Vec<String>,
+    nothing: bool,
+    confirm_action: String,
+    fields: Vec<(String, String)>,
+}
+
+/// Describes a grant label (`role@site`) in words.
+pub(super) fn describe_label(label: &str, lang: Lang) -> String {
+    let (role, scope) = label.split_once('@').unwrap_or((label, ""));
+    let name = Role::from_id(role).map_or(role, |r| r.name(lang));
+    if scope.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name} ({})", scope.replace('+', ", "))
+    }
+}
+
+/// A role change the editor asks for.
+struct RoleChange {
+    op: String,
+    role: String,
+    site: String,
+    locations: Vec<String>,
+}
+
+impl RoleChange {
+    fn from_form(form: &[(String, String)]) -> RoleChange {
+        RoleChange {
+            op: first(form, "op"),
+            role: first(form, "role"),
+            site: first(form, "site"),
+            locations: all(form, "locations"),
+        }
+    }
+
+    fn fields(&self) -> Vec<(String, String)> {
+        let mut f = vec![
+            ("op".to_string(), self.op.clone()),
+            ("role".into(), self.role.clone()),
+            ("site".into(), self.site.clone()),
+        ];
+        f.extend(
+            self.locations
+                .iter()
+                .map(|l| ("locations".to_string(), l.clone())),
+        );
+        f
+    }
+
+    async fn run(
+        &self,
+        state: &AppState,
+        console: &Console,
+        person: &str,
+        dry_run: bool,
+    ) -> Result<ChangeOutcome, ServiceError> {
+        let ctx = console.ctx(dry_run);
+        let site = (!self.site.is_empty()).then_some(self.site.as_str());
+        match self.op.as_str() {
+            "assign" => {
+                let request = AssignRequest {
+                    person: person.to_string(),
+                    role: self.role.clone(),
+                    site: site
+                        .filter(|_| Role::from_id(&self.role).is_some_and(|r| r.is_site_scoped()))
+                        .map(str::to_string),
+                    locations: if self.role == Role::LocationAdmin.id() {
+                        self.locations.clone()
+                    } else {
+                        Vec::new()
+                    },
+                    expires_at: None,
+                };
+                state.service.assign(&ctx, &request).await
+            }
+            "revoke" => state.service.revoke(&ctx, person, &self.role, site).await,
+            "revoke_all" => state.service.revoke_all(&ctx, person).await,
+            other => Err(ServiceError::invalid(
+                "op",
+                format!("`{other}` is not a change the editor makes"),
+            )),
+        }
+    }
+
+    fn summary(&self, console: &Console, person: &str) -> String {
+        let role = describe_label(
+            &if self.site.is_empty() {
+                self.role.clone()
+            } else {
+                format!("{}@{}", self.role, self.site)
+            },
+            console.t.lang,
+        );
+        match self.op.as_str() {
+            "revoke" => console
+                .t
+                .with2("change-revoke", ("role", &role), ("person", person)),
+            "revoke_all" => console.t.with("change-revoke-all", "person", person),
+            _ => console
+                .t
+                .with2("change-assign", ("role", &role), ("person", person)),
+        }
+    }
+}
+
+pub(super) fn preview_page(
+    console: &Console,
+    chrome: Chrome,
+    back: String,
+    summary: String,
+    result: Result<ChangeOutcome, ServiceError>,
+    confirm_action: String,
+    fields: Vec<(String, String)>,
+) -> Response {
+    let lang = console.t.lang;
+    let mut page = PreviewPage {
+        c: chrome,
+        back,
+        summary,
+        refusal: None,
+        added: None,
+        removed: Vec::new(),
+        warnings: Vec::new(),
+        nothing: false,
+        confirm_action,
+        fields,
+    };
+    match result {
+        Ok(outcome) => {
+            page.nothing = outcome.added.is_none() && outcome.removed.is_empty();
+            page.added = outcome.added.as_deref().map(|l| describe_label(l, lang));
+            page.removed = outcome
+                .removed
+                .iter()
+                .map(|l| describe_label(l, lang))
+                .collect();
+            page.warnings = outcome
+                .warnings
+                .iter()
+                .map(|w| w.message(lang).to_string())
+                .collect();
+        }
+        Err(ServiceError::Refused(r)) => {
+            page.refusal = Some((
+                r.message(lang),
+                r.rule.id().to_string(),
+                r.rule.summary(lang).to_string(),
+            ))
+        }
+        Err(e) => return console.error_page(&e),
+    }
+    render(&page)
+}
+
+/// The person a role change is about, as the actor may see them: (id, name or email).
+async fn person_named(
+    state: &AppState,
+    console: &Console,
+    id: &str,
+) -> Result<(String, String), Response> {
+    match state
+        .service
+        .person_roles_in_org(&console.ctx(false), id)
+        .await
+    {
+        Ok(p) => {
+            let name = format!("{} {}", p.person.view.first, p.person.view.last)
+                .trim()
+                .to_string();
+            Ok((
+                p.person.view.id.clone(),
+                if name.is_empty() {
+                    p.person.view.email.clone()
+                } else {
+                    name
+                },
+            ))
+        }
+        Err(e) => Err(console.error_page(&e)),
+    }
+}
+
+/// Shows what a role change would do (a dry run), with its side effects or its refusal.
+pub async fn role_preview(
+    State(state): State<AppState>,
+    console: Console,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let form = match console.form(&body) {
+        Ok(form) => form,
+        Err(r) => return r,
+    };
+    let facts = match console.facts(&state).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let (person_id, who) = match person_named(&state, &console, &id).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let change = RoleChange::from_form(&form);
+    let result = change.run(&state, &console, &person_id, true).await;
+    let back = format!("/users/{id}?org={}", console.org);
+    preview_page(
+        &console,
+        console.chrome(&facts, "/users"),
+        back,
+        change.summary(&console, &who),
+        result,
+        format!("/users/{id}/roles/apply?org={}", console.org),
+        change.fields(),
+    )
+}
+
+/// Saves a previewed role change.
+pub async fn role_apply(
+    State(state): State<AppState>,
+    console: Console,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let form = match console.form(&body) {
+        Ok(form) => form,
+        Err(r) => return r,
+    };
+    let (person_id, _) = match person_named(&state, &console, &id).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let change = RoleChange::from_form(&form);
+    match change.run(&state, &console, &person_id, false).await {
+        Ok(outcome) => {
+            let lang = console.t.lang;
+            let mut message = console.t.get("flash-changed");
+            for w in &outcome.warnings {
+                message.push(' ');
+                message.push_str(w.message(lang));
+            }
+            redirect_with_flash(
+                &format!("/users/{id}?org={}", console.org),
+                if outcome.warnings.is_empty() {
+                    "ok"
+                } else {
+                    "warn"
+                },
+                &message,
+            )
+        }
+        Err(e) => console.error_page(&e),
+    }
+}

@@ -1,0 +1,361 @@
+//! The one shape of a service operation, written once.
+//!
+//! A change opens an [`OrgOp`]: it checks the credential may write, begins a transaction, takes the
+//! org's lock as its first statement (`UPDATE orgs SET version = version + 1`, which serializes
+//! changes to one org on both backends), loads the org and the actor, and only then lets the
+//! operation decide. The operation records its audit events through the same transaction, and
+//! [`OrgOp::settle`] commits, rolls back a dry run, or — for role changes — commits the audit
+//! event of a refusal alone. A read opens an [`OrgRead`] on one consistent snapshot.
+
+use rolehub_domain::ops::Principal;
+use rolehub_domain::{OrgState, Refusal};
+use serde_json::Value;
+use sqlx::{Any, Transaction};
+
+use crate::audit::{self, NewEvent, Origin};
+use crate::db::Backend;
+use crate::error::ServiceError;
+use crate::load::{self, PersonRecord};
+use crate::service::masking::Mask;
+use crate::service::{Ctx, Service};
+
+/// A transaction.
+pub(crate) type Tx = Transaction<'static, Any>;
+
+/// What a refused change records: whom it was about and what was tried.
+struct RefusalRecord {
+    target: Option<PersonRecord>,
+    attempt: Value,
+}
+
+/// A change to one org, under its lock.
+pub(crate) struct OrgOp<'c> {
+    /// The transaction; the org's lock is held from its first statement.
+    pub(crate) tx: Tx,
+    /// Who acts, where, when.
+    pub(crate) ctx: &'c Ctx,
+    /// The org and every holder of a grant in it, read under the lock.
+    pub(crate) state: OrgState,
+    /// The acting person.
+    pub(crate) actor: PersonRecord,
+    action: &'static str,
+    refusal: Option<RefusalRecord>,
+    pool: sqlx::AnyPool,
+    recorded: usize,
+}
+
+impl<'c> OrgOp<'c> {
+    /// Opens a change to `ctx.org` named `action` (for the audit log).
+    pub(crate) async fn open(
+        service: &Service,
+        ctx: &'c Ctx,
+        action: &'static str,
+    ) -> Result<OrgOp<'c>, ServiceError> {
+        ctx.require_write()?;
+        let pool = service.pool().clone();
+        let mut tx = begin_org(&pool, &ctx.org).await?;
+        let state = load::org_state(&mut tx, &ctx.org).await?;
+        let actor = crate::service::actor(&mut tx, ctx).await?;
+        Ok(OrgOp {
+            tx,
+            ctx,
+            state,
+            actor,
+            action,
+            refusal: None,
+            pool,
+            recorded: 0,
+        })
+    }
+
+    /// The actor as a principal of the org.
+    pub(crate) fn principal(&self) -> Principal<'_> {
+        Principal::in_state(&self.state, &self.actor.view, self.ctx.now)
+    }
+
+    /// Whether the actor holds `full_admin` in their own home org (partner acts).
+    pub(crate) async fn actor_home_full_admin(&mut self) -> Result<bool, ServiceError> {
+        load::holds_full_admin(
+            &mut self.tx,
+            &self.actor.view.id,
+            &self.actor.view.home_org,
+            self.ctx.now,
+        )
+        .await
+    }
+
+    /// The person a change is about, named by email or id. An external administrator from whom the
+    /// org withholds emails names people by id only (R-EXT-10: an email key would tell which
+    /// addresses exist).
+    ///
+    /// By id, only the people of the org are found — its users and those holding a grant in it —
+    /// so that ids of other orgs cannot be probed (R-AUTH-1). By email, anyone is found: that is
+    /// how external administrators are named.
+    pub(crate) async fn target(&mut self, key: &str) -> Result<PersonRecord, ServiceError> {
+        if key.contains('@') {
+            Mask::for_viewer(&self.state.org, &self.actor.view)
+                .refuse_key(rolehub_domain::SharedField::Email)?;
+            return crate::service::person(&mut self.tx, key).await;
+        }
+        let person = crate::service::person(&mut self.tx, key).await?;
+        let visible = person.view.home_org == self.ctx.org
+            || !self.state.grants_of(&person.view.id).is_empty();
+        if visible {
+            Ok(person)
+        } else {
+            Err(ServiceError::not_found("person", key))
+        }
+    }
+
+    /// A user of the org, named by email or id; people of other orgs are not found.
+    pub(crate) async fn member(&mut self, key: &str) -> Result<PersonRecord, ServiceError> {
+        let p = self.target(key).await?;
+        if p.view.home_org != self.ctx.org {
+            return Err(ServiceError::not_found("person", key));
+        }
+        Ok(p)
+    }
+
+    /// Marks this change as one whose refusal is audited (role changes), with whom it was about
+    /// and what was tried.
+    pub(crate) fn audit_refusal(&mut self, target: Option<&PersonRecord>, attempt: Value) {
+        self.refusal = Some(RefusalRecord {
+            target: target.cloned(),
+            attempt,
+        });
+    }
+
+    /// Records an event of this change in its org.
+    pub(crate) async fn record(
+        &mut self,
+        action: &str,
+        target: Option<&PersonRecord>,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) -> Result<(), ServiceError> {
+        let org = self.ctx.org.clone();
+        self.record_in(&org, action, target, before, after).await
+    }
+
+    /// Records an event of this change in another org, whose lock the change took too.
+    pub(crate) async fn record_in(
+        &mut self,
+        org: &str,
+        action: &str,
+        target: Option<&PersonRecord>,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) -> Result<(), ServiceError> {
+        append(
+            &mut self.tx,
+            self.ctx,
+            Some(&self.actor),
+            org,
+            action,
+            target,
+            before,
+            after,
+            None,
+        )
+        .await?;
+        self.recorded += 1;
+        Ok(())
+    }
+
+    /// Commits the change when it succeeded and recorded what it did (a dry run, or a change that
+    /// turned out to change nothing, rolls back); records a refused role change on its own; rolls
+    /// back anything else.
+    pub(crate) async fn settle<T>(
+        mut self,
+        result: Result<T, ServiceError>,
+    ) -> Result<T, ServiceError> {
+        match result {
+            Ok(value) => {
+                if self.ctx.dry_run || self.recorded == 0 {
+                    self.tx.rollback().await?;
+                } else {
+                    self.tx.commit().await?;
+                }
+                Ok(value)
+            }
+            Err(ServiceError::Refused(refusal)) => {
+                let recorded = self.refusal.take();
+                let audit = !self.ctx.dry_run || self.ctx.audit_previewed_refusals;
+                let OrgOp {
+                    tx,
+                    ctx,
+                    actor,
+                    action,
+                    pool,
+                    ..
+                } = self;
+                tx.rollback().await?;
+                match recorded {
+                    // Refused role changes are audited too, in a transaction of their own.
+                    Some(what) if audit => {
+                        Err(record_refusal(&pool, ctx, &actor, action, what, refusal).await)
+                    }
+                    _ => Err(ServiceError::Refused(refusal)),
+                }
+            }
+            Err(other) => {
+                self.tx.rollback().await?;
+                Err(other)
+            }
+        }
+    }
+}
+
+async fn record_refusal(
+    pool: &sqlx::AnyPool,
+    ctx: &Ctx,
+    actor: &PersonRecord,
+    action: &str,
+    what: RefusalRecord,
+    refusal: Refusal,
+) -> ServiceError {
+    let written = async {
+        let mut tx = begin_org(pool, &ctx.org).await?;
+        append(
+            &mut tx,
+            ctx,
+            Some(actor),
+            &ctx.org,
+            action,
+            what.target.as_ref(),
+            Some(what.attempt),
+            None,
+            Some(&refusal),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<(), ServiceError>(())
+    };
+    match written.await {
+        Ok(()) => ServiceError::Refused(refusal),
+        Err(e) => e,
+    }
+}
+
+/// A read of one org, on one snapshot (R-EXPORT-2).
+pub(crate) struct OrgRead<'c> {
+    /// The read transaction.
+    pub(crate) tx: Tx,
+    /// Who reads, where, when.
+    pub(crate) ctx: &'c Ctx,
+    /// The org and every holder of a grant in it.
+    pub(crate) state: OrgState,
+    /// The reader.
+    pub(crate) actor: PersonRecord,
+}
+
+impl<'c> OrgRead<'c> {
+    /// Opens a read of `ctx.org`.
+    pub(crate) async fn open(service: &Service, ctx: &'c Ctx) -> Result<OrgRead<'c>, ServiceError> {
+        let mut tx = begin_read(service.pool(), service.backend()).await?;
+        let state = load::org_state(&mut tx, &ctx.org).await?;
+        let actor = crate::service::actor(&mut tx, ctx).await?;
+        Ok(OrgRead {
+            tx,
+            ctx,
+            state,
+            actor,
+        })
+    }
+
+    /// The reader as a principal of the org.
+    pub(crate) fn principal(&self) -> Principal<'_> {
+        Principal::in_state(&self.state, &self.actor.view, self.ctx.now)
+    }
+
+    /// How the reader sees people's data (R-EXT-10).
+    pub(crate) fn mask(&self) -> Mask {
+        Mask::for_viewer(&self.state.org, &self.actor.view)
+    }
+
+    /// Ends the read.
+    pub(crate) async fn close(self) -> Result<(), ServiceError> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+}
+
+/// Begins a transaction on an org, taking its lock first.
+pub(crate) async fn begin_org(pool: &sqlx::AnyPool, org: &str) -> Result<Tx, ServiceError> {
+    let mut tx = pool.begin().await?;
+    let locked = sqlx::query("UPDATE orgs SET version = version + 1 WHERE id = $1")
+        .bind(org)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if locked == 0 {
+        return Err(ServiceError::not_found("organization", org));
+    }
+    Ok(tx)
+}
+
+/// Takes the lock of another org inside a change (in id order, to avoid deadlocks).
+pub(crate) async fn lock_org(tx: &mut Tx, org: &str) -> Result<(), ServiceError> {
+    sqlx::query("UPDATE orgs SET version = version + 1 WHERE id = $1")
+        .bind(org)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Begins a read transaction that sees one snapshot (R-EXPORT-2).
+pub(crate) async fn begin_read(pool: &sqlx::AnyPool, backend: Backend) -> Result<Tx, ServiceError> {
+    let mut tx = pool.begin().await?;
+    if backend == Backend::Postgres {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(tx)
+}
+
+/// Who did something and from where, as the audit log records it.
+pub(crate) fn origin(ctx: &Ctx, actor: Option<&PersonRecord>) -> Origin {
+    Origin {
+        actor_id: actor.map(|a| a.view.id.clone()),
+        actor_email: actor
+            .map(|a| a.view.email.clone())
+            .or_else(|| (!ctx.actor.is_empty()).then(|| ctx.actor.clone())),
+        actor_org: actor.map(|a| a.view.home_org.clone()),
+        request_id: ctx.request_id.clone(),
+        client_addr: ctx.client_addr.clone(),
+    }
+}
+
+/// Appends an audit event to an org's chain, inside a transaction that holds the org's lock.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one argument per audit column the caller decides"
+)]
+pub(crate) async fn append(
+    tx: &mut Tx,
+    ctx: &Ctx,
+    actor: Option<&PersonRecord>,
+    org: &str,
+    action: &str,
+    target: Option<&PersonRecord>,
+    before: Option<Value>,
+    after: Option<Value>,
+    refusal: Option<&Refusal>,
+) -> Result<(), ServiceError> {
+    audit::append(
+        tx,
+        &origin(ctx, actor),
+        NewEvent {
+            org_id: org,
+            at: ctx.now,
+            action,
+            target_id: target.map(|t| t.view.id.as_str()),
+            target_email: target.map(|t| t.view.email.as_str()),
+            before,
+            after,
+            refusal,
+        },
+    )
+    .await
+}
