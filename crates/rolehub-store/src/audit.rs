@@ -284,7 +284,7 @@ pub async fn list(
     rows.iter().map(event_from_row).collect()
 }
 
-/// The first broken link found by [`verify`].
+/// The first broken link that verifying an audit chain found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Break {
     /// The org whose chain is broken.

@@ -1,7 +1,7 @@
 //! The service layer: the one door into Rolehub's data. Every read and every change is an
 //! operation that takes the caller's context ([`Ctx`]: who, in which org, with which credential
 //! scope, in which language, for which request), checks it against the rules, and does its work
-//! in one transaction with its audit event ([`crate::op`]).
+//! in one transaction with its audit event (the operation shape of the `op` module).
 //!
 //! Operators with the database in hand (the CLI's world loading, bulk generation, passwords,
 //! partner relationships) use [`crate::operator::Operator`], an explicitly named handle whose

@@ -137,7 +137,7 @@ impl Service {
     /// Checks an email and password. A success is recorded as an interactive sign-in (R-AUTH-2) and
     /// audited; a failure for a known person is audited too.
     ///
-    /// The attempt is counted before its password is checked ([`crate::throttle`]); a delay that
+    /// The attempt is counted before its password is checked (in the database); a delay that
     /// earlier failures ask for, or a full hashing queue, answers [`ServiceError::TooMany`]
     /// without hashing.
     pub async fn sign_in(
