@@ -58,6 +58,7 @@ pub fn request_info(parts: &Parts) -> RequestInfo {
             tracking_id: rolehub_store::service::new_id(),
             lang: rolehub_domain::Lang::En,
             client_addr: None,
+            base_url: "http://localhost".into(),
         })
 }
 

@@ -20,8 +20,39 @@ pub struct RequestInfo {
     pub tracking_id: String,
     /// The language of messages (`Accept-Language`).
     pub lang: Lang,
-    /// The client's address.
+    /// The client's address: the peer's, or — behind a trusted proxy — the first address in
+    /// `X-Forwarded-For` that is not a trusted proxy.
     pub client_addr: Option<String>,
+    /// The scheme and host clients reach the server at (`https://rolehub.example.com`), for
+    /// absolute links: the configured public URL, else the request's `Host`.
+    pub base_url: String,
+}
+
+/// The client's address: walking `X-Forwarded-For` from the right (the hop nearest to us) while
+/// the hop is a trusted proxy; the first untrusted address is the client's.
+pub fn client_address(
+    peer: Option<std::net::IpAddr>,
+    forwarded_for: Option<&str>,
+    trusted: &[std::net::IpAddr],
+) -> Option<std::net::IpAddr> {
+    let mut client = peer?;
+    if !trusted.contains(&client) {
+        return Some(client);
+    }
+    if let Some(list) = forwarded_for {
+        for hop in list.rsplit(',').map(str::trim) {
+            match hop.parse::<std::net::IpAddr>() {
+                Ok(ip) => {
+                    client = ip;
+                    if !trusted.contains(&ip) {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+    }
+    Some(client)
 }
 
 fn sane_tracking_id(value: &str) -> bool {
@@ -33,7 +64,11 @@ fn sane_tracking_id(value: &str) -> bool {
 }
 
 /// Sets the request's facts, logs it, and renders errors.
-pub async fn request_context(mut req: Request, next: Next) -> Response {
+pub async fn request_context(
+    axum::extract::State(config): axum::extract::State<std::sync::Arc<crate::Config>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let tracking_id = req
         .headers()
@@ -48,14 +83,46 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .map(Lang::from_accept_language)
         .unwrap_or_default();
-    let client_addr = req
+    let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
+        .map(|c| c.0.ip());
+    let headers = req.headers();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let (forwarded_for, forwarded_proto, host) = (
+        header("x-forwarded-for"),
+        header("x-forwarded-proto"),
+        header("host"),
+    );
+    let behind_proxy = peer.is_some_and(|p| config.trusted_proxies.contains(&p));
+    let client_addr = client_address(peer, forwarded_for.as_deref(), &config.trusted_proxies)
+        .map(|ip| ip.to_string());
+    let base_url = match &config.public_url {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        None => {
+            let proto = forwarded_proto
+                .filter(|p| behind_proxy && (p == "https" || p == "http"))
+                .unwrap_or_else(|| "http".into());
+            let host = host
+                .filter(|h| {
+                    !h.is_empty()
+                        && h.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+                })
+                .unwrap_or_else(|| "localhost".into());
+            format!("{proto}://{host}")
+        }
+    };
     let info = RequestInfo {
         tracking_id: tracking_id.clone(),
         lang,
         client_addr,
+        base_url,
     };
     req.extensions_mut().insert(info);
     let method = req.method().clone();
@@ -146,5 +213,34 @@ fn default_message(status: StatusCode) -> String {
             "the request took too long and was stopped; nothing was changed".into()
         }
         other => other.canonical_reason().unwrap_or("error").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        let proxy: std::net::IpAddr = "10.0.0.1"
+            .parse()
+            .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+        let client: std::net::IpAddr = "203.0.113.7".parse().unwrap_or(proxy);
+        let trusted = [proxy];
+        // Not behind a trusted proxy: the header is the client's to invent, and ignored.
+        assert_eq!(
+            client_address(Some(client), Some("198.51.100.1"), &trusted),
+            Some(client)
+        );
+        // Behind the proxy: the nearest untrusted hop.
+        assert_eq!(
+            client_address(Some(proxy), Some("198.51.100.1, 203.0.113.7"), &trusted),
+            Some(client)
+        );
+        assert_eq!(
+            client_address(Some(proxy), Some("203.0.113.7, 10.0.0.1"), &trusted),
+            Some(client)
+        );
+        assert_eq!(client_address(Some(proxy), None, &trusted), Some(proxy));
     }
 }

@@ -12,6 +12,7 @@ pub mod extract;
 pub mod mail;
 pub mod paging;
 pub mod routes;
+pub mod settings;
 pub mod state;
 
 use std::future::Future;
@@ -28,6 +29,7 @@ use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+pub use settings::Settings;
 pub use state::{AppState, Config};
 
 #[derive(OpenApi)]
@@ -98,7 +100,10 @@ pub fn app(state: AppState) -> Router {
         },
     ))
     .layer(axum::middleware::map_response(api_headers))
-    .layer(axum::middleware::from_fn(context::request_context))
+    .layer(axum::middleware::from_fn_with_state(
+        state.config.clone(),
+        context::request_context,
+    ))
     .with_state(state)
 }
 

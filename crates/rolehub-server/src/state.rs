@@ -8,8 +8,10 @@ use rolehub_store::Service;
 /// Settings of the HTTP server.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// The address people reach the server at (for links in mail).
-    pub public_url: String,
+    /// The address people reach the server at, when configured: absolute links (`Link` headers)
+    /// are built on it; otherwise on the request's `Host` (and a trusted proxy's
+    /// `X-Forwarded-Proto`).
+    pub public_url: Option<String>,
     /// Largest JSON body, in bytes.
     pub json_limit: usize,
     /// Largest CSV upload, in bytes.
@@ -20,17 +22,20 @@ pub struct Config {
     pub session_ttl: Duration,
     /// Whether cookies get `Secure` (served over TLS, directly or behind a proxy).
     pub secure_cookies: bool,
+    /// Proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
-            public_url: "http://127.0.0.1:8080".into(),
+            public_url: None,
             json_limit: 64 * 1024,
             csv_limit: 32 * 1024 * 1024,
             request_timeout: Duration::from_secs(60),
             session_ttl: Duration::from_secs(12 * 3600),
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }

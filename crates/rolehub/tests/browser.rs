@@ -37,7 +37,7 @@ async fn start_server() -> (String, Service, tokio::sync::oneshot::Sender<()>, S
     let state = AppState::new(
         service.clone().with_public_url(base.clone()),
         Config {
-            public_url: base.clone(),
+            public_url: Some(base.clone()),
             ..Config::default()
         },
     );

@@ -29,7 +29,14 @@ type Done = Result<Exit, Failure>;
 /// Runs a parsed command line; prints errors to standard error and answers the exit code.
 pub async fn run(cli: Cli) -> Exit {
     let mut out = std::io::stdout();
-    let result = dispatch(&cli, &mut out).await;
+    let layers = match cli.layers() {
+        Ok(layers) => layers,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Invalid;
+        }
+    };
+    let result = dispatch(&cli, &layers, &mut out).await;
     match result {
         Ok(exit) => exit,
         Err(f) => {
@@ -40,9 +47,17 @@ pub async fn run(cli: Cli) -> Exit {
     }
 }
 
-/// Opens the database the command line names.
+/// Opens the database the settings name.
 pub(crate) async fn open(cli: &Cli) -> Result<Service, Failure> {
-    Ok(Service::open(&cli.db, &rolehub_store::Options::default()).await?)
+    let settings = cli
+        .layers()
+        .map_err(|e| Failure::invalid(e.to_string()))?
+        .settings();
+    Ok(Service::open(
+        &settings.database_url,
+        &settings.store_options("http://127.0.0.1:8080"),
+    )
+    .await?)
 }
 
 fn roles(ids: &[String]) -> Result<Vec<Role>, Failure> {
@@ -100,19 +115,41 @@ fn print_change(cli: &Cli, out: &mut impl Write, outcome: &ChangeOutcome, dry_ru
     Ok(Exit::Ok)
 }
 
-async fn dispatch(cli: &Cli, out: &mut impl Write) -> Done {
+async fn dispatch(
+    cli: &Cli,
+    layers: &rolehub_server::settings::Layers,
+    out: &mut impl Write,
+) -> Done {
+    let settings = layers.settings();
     match &cli.command {
+        Command::Config {
+            command: super::ConfigCommand::Show,
+        } => {
+            let mut t = Table::new(["SETTING", "VALUE", "FROM"]);
+            for (def, value, source) in layers.show() {
+                t.row(vec![def.key.to_string(), value, source.to_string()]);
+            }
+            t.print(out)?;
+            Ok(Exit::Ok)
+        }
+        Command::Config {
+            command: super::ConfigCommand::Reference,
+        } => {
+            write!(out, "{}", rolehub_server::settings::reference_markdown())?;
+            Ok(Exit::Ok)
+        }
         Command::Scenario {
             command: ScenarioCommand::Run { paths },
         } => {
-            let summary = crate::scenario::run_paths(paths, Some(&cli.db), out).await;
+            let summary =
+                crate::scenario::run_paths(paths, Some(&settings.database_url), out).await;
             Ok(match summary.exit_code() {
                 0 => Exit::Ok,
                 1 => Exit::Refused,
                 _ => Exit::Invalid,
             })
         }
-        Command::Serve(args) => super::serve::serve(cli, args, out).await,
+        Command::Serve(args) => super::serve::serve(&settings, args, out).await,
         Command::Token {
             command:
                 TokenCommand::Create {
@@ -175,7 +212,11 @@ async fn dispatch(cli: &Cli, out: &mut impl Write) -> Done {
         }
         Command::Migrate => {
             open(cli).await?;
-            writeln!(out, "the database at {} is up to date", redact(&cli.db))?;
+            writeln!(
+                out,
+                "the database at {} is up to date",
+                redact(&settings.database_url)
+            )?;
             Ok(Exit::Ok)
         }
         Command::Demo => {

@@ -15,23 +15,83 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub use commands::run;
 
 /// Rolehub: administrator roles for multi-tenant organizations, enforced and explained.
-#[derive(Parser, Debug)]
+#[derive(Parser)]
 #[command(name = "rolehub", version, about, long_about, after_help = exit::help_text())]
 pub struct Cli {
-    /// Database URL: `sqlite://PATH` (created when missing) or `postgres://…`.
-    #[arg(
-        long,
-        global = true,
-        env = "ROLEHUB_DB",
-        default_value = "sqlite://rolehub.db"
-    )]
-    pub db: String,
+    /// Database URL: `sqlite://PATH` (created when missing) or `postgres://…` [setting
+    /// `database.url`, env ROLEHUB_DB, default `sqlite://rolehub.db`].
+    #[arg(long, global = true)]
+    pub db: Option<String>,
+    /// A TOML file of settings [env ROLEHUB_CONFIG]; see `rolehub config show`.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Sets any setting, overriding the file and the environment (repeatable).
+    #[arg(long = "set", global = true, value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl std::fmt::Debug for Cli {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `--set` may carry a secret: its values are never printed.
+        f.debug_struct("Cli")
+            .field("db", &self.db.as_ref().map(|_| "(set)"))
+            .field("config", &self.config)
+            .field(
+                "set",
+                &self
+                    .set
+                    .iter()
+                    .map(|s| s.split('=').next().unwrap_or(""))
+                    .collect::<Vec<_>>(),
+            )
+            .field("json", &self.json)
+            .field("command", &self.command)
+            .finish()
+    }
+}
+
+impl Cli {
+    /// The settings in effect: defaults, then the TOML file (`--config` or `ROLEHUB_CONFIG`),
+    /// then `ROLEHUB_*` variables, then flags.
+    pub fn layers(
+        &self,
+    ) -> Result<rolehub_server::settings::Layers, rolehub_server::settings::SettingsError> {
+        use rolehub_server::settings::{Layers, Source};
+        let mut layers = Layers::default();
+        let file = self
+            .config
+            .clone()
+            .or_else(|| std::env::var_os("ROLEHUB_CONFIG").map(PathBuf::from));
+        if let Some(path) = file {
+            layers.file(&path)?;
+        }
+        layers.env(std::env::vars())?;
+        if let Some(db) = &self.db {
+            layers.set("database.url", db, Source::Flag("--db".into()))?;
+        }
+        if let Command::Serve(args) = &self.command {
+            for (key, value, flag) in args.flags() {
+                layers.set(key, &value, Source::Flag(flag.into()))?;
+            }
+        }
+        for pair in &self.set {
+            let (key, value) =
+                pair.split_once('=')
+                    .ok_or_else(|| rolehub_server::settings::SettingsError {
+                        key: pair.clone(),
+                        origin: Source::Flag("--set".into()),
+                        message: "write KEY=VALUE".into(),
+                    })?;
+            layers.set(key.trim(), value, Source::Flag("--set".into()))?;
+        }
+        Ok(layers)
+    }
 }
 
 /// The commands.
@@ -90,46 +150,109 @@ pub enum Command {
         #[command(subcommand)]
         command: ScenarioCommand,
     },
+    /// The settings in effect.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
 }
 
-/// `serve` arguments.
-#[derive(Args, Debug)]
+/// `config` commands.
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Prints every setting's effective value and where it came from (secrets are not shown).
+    Show,
+    /// Prints the reference of every setting as Markdown (the text of `docs/settings.md`).
+    Reference,
+}
+
+/// `serve` arguments. Each flag sets a setting (`rolehub config show` lists them all).
+#[derive(Args)]
 pub struct ServeArgs {
-    /// The address to listen on.
-    #[arg(long, env = "ROLEHUB_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: String,
+    /// The address to listen on [`server.listen`, env ROLEHUB_LISTEN, default 127.0.0.1:8080].
+    #[arg(long)]
+    pub listen: Option<String>,
     /// Load the demo world when the database is empty, and print how to sign in.
     #[arg(long)]
     pub demo: bool,
-    /// The address people reach the server at (for links in invitation mail).
-    #[arg(long, env = "ROLEHUB_PUBLIC_URL")]
+    /// The address people reach the server at [`server.public_url`, env ROLEHUB_PUBLIC_URL].
+    #[arg(long)]
     pub public_url: Option<String>,
-    /// Largest JSON request body, in bytes.
-    #[arg(long, env = "ROLEHUB_JSON_LIMIT", default_value_t = 64 * 1024)]
-    pub json_limit: usize,
-    /// Largest CSV upload, in bytes.
-    #[arg(long, env = "ROLEHUB_CSV_LIMIT", default_value_t = 32 * 1024 * 1024)]
-    pub csv_limit: usize,
-    /// Seconds a request may take.
-    #[arg(long, env = "ROLEHUB_REQUEST_TIMEOUT", default_value_t = 60)]
-    pub request_timeout: u64,
-    /// Mark cookies `Secure` (set when served over TLS, e.g. behind a TLS proxy).
-    #[arg(long, env = "ROLEHUB_SECURE_COOKIES")]
+    /// Largest JSON request body, in bytes [`server.json_limit_bytes`].
+    #[arg(long)]
+    pub json_limit: Option<u64>,
+    /// Largest CSV upload, in bytes [`server.csv_limit_bytes`].
+    #[arg(long)]
+    pub csv_limit: Option<u64>,
+    /// Seconds a request may take [`server.request_timeout_secs`].
+    #[arg(long)]
+    pub request_timeout: Option<u64>,
+    /// Mark cookies `Secure` [`server.secure_cookies`].
+    #[arg(long)]
     pub secure_cookies: bool,
-    /// SMTP relay `HOST[:PORT]` for invitation mail (plain SMTP, e.g. a local relay); without it mail
-    /// stays in the outbox (`rolehub mail list`).
-    #[arg(long, env = "ROLEHUB_SMTP")]
+    /// SMTP relay `HOST[:PORT]` for invitation mail [`mail.smtp`, env ROLEHUB_SMTP].
+    #[arg(long)]
     pub smtp: Option<String>,
-    /// SMTP login `USER:PASSWORD`.
-    #[arg(long, env = "ROLEHUB_SMTP_LOGIN", hide_env_values = true)]
+    /// SMTP login `USER:PASSWORD` [`mail.smtp_login`, env ROLEHUB_SMTP_LOGIN].
+    #[arg(long)]
     pub smtp_login: Option<String>,
-    /// The sender address of mail.
-    #[arg(
-        long,
-        env = "ROLEHUB_MAIL_FROM",
-        default_value = "Rolehub <rolehub@localhost>"
-    )]
-    pub mail_from: String,
+    /// The sender address of mail [`mail.from`].
+    #[arg(long)]
+    pub mail_from: Option<String>,
+}
+
+impl std::fmt::Debug for ServeArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The SMTP login holds a password: never printed.
+        f.debug_struct("ServeArgs")
+            .field("listen", &self.listen)
+            .field("demo", &self.demo)
+            .field("public_url", &self.public_url)
+            .field("smtp", &self.smtp)
+            .field(
+                "smtp_login",
+                &self.smtp_login.as_ref().map(|_| "(not shown)"),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServeArgs {
+    /// The settings the flags give: (key, value, flag).
+    pub fn flags(&self) -> Vec<(&'static str, String, &'static str)> {
+        let mut out = Vec::new();
+        let mut put = |key, value: Option<String>, flag| {
+            if let Some(v) = value {
+                out.push((key, v, flag));
+            }
+        };
+        put("server.listen", self.listen.clone(), "--listen");
+        put("server.public_url", self.public_url.clone(), "--public-url");
+        put(
+            "server.json_limit_bytes",
+            self.json_limit.map(|n| n.to_string()),
+            "--json-limit",
+        );
+        put(
+            "server.csv_limit_bytes",
+            self.csv_limit.map(|n| n.to_string()),
+            "--csv-limit",
+        );
+        put(
+            "server.request_timeout_secs",
+            self.request_timeout.map(|n| n.to_string()),
+            "--request-timeout",
+        );
+        put(
+            "server.secure_cookies",
+            self.secure_cookies.then(|| "true".to_string()),
+            "--secure-cookies",
+        );
+        put("mail.smtp", self.smtp.clone(), "--smtp");
+        put("mail.smtp_login", self.smtp_login.clone(), "--smtp-login");
+        put("mail.from", self.mail_from.clone(), "--mail-from");
+        out
+    }
 }
 
 /// `token` commands.

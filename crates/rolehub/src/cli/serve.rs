@@ -1,17 +1,18 @@
 //! `rolehub serve`: the server, with structured logs and graceful shutdown.
 
 use std::io::Write;
-use std::time::Duration;
 
 use rolehub_server::mail::SmtpConfig;
-use rolehub_server::{AppState, Config};
+use rolehub_server::AppState;
 use rolehub_store::Service;
 
-use super::exit::{Exit, Failure};
-use super::{Cli, ServeArgs};
+use rolehub_server::Settings;
 
-fn init_logs() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ROLEHUB_LOG")
+use super::exit::{Exit, Failure};
+use super::ServeArgs;
+
+fn init_logs(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log_filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -20,8 +21,8 @@ fn init_logs() {
         .try_init();
 }
 
-fn smtp_config(args: &ServeArgs) -> Result<Option<SmtpConfig>, Failure> {
-    let Some(relay) = &args.smtp else {
+fn smtp_config(settings: &Settings) -> Result<Option<SmtpConfig>, Failure> {
+    let Some(relay) = &settings.smtp else {
         return Ok(None);
     };
     let (host, port) = match relay.rsplit_once(':') {
@@ -34,9 +35,9 @@ fn smtp_config(args: &ServeArgs) -> Result<Option<SmtpConfig>, Failure> {
         ),
         None => (relay.clone(), 25),
     };
-    let credentials = match &args.smtp_login {
+    let credentials = match &settings.smtp_login {
         Some(login) => {
-            let (user, pass) = login.split_once(':').ok_or_else(|| Failure {
+            let (user, pass) = login.0.split_once(':').ok_or_else(|| Failure {
                 exit: Exit::Invalid,
                 message: "--smtp-login: write USER:PASSWORD".into(),
             })?;
@@ -48,47 +49,41 @@ fn smtp_config(args: &ServeArgs) -> Result<Option<SmtpConfig>, Failure> {
         host,
         port,
         credentials,
-        from: args.mail_from.clone(),
+        from: settings.mail_from.clone(),
     }))
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
-pub async fn serve(cli: &Cli, args: &ServeArgs, out: &mut impl Write) -> Result<Exit, Failure> {
-    init_logs();
-    let listener = tokio::net::TcpListener::bind(&args.listen)
+pub async fn serve(
+    settings: &Settings,
+    args: &ServeArgs,
+    out: &mut impl Write,
+) -> Result<Exit, Failure> {
+    init_logs(settings);
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .map_err(|e| Failure {
             exit: Exit::Failure,
-            message: format!("cannot listen on {}: {e}", args.listen),
+            message: format!("cannot listen on {}: {e}", settings.listen),
         })?;
     let bound = listener.local_addr().map_err(|e| Failure {
         exit: Exit::Failure,
         message: e.to_string(),
     })?;
-    let public_url = args
+    let public_url = settings
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{bound}"));
-    let options = rolehub_store::Options {
-        public_url: public_url.clone(),
-        ..rolehub_store::Options::default()
-    };
-    let service = Service::open(&cli.db, &options).await?;
+    let service =
+        Service::open(&settings.database_url, &settings.store_options(&public_url)).await?;
     if args.demo && !super::demo::load(&service, out).await? {
         writeln!(
             out,
             "the database already holds data; the demo world is not loaded again"
         )?;
     }
-    let config = Config {
-        public_url: public_url.clone(),
-        json_limit: args.json_limit,
-        csv_limit: args.csv_limit,
-        request_timeout: Duration::from_secs(args.request_timeout.max(1)),
-        secure_cookies: args.secure_cookies || public_url.starts_with("https://"),
-        ..Config::default()
-    };
-    let smtp = smtp_config(args)?;
+    let config = settings.server_config(&public_url);
+    let smtp = smtp_config(settings)?;
     if smtp.is_none() {
         tracing::info!(
             "no SMTP relay configured: invitation mail stays in the outbox (`rolehub mail list`)"
