@@ -8,22 +8,27 @@
     clippy::expect_used,
     clippy::panic,
     dead_code,
+    unused_imports,
     reason = "a test fails loudly on the first surprise; not every test uses every helper"
 )]
 
 use std::fmt::Write as _;
 
+// What every HTTP test uses, so that a test file imports `common::*` alone.
+pub use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+pub use rolehub_store::clock::system_now;
+pub use serde_json::{json, Value};
+
 use reqwest::header::HeaderMap;
-use reqwest::Method;
+pub use reqwest::Method;
 use rolehub_domain::Timestamp;
 use rolehub_server::{AppState, Config};
-use rolehub_store::clock::system_now;
 use rolehub_store::scratch::Scratch;
 use rolehub_store::service::TokenScope;
 use rolehub_store::world::{GrantDef, World as WorldFile};
 use rolehub_store::Service;
 pub use rolehub_testkit::{backends, Backend};
-use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -804,4 +809,88 @@ pub fn is_api_date(s: &str) -> bool {
         && s.chars()
             .enumerate()
             .all(|(i, c)| [4, 7, 10, 13, 16, 19, 23].contains(&i) || c.is_ascii_digit())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers of the tests
+// ---------------------------------------------------------------------------------------------
+
+pub fn ids(items: &[Value], key: &str) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| {
+            i[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("no `{key}` in {i}"))
+                .to_string()
+        })
+        .collect()
+}
+
+pub fn set(v: &[&str]) -> BTreeSet<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+pub fn sset(v: &[String]) -> BTreeSet<String> {
+    v.iter().cloned().collect()
+}
+
+pub fn warning_codes(change: &Value) -> Vec<String> {
+    change["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            assert!(
+                w["message"].as_str().is_some_and(|m| !m.is_empty()),
+                "a warning without a message: {w}"
+            );
+            w["code"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+/// A body without its `dryRun` flag, to compare a dry run with the real change.
+pub fn without_dry_run(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("dryRun");
+        // Only a real change has the id of the assignment it added.
+        o.remove("assignmentId");
+    }
+    v
+}
+
+/// An error body without its tracking id, to compare two refusals.
+pub fn refusal_shape(r: &Resp) -> Value {
+    let mut v = r.json().clone();
+    v.as_object_mut().unwrap().remove("trackingId");
+    v
+}
+
+pub fn iso_in_days(days: i64) -> String {
+    system_now().plus_days(days).to_iso()
+}
+
+pub fn activation_token(mail_body: &str) -> String {
+    let at = mail_body
+        .find("/activate?token=")
+        .unwrap_or_else(|| panic!("no activation link in {mail_body}"));
+    mail_body[at + "/activate?token=".len()..]
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect()
+}
+
+pub async fn invitation(s: &Server, email: &str) -> String {
+    let mail = s
+        .service
+        .operator("tests")
+        .outbox(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.to == email)
+        .unwrap_or_else(|| panic!("{}: no mail to {email}", s.backend));
+    activation_token(&mail.body)
 }
