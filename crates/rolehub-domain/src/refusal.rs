@@ -166,21 +166,26 @@ fn access_sentence(
     let asked_s = asked.describe(lang);
     let held_s = held.describe(lang);
     let via_name = via.map(|r| r.name(lang)).unwrap_or("");
+    // "as Read-only administrator " / "als Alleen-lezenbeheerder ", or nothing when no role is named.
+    let as_role = |word: &str| {
+        via.map(|r| format!("{word} {} ", r.name(lang)))
+            .unwrap_or_default()
+    };
     match (rule, lang) {
         (RuleId::Auth3, Lang::En) => "Your account is deactivated, so none of your roles gives access.".into(),
         (RuleId::Auth3, Lang::Nl) => "Uw account is gedeactiveerd, dus geen van uw rollen geeft toegang.".into(),
         (RuleId::Auth1, Lang::En) => "You hold no role in this organization, so you cannot reach its data.".into(),
         (RuleId::Auth1, Lang::Nl) => "U hebt geen rol in deze organisatie en kunt haar gegevens dus niet bereiken.".into(),
-        (RuleId::Ext7, Lang::En) => format!("Your external {via_name} access has expired, so you have no {asked_s} to {a}."),
-        (RuleId::Ext7, Lang::Nl) => format!("Uw externe toegang als {via_name} is verlopen, dus u hebt geen {asked_s} tot {a}."),
-        (RuleId::Ext9, Lang::En) => format!("The sales relationship with your partner org has ended, so {via_name} gives no {asked_s} to {a}."),
-        (RuleId::Ext9, Lang::Nl) => format!("De verkooprelatie met uw partnerorganisatie is beëindigd, dus {via_name} geeft geen {asked_s} tot {a}."),
-        (RuleId::Site3, Lang::En) => format!("Your {via_name} role takes effect after you sign in to the admin console once; until then you have no {asked_s} to {a}."),
-        (RuleId::Site3, Lang::Nl) => format!("Uw rol {via_name} werkt pas nadat u zich eenmaal bij de beheerconsole aanmeldt; tot dan hebt u geen {asked_s} tot {a}."),
+        (RuleId::Ext7, Lang::En) => format!("Your external access {}has expired, so you have no {asked_s} to {a}.", as_role("as")),
+        (RuleId::Ext7, Lang::Nl) => format!("Uw externe toegang {}is verlopen, dus u hebt geen {asked_s} tot {a}.", as_role("als")),
+        (RuleId::Ext9, Lang::En) => format!("The sales relationship with your partner org has ended, so your partner role {}gives no {asked_s} to {a}.", as_role("of")),
+        (RuleId::Ext9, Lang::Nl) => format!("De verkooprelatie met uw partnerorganisatie is beëindigd, dus uw partnerrol {}geeft geen {asked_s} tot {a}.", as_role("van")),
+        (RuleId::Site3, Lang::En) => format!("Your site role {}takes effect after you sign in to the admin console once; until then you have no {asked_s} to {a}.", as_role("of")),
+        (RuleId::Site3, Lang::Nl) => format!("Uw siterol {}werkt pas nadat u zich eenmaal bij de beheerconsole aanmeldt; tot dan hebt u geen {asked_s} tot {a}.", as_role("van")),
         (RuleId::Ext6, Lang::En) => format!("As an external full administrator you reach Meetings sites after signing in to the admin console once after the grant; until then you have no {asked_s} to {a}."),
         (RuleId::Ext6, Lang::Nl) => format!("Als externe volledige beheerder krijgt u toegang tot Meetings-sites na eenmaal aanmelden bij de beheerconsole na de toewijzing; tot dan hebt u geen {asked_s} tot {a}."),
-        (RuleId::Site2, Lang::En) => format!("{a} is out of reach: a site role reaches only its own site, and sites managed in Site Administration are outside Rolehub."),
-        (RuleId::Site2, Lang::Nl) => format!("{a} valt buiten bereik: een siterol geldt alleen voor de eigen site, en sites die in Sitebeheer worden beheerd vallen buiten Rolehub."),
+        (RuleId::Site2, Lang::En) => format!("The area {a} is out of reach: a site role reaches only its own site, and sites managed in Site Administration are outside Rolehub."),
+        (RuleId::Site2, Lang::Nl) => format!("Het onderdeel {a} valt buiten bereik: een siterol geldt alleen voor de eigen site, en sites die in Sitebeheer worden beheerd vallen buiten Rolehub."),
         (RuleId::Call1, Lang::En) => "User and device administrators and device administrators have no access to Webex Calling administration.".into(),
         (RuleId::Call1, Lang::Nl) => "Gebruikers- en apparaatbeheerders en apparaatbeheerders hebben geen toegang tot het beheer van Webex Calling.".into(),
         (RuleId::Cdr1, Lang::En) => format!("The call history API role gives read access to the detailed call history API only, not {asked_s} to {a}."),
@@ -307,7 +312,7 @@ fn explain(reason: &Reason, rule: RuleId, lang: Lang) -> String {
         (ReadOnlyToken, En) => "This personal access token has the `read` scope: it reads what its holder may read and makes no changes; create a token with the `write` scope for changes.".into(),
         (ReadOnlyToken, Nl) => "Dit persoonlijke toegangstoken heeft het bereik `read`: het leest wat de houder mag lezen en wijzigt niets; maak een token met het bereik `write` om te wijzigen.".into(),
         (FieldWithheld { field }, En) => format!(
-            "This organization does not share {} with external administrators, so you cannot search or use it.",
+            "This organization does not share {} with external administrators, so you cannot search by them or use them as keys.",
             match field {
                 crate::model::SharedField::Name => "names",
                 crate::model::SharedField::Email => "email addresses",
@@ -316,7 +321,7 @@ fn explain(reason: &Reason, rule: RuleId, lang: Lang) -> String {
             }
         ),
         (FieldWithheld { field }, Nl) => format!(
-            "Deze organisatie deelt {} niet met externe beheerders, dus u kunt er niet op zoeken of mee werken.",
+            "Deze organisatie deelt {} niet met externe beheerders, dus u kunt er niet op zoeken en ze niet als sleutel gebruiken.",
             match field {
                 crate::model::SharedField::Name => "namen",
                 crate::model::SharedField::Email => "e-mailadressen",

@@ -635,3 +635,104 @@ async fn dutch_refusals_still_name_the_rule() {
         s.stop().await;
     }
 }
+
+/// The error bodies people and scripts read, pinned (tracking ids left out): a change of wording
+/// is a reviewed diff of the snapshot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn error_bodies_are_pinned() {
+    let s = Server::start(&backends()[0]).await;
+    let w = s.w.clone();
+    let mut text = String::new();
+    let mut pin = |what: &str, r: &Resp| {
+        let mut body = r.json().clone();
+        if let Some(o) = body.as_object_mut() {
+            o.remove("trackingId");
+        }
+        text.push_str(&format!(
+            "## {what}: {}\n{}\n",
+            r.status,
+            serde_json::to_string_pretty(&body).unwrap()
+        ));
+    };
+    pin(
+        "no credentials",
+        &s.request(Method::GET, "/v1/people").send().await,
+    );
+    pin("unknown route", &s.get("/v1/nothing", &w.admin.token).await);
+    pin(
+        "refused by a rule",
+        &s.post(
+            "/v1/roleAssignments",
+            &w.admin.token,
+            &json!({ "personId": w.admin.id, "roleId": "cc_service_admin" }),
+        )
+        .await,
+    );
+    pin(
+        "refused by a rule, in Dutch",
+        &s.request(Method::POST, "/v1/roleAssignments")
+            .bearer(&w.admin.token)
+            .header("Accept-Language", "nl")
+            .json(&json!({ "personId": w.admin.id, "roleId": "cc_service_admin" }))
+            .send()
+            .await,
+    );
+    pin(
+        "a read token changes nothing",
+        &s.post(
+            "/v1/roleAssignments",
+            &w.admin_read_token,
+            &json!({ "personId": w.users[0].id, "roleId": "support_admin" }),
+        )
+        .await,
+    );
+    pin(
+        "an invalid value",
+        &s.post(
+            "/v1/roleAssignments",
+            &w.admin.token,
+            &json!({ "personId": w.users[0].id, "roleId": "king" }),
+        )
+        .await,
+    );
+    pin(
+        "malformed JSON",
+        &s.request(Method::POST, "/v1/roleAssignments")
+            .bearer(&w.admin.token)
+            .body("application/json", "{\"personId\": ")
+            .send()
+            .await,
+    );
+    pin(
+        "an unknown field",
+        &s.post(
+            "/v1/roleAssignments",
+            &w.admin.token,
+            &json!({ "personId": w.users[0].id, "roleId": "support_admin", "rank": 1 }),
+        )
+        .await,
+    );
+    pin(
+        "the wrong content type",
+        &s.request(Method::POST, "/v1/roleAssignments")
+            .bearer(&w.admin.token)
+            .body("text/plain", "hello")
+            .send()
+            .await,
+    );
+    pin(
+        "another org's person",
+        &s.get("/v1/people/0123456789abcdef", &w.admin.token).await,
+    );
+    pin(
+        "a conflict",
+        &s.post(
+            "/v1/people",
+            &w.admin.token,
+            &json!({ "emails": [w.users[0].email] }),
+        )
+        .await,
+    );
+    insta::assert_snapshot!(text);
+    s.stop().await;
+}

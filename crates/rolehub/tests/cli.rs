@@ -29,6 +29,8 @@ impl Cli {
             .arg(format!("sqlite://{}", self.db.display()))
             .args(args)
             .env_remove("ROLEHUB_DB")
+            .env_remove("ROLEHUB_CONFIG")
+            .env_remove("ROLEHUB_LOG")
             .output()
             .unwrap()
     }
@@ -186,4 +188,71 @@ fn gen_makes_a_world_and_says_how_long_it_took() {
     assert_eq!(v["items"].as_array().unwrap().len(), 3);
     assert_eq!(v["items"][0]["email"], "u0000001@gen-0002.example");
     assert_eq!(v["items"][0]["roles"][0], "full_admin");
+}
+
+/// What the CLI prints, pinned: its help with the exit codes, the role catalogue, the settings,
+/// a refusal and a failing scenario. A change of wording is a reviewed diff of the snapshot.
+#[test]
+fn cli_outputs_are_pinned() {
+    let cli = Cli::new("pinned");
+    cli.ok(&["demo"]);
+    let mut text = String::new();
+    let mut pin = |what: &str, out: Output| {
+        let norm = |b: &[u8]| {
+            String::from_utf8_lossy(b)
+                .replace(&cli.db.display().to_string(), "DB")
+                .replace(env!("CARGO_MANIFEST_DIR"), "CRATE")
+        };
+        text.push_str(&format!(
+            "## {what} (exit {})\n--- stdout\n{}--- stderr\n{}\n",
+            out.status.code().unwrap_or(-1),
+            norm(&out.stdout),
+            norm(&out.stderr)
+        ));
+    };
+    pin("rolehub --help", cli.run(&["--help"]));
+    pin("rolehub roles list", cli.run(&["roles", "list"]));
+    pin(
+        "rolehub config show",
+        Command::new(env!("CARGO_BIN_EXE_rolehub"))
+            .args(["--db", "sqlite://rolehub.db", "config", "show"])
+            .env_remove("ROLEHUB_DB")
+            .env_remove("ROLEHUB_CONFIG")
+            .env_remove("ROLEHUB_LOG")
+            .output()
+            .unwrap(),
+    );
+    pin(
+        "a refusal",
+        cli.run(&[
+            "roles",
+            "assign",
+            "--as",
+            "readonly@acme.example",
+            "--person",
+            "devices@acme.example",
+            "--role",
+            "full_admin",
+        ]),
+    );
+    pin(
+        "a failing scenario",
+        cli.run(&[
+            "scenario",
+            "run",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/failing.json"),
+        ]),
+    );
+    pin(
+        "an unreadable scenario",
+        cli.run(&[
+            "scenario",
+            "run",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/unknown-field.json"
+            ),
+        ]),
+    );
+    insta::assert_snapshot!(text);
 }
