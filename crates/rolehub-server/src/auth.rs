@@ -162,3 +162,57 @@ impl Caller {
         Ok(self.ctx_in(&org, dry_run.unwrap_or(false)))
     }
 }
+
+/// The opening of an API handler, written once: who calls, and the service context in the org
+/// acted in — the query's `orgId` (else the caller's home org) and `dryRun`.
+pub struct Acting {
+    /// Who calls.
+    pub caller: Caller,
+    /// The service context.
+    pub ctx: Ctx,
+}
+
+/// The query parameters every handler shares; the handler's own query type checks them strictly.
+#[derive(serde::Deserialize, Default)]
+struct SharedQuery {
+    #[serde(rename = "orgId")]
+    org_id: Option<String>,
+    #[serde(rename = "dryRun")]
+    dry_run: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Acting {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        let q = axum::extract::Query::<SharedQuery>::try_from_uri(&parts.uri)
+            .map(|q| q.0)
+            .unwrap_or_default();
+        let dry_run = q.dry_run.as_deref().map(|d| d == "true");
+        let ctx = caller.acting(state, q.org_id.as_deref(), dry_run).await?;
+        Ok(Acting { caller, ctx })
+    }
+}
+
+impl Acting {
+    /// The same, in the org a request body names, when it names one (it wins over the query's).
+    pub async fn in_org(self, state: &AppState, org: Option<&str>) -> ApiResult<Acting> {
+        match org {
+            None => Ok(self),
+            Some(org) => {
+                let ctx = self
+                    .caller
+                    .acting(state, Some(org), Some(self.ctx.dry_run))
+                    .await?;
+                Ok(Acting {
+                    caller: self.caller,
+                    ctx,
+                })
+            }
+        }
+    }
+}

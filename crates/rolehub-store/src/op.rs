@@ -84,6 +84,27 @@ impl<'c> OrgOp<'c> {
         .await
     }
 
+    /// Reading A-8: removing or deactivating `target` takes away their roles here, which the
+    /// actor must be allowed to revoke.
+    pub(crate) async fn check_takes_away_grants(
+        &mut self,
+        target: &PersonRecord,
+        deactivating: bool,
+    ) -> Result<(), ServiceError> {
+        let home_full_admin = self.actor_home_full_admin().await?;
+        rolehub_domain::change::check_takes_away_grants(
+            &self.state,
+            rolehub_domain::change::Actor {
+                person: &self.actor.view,
+                home_full_admin,
+            },
+            &target.view,
+            deactivating,
+            self.ctx.now,
+        )?;
+        Ok(())
+    }
+
     /// The person a change is about, named by email or id. An external administrator from whom the
     /// org withholds emails names people by id only (R-EXT-10: an email key would tell which
     /// addresses exist).

@@ -2,13 +2,14 @@
 //! nothing saved, R-CSV-2) and its application.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Multipart, State};
 use axum::response::Response;
 use rolehub_store::service::{ImportOptions, ImportReport};
 
 use super::form::first;
-use super::{page_with_flash, redirect_with_flash, render, Chrome, Console, Flash};
+use super::{
+    page_with_flash, redirect_with_flash, render, Chrome, Console, Flash, Page, Submitted,
+};
 use crate::state::{AppState, Upload};
 
 struct ReportView {
@@ -26,15 +27,7 @@ struct CsvPage {
 }
 
 /// Modify users with CSV: the template and the upload form.
-pub async fn page(
-    State(state): State<AppState>,
-    console: Console,
-    Flash(flash): Flash,
-) -> Response {
-    let facts = match console.facts(&state).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+pub async fn page(Page { console, facts }: Page, Flash(flash): Flash) -> Response {
     let mut c = console.chrome(&facts, "/users");
     let shown = flash.is_some();
     c.flash = flash;
@@ -87,7 +80,7 @@ fn report_view(console: &Console, report: &ImportReport, upload_id: Option<Strin
 /// The preview of an upload: every change and every problem, nothing saved (R-CSV-2).
 pub async fn preview(
     State(state): State<AppState>,
-    console: Console,
+    Page { console, facts }: Page,
     mut multipart: Multipart,
 ) -> Response {
     let mut csrf = String::new();
@@ -102,10 +95,6 @@ pub async fn preview(
     if let Err(r) = console.check_csrf(&csrf) {
         return r;
     }
-    let facts = match console.facts(&state).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
     let c = console.chrome(&facts, "/users");
     match state
         .service
@@ -132,11 +121,10 @@ pub async fn preview(
 }
 
 /// Applies a previewed upload: all or nothing, or the valid rows only.
-pub async fn apply(State(state): State<AppState>, console: Console, body: Bytes) -> Response {
-    let form = match console.form(&body) {
-        Ok(form) => form,
-        Err(r) => return r,
-    };
+pub async fn apply(
+    State(state): State<AppState>,
+    Submitted { console, form, .. }: Submitted,
+) -> Response {
     let id = first(&form, "upload");
     let Some(upload) = state
         .uploads

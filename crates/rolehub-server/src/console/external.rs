@@ -2,7 +2,6 @@
 //! R-EXT-3), the preview, and the change.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
 use rolehub_domain::{Role, SiteManager};
@@ -10,7 +9,7 @@ use rolehub_store::{ChangeOutcome, ServiceError};
 
 use super::form::first;
 use super::user::{describe_label, preview_page};
-use super::{redirect_with_flash, render, Chrome, Console};
+use super::{redirect_with_flash, render, Chrome, Console, Page, Submitted};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -25,11 +24,7 @@ struct ExternalPage {
 }
 
 /// Add external administrator: step one, the email.
-pub async fn page(State(state): State<AppState>, console: Console) -> Response {
-    let facts = match console.facts(&state).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+pub async fn page(Page { console, facts }: Page) -> Response {
     render(&ExternalPage {
         c: console.chrome(&facts, "/users"),
         email: String::new(),
@@ -41,15 +36,14 @@ pub async fn page(State(state): State<AppState>, console: Console) -> Response {
 }
 
 /// Step two: the email check (R-EXT-1) and the roles offered (R-EXT-3).
-pub async fn check(State(state): State<AppState>, console: Console, body: Bytes) -> Response {
-    let form = match console.form(&body) {
-        Ok(form) => form,
-        Err(r) => return r,
-    };
-    let facts = match console.facts(&state).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+pub async fn check(
+    State(state): State<AppState>,
+    Submitted {
+        console,
+        facts,
+        form,
+    }: Submitted,
+) -> Response {
     let email = first(&form, "email").trim().to_lowercase();
     let lang = console.t.lang;
     let mut page = ExternalPage {
@@ -122,15 +116,14 @@ async fn external_change(
 }
 
 /// Step three: the preview of adding the external administrator.
-pub async fn preview(State(state): State<AppState>, console: Console, body: Bytes) -> Response {
-    let form = match console.form(&body) {
-        Ok(form) => form,
-        Err(r) => return r,
-    };
-    let facts = match console.facts(&state).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+pub async fn preview(
+    State(state): State<AppState>,
+    Submitted {
+        console,
+        facts,
+        form,
+    }: Submitted,
+) -> Response {
     let result = external_change(&state, &console, &form, true).await;
     let role = first(&form, "role");
     let summary = console.t.with2(
@@ -155,11 +148,10 @@ pub async fn preview(State(state): State<AppState>, console: Console, body: Byte
 }
 
 /// Step four: adding the external administrator.
-pub async fn apply(State(state): State<AppState>, console: Console, body: Bytes) -> Response {
-    let form = match console.form(&body) {
-        Ok(form) => form,
-        Err(r) => return r,
-    };
+pub async fn apply(
+    State(state): State<AppState>,
+    Submitted { console, form, .. }: Submitted,
+) -> Response {
     match external_change(&state, &console, &form, false).await {
         Ok(_) => redirect_with_flash(
             &format!("/users?tab=external&org={}", console.org),

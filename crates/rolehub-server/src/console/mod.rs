@@ -228,6 +228,66 @@ impl FromRequestParts<AppState> for Console {
     }
 }
 
+/// The opening of a console page, written once: the signed-in person and their facts in the org
+/// (loaded once, for every decision the page takes).
+pub struct Page {
+    /// The signed-in person.
+    pub console: Console,
+    /// Their org, themselves and their grants there.
+    pub facts: PrincipalFacts,
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let console = Console::from_request_parts(parts, state).await?;
+        let facts = console.facts(state).await?;
+        Ok(Page { console, facts })
+    }
+}
+
+/// The opening of a console form's handler, written once: the signed-in person and the form,
+/// refused without this session's CSRF token.
+pub struct Submitted {
+    /// The signed-in person.
+    pub console: Console,
+    /// Their org, themselves and their grants there.
+    pub facts: PrincipalFacts,
+    /// The form's fields, decoded, repeated keys kept.
+    pub form: Vec<(String, String)>,
+}
+
+impl axum::extract::FromRequest<AppState> for Submitted {
+    type Rejection = Response;
+
+    async fn from_request(
+        req: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let console = Console::from_request_parts(&mut parts, state).await?;
+        let limit = state.config.json_limit.max(1024 * 1024);
+        let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+            (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Html(format!("<p>{}</p>", console.t.get("bad-form"))),
+            )
+                .into_response()
+        })?;
+        let form = console.form(&bytes)?;
+        let facts = console.facts(state).await?;
+        Ok(Submitted {
+            console,
+            facts,
+            form,
+        })
+    }
+}
+
 /// A navigation entry.
 pub struct NavItem {
     /// Link.

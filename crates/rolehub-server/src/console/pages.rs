@@ -13,7 +13,8 @@ use serde::Deserialize;
 
 use super::form::{first, pairs};
 use super::{
-    page_with_flash, redirect_with_flash, render, Chrome, Console, Flash, LANG_COOKIE, ORG_COOKIE,
+    page_with_flash, redirect_with_flash, render, Chrome, Console, Flash, Page, Submitted,
+    LANG_COOKIE, ORG_COOKIE,
 };
 use crate::state::AppState;
 
@@ -280,10 +281,10 @@ pub async fn contact_center(
 }
 
 /// Sets up Contact Center chat; a refusal is shown with its rule.
-pub async fn setup_chat(State(state): State<AppState>, console: Console, body: Bytes) -> Response {
-    if let Err(r) = console.form(&body) {
-        return r;
-    }
+pub async fn setup_chat(
+    State(state): State<AppState>,
+    Submitted { console, .. }: Submitted,
+) -> Response {
     match state.service.setup_chat(&console.ctx(false)).await {
         Ok(()) => redirect_with_flash(
             &format!("/contact-center?org={}", console.org),
@@ -295,11 +296,7 @@ pub async fn setup_chat(State(state): State<AppState>, console: Console, body: B
 }
 
 /// Events: the portal button works for Events administrators only.
-pub async fn events(State(state): State<AppState>, console: Console) -> Response {
-    let facts = match console.facts(&state).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+pub async fn events(Page { console, facts }: Page) -> Response {
     let t = console.t;
     let allowed = console.can(&facts, Area::Events, Level::Write);
     let c = console.chrome(&facts, "/events");
@@ -375,13 +372,8 @@ pub async fn settings(
 /// Saves the settings.
 pub async fn save_settings(
     State(state): State<AppState>,
-    console: Console,
-    body: Bytes,
+    Submitted { console, form, .. }: Submitted,
 ) -> Response {
-    let form = match console.form(&body) {
-        Ok(form) => form,
-        Err(r) => return r,
-    };
     let ttl: serde_json::Value = first(&form, "ttl")
         .trim()
         .parse::<i64>()

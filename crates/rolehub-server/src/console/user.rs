@@ -3,7 +3,6 @@
 //! confirmed.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use rolehub_domain::{Area, Lang, Level, Role, ScopeKind, SiteManager};
@@ -12,7 +11,9 @@ use rolehub_store::{ChangeOutcome, ServiceError};
 
 use super::form::{all, first};
 use super::users::{role_name, status_label};
-use super::{page_with_flash, redirect_with_flash, render, Chrome, Console, Flash};
+use super::{
+    page_with_flash, redirect_with_flash, render, Chrome, Console, Flash, Page, Submitted,
+};
 use crate::state::AppState;
 
 struct GrantRow {
@@ -48,14 +49,10 @@ struct UserPage {
 /// A user's page: summary (roles as a comma list or None, R-LIST-2) and the roles editor.
 pub async fn detail(
     State(state): State<AppState>,
-    console: Console,
+    Page { console, facts }: Page,
     Flash(flash): Flash,
     Path(id): Path<String>,
 ) -> Response {
-    let facts = match console.facts(&state).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
     let ctx = console.ctx(false);
     let summary = match state.service.get_person(&ctx, &id).await {
         Ok(p) => p,
@@ -354,18 +351,13 @@ async fn person_named(
 /// Shows what a role change would do (a dry run), with its side effects or its refusal.
 pub async fn role_preview(
     State(state): State<AppState>,
-    console: Console,
     Path(id): Path<String>,
-    body: Bytes,
+    Submitted {
+        console,
+        facts,
+        form,
+    }: Submitted,
 ) -> Response {
-    let form = match console.form(&body) {
-        Ok(form) => form,
-        Err(r) => return r,
-    };
-    let facts = match console.facts(&state).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
     let (person_id, who) = match person_named(&state, &console, &id).await {
         Ok(found) => found,
         Err(r) => return r,
@@ -387,14 +379,9 @@ pub async fn role_preview(
 /// Saves a previewed role change.
 pub async fn role_apply(
     State(state): State<AppState>,
-    console: Console,
     Path(id): Path<String>,
-    body: Bytes,
+    Submitted { console, form, .. }: Submitted,
 ) -> Response {
-    let form = match console.form(&body) {
-        Ok(form) => form,
-        Err(r) => return r,
-    };
     let (person_id, _) = match person_named(&state, &console, &id).await {
         Ok(found) => found,
         Err(r) => return r,

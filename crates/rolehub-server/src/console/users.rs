@@ -2,7 +2,6 @@
 //! export, and resending invitations.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use rolehub_domain::{Area, Lang, Level, Role, Status};
@@ -10,7 +9,7 @@ use rolehub_store::service::PeopleQuery;
 use rolehub_store::ServiceError;
 
 use super::form::{all, first, pairs};
-use super::{page_with_flash, redirect_with_flash, Chrome, Console, Flash};
+use super::{page_with_flash, redirect_with_flash, Chrome, Console, Flash, Page, Submitted};
 use crate::state::AppState;
 
 pub(super) fn status_label(c: &Console, status: Status) -> String {
@@ -59,7 +58,7 @@ const PAGE: i64 = 50;
 /// The users list: tabs All, Administrators, External administrators (R-LIST-1, R-CCSA-9).
 pub async fn list(
     State(state): State<AppState>,
-    console: Console,
+    Page { console, facts }: Page,
     Flash(flash): Flash,
     RawQuery(raw): RawQuery,
 ) -> Response {
@@ -74,10 +73,6 @@ pub async fn list(
         .iter()
         .filter_map(|r| Role::from_id(r))
         .collect();
-    let facts = match console.facts(&state).await {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
     let lang = console.t.lang;
     let mut c = console.chrome(&facts, "/users");
     let shown = flash.is_some();
@@ -231,13 +226,9 @@ pub async fn export(
 /// Resends the invitation to a pending user (R-CCSA-8); the old link stops working.
 pub async fn resend(
     State(state): State<AppState>,
-    console: Console,
     Path(id): Path<String>,
-    body: Bytes,
+    Submitted { console, .. }: Submitted,
 ) -> Response {
-    if let Err(r) = console.form(&body) {
-        return r;
-    }
     let ctx = console.ctx(false);
     let email = match state.service.get_person(&ctx, &id).await {
         Ok(p) => p.person.view.email,

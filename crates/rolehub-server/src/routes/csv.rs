@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::people::OrgQuery;
-use crate::auth::Caller;
+use crate::auth::Acting;
 use crate::dto::ImportResult;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorItem};
 use crate::extract::ApiQuery;
@@ -33,10 +33,9 @@ pub fn upload_router() -> OpenApiRouter<AppState> {
     responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = ErrorBody)))]
 async fn template(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiQuery(q): ApiQuery<OrgQuery>,
+    Acting { ctx, .. }: Acting,
+    ApiQuery(_query): ApiQuery<OrgQuery>,
 ) -> ApiResult<Response> {
-    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
     let mut out = Vec::new();
     state.service.csv_template(&ctx, &mut out).await?;
     Ok(crate::csv_download(&format!("users-{}.csv", ctx.org), out))
@@ -47,8 +46,16 @@ async fn template(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct UploadQuery {
+    #[expect(
+        dead_code,
+        reason = "read by `Acting`; declared here for the OpenAPI document and strict parsing"
+    )]
     /// The org (default: the caller's).
     org_id: Option<String>,
+    #[expect(
+        dead_code,
+        reason = "read by `Acting`; declared here for the OpenAPI document and strict parsing"
+    )]
     /// Preview: validate and answer the changes, writing nothing.
     dry_run: Option<bool>,
     /// Apply the valid rows even when others have errors.
@@ -61,14 +68,11 @@ struct UploadQuery {
     responses((status = 200, body = ImportResult), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn upload(
     State(state): State<AppState>,
-    caller: Caller,
+    Acting { ctx, .. }: Acting,
     ApiQuery(q): ApiQuery<UploadQuery>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let ctx = caller
-        .acting(&state, q.org_id.as_deref(), q.dry_run)
-        .await?;
     ctx.require_write()?;
     let content_type = headers
         .get(header::CONTENT_TYPE)

@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::people::{ChangeQuery, OrgQuery};
-use crate::auth::Caller;
+use crate::auth::{Acting, Caller};
 use crate::dto::{
     Items, LicenseChangeRequest, LicenseInfo, LicenseQuantity, LocationInfo, OrgSettings,
     Organization, SiteInfo, SubscriptionInfo,
@@ -171,10 +171,9 @@ fn license_name(id: &str) -> String {
     responses((status = 200, body = Items<LicenseInfo>), (status = 403, body = ErrorBody)))]
 async fn list_licenses(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiQuery(q): ApiQuery<OrgQuery>,
+    Acting { ctx, .. }: Acting,
+    ApiQuery(_query): ApiQuery<OrgQuery>,
 ) -> ApiResult<Json<Items<LicenseInfo>>> {
-    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
     let usage = state.service.license_usage(&ctx).await?;
     Ok(Json(Items {
         items: usage
@@ -194,17 +193,11 @@ async fn list_licenses(
     responses((status = 204, description = "Done"), (status = 200, description = "Dry run"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn change_user_licenses(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiQuery(q): ApiQuery<ChangeQuery>,
+    acting: Acting,
+    ApiQuery(_query): ApiQuery<ChangeQuery>,
     ApiJson(body): ApiJson<LicenseChangeRequest>,
 ) -> ApiResult<StatusCode> {
-    let ctx = caller
-        .acting(
-            &state,
-            body.org_id.as_deref().or(q.org_id.as_deref()),
-            q.dry_run,
-        )
-        .await?;
+    let Acting { ctx, .. } = acting.in_org(&state, body.org_id.as_deref()).await?;
     let dry_run = ctx.dry_run;
     let email = match (&body.email, &body.person_id) {
         (Some(e), _) => e.clone(),
@@ -243,10 +236,9 @@ async fn change_user_licenses(
 #[utoipa::path(get, path = "/v1/locations", tag = "locations", params(OrgQuery), responses((status = 200, body = Items<LocationInfo>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list_locations(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiQuery(q): ApiQuery<OrgQuery>,
+    Acting { ctx, .. }: Acting,
+    ApiQuery(_query): ApiQuery<OrgQuery>,
 ) -> ApiResult<Json<Items<LocationInfo>>> {
-    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
     Ok(Json(Items {
         items: state
             .service
@@ -265,10 +257,9 @@ async fn list_locations(
 #[utoipa::path(get, path = "/v1/sites", tag = "sites", params(OrgQuery), responses((status = 200, body = Items<SiteInfo>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list_sites(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiQuery(q): ApiQuery<OrgQuery>,
+    Acting { ctx, .. }: Acting,
+    ApiQuery(_query): ApiQuery<OrgQuery>,
 ) -> ApiResult<Json<Items<SiteInfo>>> {
-    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
     Ok(Json(Items {
         items: state
             .service
@@ -287,10 +278,9 @@ async fn list_sites(
 #[utoipa::path(get, path = "/v1/subscriptions", tag = "subscriptions", params(OrgQuery), responses((status = 200, body = Items<SubscriptionInfo>), (status = 403, body = ErrorBody)))]
 async fn list_subscriptions(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiQuery(q): ApiQuery<OrgQuery>,
+    Acting { ctx, .. }: Acting,
+    ApiQuery(_query): ApiQuery<OrgQuery>,
 ) -> ApiResult<Json<Items<SubscriptionInfo>>> {
-    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
     let subs = state.service.subscriptions(&ctx).await?;
     Ok(Json(Items {
         items: subs

@@ -12,7 +12,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::Caller;
+use crate::auth::{Acting, Caller};
 use crate::dto::{Items, NewPerson, Person, PersonUpdate};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{list, ApiJson, ApiQuery};
@@ -32,6 +32,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PeopleQuery {
+    #[expect(
+        dead_code,
+        reason = "read by `Acting`; declared here for the OpenAPI document and strict parsing"
+    )]
     /// The org (default: the caller's).
     org_id: Option<String>,
     /// Exact email.
@@ -89,11 +93,10 @@ pub fn parse_roles(ids: &[String]) -> ApiResult<Vec<Role>> {
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list_people(
     State(state): State<AppState>,
-    caller: Caller,
+    Acting { caller, ctx }: Acting,
     ApiQuery(q): ApiQuery<PeopleQuery>,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Response> {
-    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
     let limit = paging::page_size(q.max, 100, 1000);
     let status = match &q.status {
         Some(s) => Some(Status::from_id(s).ok_or_else(|| {
@@ -152,10 +155,9 @@ async fn one(state: &AppState, caller: &Caller, ctx: &Ctx, id: &str) -> ApiResul
     responses((status = 200, body = Person), (status = 401, body = ErrorBody)))]
 async fn me(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiQuery(q): ApiQuery<OrgQuery>,
+    Acting { caller, ctx }: Acting,
+    ApiQuery(_query): ApiQuery<OrgQuery>,
 ) -> ApiResult<Json<Person>> {
-    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
     Ok(Json(
         one(&state, &caller, &ctx, &caller.person.view.id.clone()).await?,
     ))
@@ -166,11 +168,10 @@ async fn me(
     responses((status = 200, body = Person), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_person(
     State(state): State<AppState>,
-    caller: Caller,
+    Acting { caller, ctx }: Acting,
     Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<OrgQuery>,
+    ApiQuery(_query): ApiQuery<OrgQuery>,
 ) -> ApiResult<Json<Person>> {
-    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
     Ok(Json(one(&state, &caller, &ctx, &id).await?))
 }
 
@@ -179,13 +180,10 @@ async fn get_person(
     responses((status = 201, body = Person), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_person(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiQuery(q): ApiQuery<ChangeQuery>,
+    Acting { caller, ctx }: Acting,
+    ApiQuery(_query): ApiQuery<ChangeQuery>,
     ApiJson(body): ApiJson<NewPerson>,
 ) -> ApiResult<Response> {
-    let ctx = caller
-        .acting(&state, q.org_id.as_deref(), q.dry_run)
-        .await?;
     let email = body
         .emails
         .first()
@@ -229,14 +227,11 @@ async fn create_person(
     responses((status = 200, body = Person), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_person(
     State(state): State<AppState>,
-    caller: Caller,
+    Acting { caller, ctx }: Acting,
     Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<ChangeQuery>,
+    ApiQuery(_query): ApiQuery<ChangeQuery>,
     ApiJson(body): ApiJson<PersonUpdate>,
 ) -> ApiResult<Json<Person>> {
-    let ctx = caller
-        .acting(&state, q.org_id.as_deref(), q.dry_run)
-        .await?;
     let p = state.service.get_person(&ctx, &id).await?;
     if p.person.view.home_org != ctx.org {
         return Err(ApiError::not_found("person"));
@@ -310,13 +305,10 @@ async fn update_person(
     responses((status = 204, description = "Removed"), (status = 200, description = "Dry run: would be removed"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_person(
     State(state): State<AppState>,
-    caller: Caller,
+    Acting { ctx, .. }: Acting,
     Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<ChangeQuery>,
+    ApiQuery(_query): ApiQuery<ChangeQuery>,
 ) -> ApiResult<StatusCode> {
-    let ctx = caller
-        .acting(&state, q.org_id.as_deref(), q.dry_run)
-        .await?;
     // Reading the person first answers 403/404 as a read would, before the change is tried.
     let p = state.service.get_person(&ctx, &id).await?;
     state.service.remove_user(&ctx, &p.person.view.id).await?;

@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::people::{parse_roles, ChangeQuery, OrgQuery};
-use crate::auth::Caller;
+use crate::auth::{Acting, Caller};
 use crate::dto::{
     AddExternalRequest, AdminInfo, ChangeResult, DecisionInfo, Items, NewRoleAssignment,
     RoleAssignment, RoleInfo, VerifyRequest, VerifyResult,
@@ -49,6 +49,10 @@ async fn list_roles(_caller: Caller) -> Json<Items<RoleInfo>> {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct AssignmentQuery {
+    #[expect(
+        dead_code,
+        reason = "read by `Acting`; declared here for the OpenAPI document and strict parsing"
+    )]
     /// The org (default: the caller's).
     org_id: Option<String>,
     /// Only this person's.
@@ -66,11 +70,10 @@ struct AssignmentQuery {
     responses((status = 200, body = Items<RoleAssignment>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn list_assignments(
     State(state): State<AppState>,
-    caller: Caller,
+    Acting { caller, ctx }: Acting,
     ApiQuery(q): ApiQuery<AssignmentQuery>,
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Response> {
-    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
     let org = ctx.org.clone();
     let roles = parse_roles(&list(&q.roles))?;
     let all = state
@@ -136,17 +139,11 @@ fn person_key(person_id: Option<&str>, email: Option<&str>) -> ApiResult<String>
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody, description = "A rule refuses; `ruleId` says which"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_assignment(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiQuery(q): ApiQuery<ChangeQuery>,
+    acting: Acting,
+    ApiQuery(_query): ApiQuery<ChangeQuery>,
     ApiJson(body): ApiJson<NewRoleAssignment>,
 ) -> ApiResult<Response> {
-    let ctx = caller
-        .acting(
-            &state,
-            body.org_id.as_deref().or(q.org_id.as_deref()),
-            q.dry_run,
-        )
-        .await?;
+    let Acting { caller, ctx } = acting.in_org(&state, body.org_id.as_deref()).await?;
     let dry_run = ctx.dry_run;
     let person = person_key(body.person_id.as_deref(), body.person_email.as_deref())?;
     let expires_at = body
@@ -180,13 +177,10 @@ async fn create_assignment(
     responses((status = 200, body = ChangeResult), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_assignment(
     State(state): State<AppState>,
-    caller: Caller,
+    Acting { caller, ctx }: Acting,
     Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<ChangeQuery>,
+    ApiQuery(_query): ApiQuery<ChangeQuery>,
 ) -> ApiResult<Json<ChangeResult>> {
-    let ctx = caller
-        .acting(&state, q.org_id.as_deref(), q.dry_run)
-        .await?;
     let outcome = state.service.revoke_grant(&ctx, &id).await?;
     Ok(Json(ChangeResult::of(
         &outcome,
@@ -201,10 +195,10 @@ async fn delete_assignment(
     responses((status = 200, body = VerifyResult), (status = 403, body = ErrorBody, description = "Refused, e.g. a consumer account (R-EXT-1)")))]
 async fn verify_external(
     State(state): State<AppState>,
-    caller: Caller,
+    acting: Acting,
     ApiJson(body): ApiJson<VerifyRequest>,
 ) -> ApiResult<Json<VerifyResult>> {
-    let ctx = caller.acting(&state, body.org_id.as_deref(), None).await?;
+    let Acting { ctx, .. } = acting.in_org(&state, body.org_id.as_deref()).await?;
     let v = state.service.verify_external(&ctx, &body.email).await?;
     Ok(Json(VerifyResult {
         email: body.email.trim().to_lowercase(),
@@ -222,17 +216,11 @@ async fn verify_external(
     responses((status = 201, body = ChangeResult), (status = 200, body = ChangeResult, description = "Dry run"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn add_external(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiQuery(q): ApiQuery<ChangeQuery>,
+    acting: Acting,
+    ApiQuery(_query): ApiQuery<ChangeQuery>,
     ApiJson(body): ApiJson<AddExternalRequest>,
 ) -> ApiResult<Response> {
-    let ctx = caller
-        .acting(
-            &state,
-            body.org_id.as_deref().or(q.org_id.as_deref()),
-            q.dry_run,
-        )
-        .await?;
+    let Acting { caller, ctx } = acting.in_org(&state, body.org_id.as_deref()).await?;
     let dry_run = ctx.dry_run;
     let outcome = state
         .service
@@ -270,10 +258,9 @@ fn admin_items(list: &rolehub_store::service::AdminList) -> Vec<AdminInfo> {
     responses((status = 200, body = Items<AdminInfo>), (status = 403, body = ErrorBody)))]
 async fn list_external(
     State(state): State<AppState>,
-    caller: Caller,
-    ApiQuery(q): ApiQuery<OrgQuery>,
+    Acting { ctx, .. }: Acting,
+    ApiQuery(_query): ApiQuery<OrgQuery>,
 ) -> ApiResult<Json<Items<AdminInfo>>> {
-    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
     let list = state.service.list_admins(&ctx, &[], Some(true)).await?;
     Ok(Json(Items {
         items: admin_items(&list),
@@ -285,13 +272,10 @@ async fn list_external(
     responses((status = 200, body = ChangeResult), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn revoke_external(
     State(state): State<AppState>,
-    caller: Caller,
+    Acting { caller, ctx }: Acting,
     Path(person_id): Path<String>,
-    ApiQuery(q): ApiQuery<ChangeQuery>,
+    ApiQuery(_query): ApiQuery<ChangeQuery>,
 ) -> ApiResult<Json<ChangeResult>> {
-    let ctx = caller
-        .acting(&state, q.org_id.as_deref(), q.dry_run)
-        .await?;
     let outcome = state.service.revoke_all(&ctx, &person_id).await?;
     Ok(Json(ChangeResult::of(
         &outcome,
@@ -305,6 +289,10 @@ async fn revoke_external(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct AdminsQuery {
+    #[expect(
+        dead_code,
+        reason = "read by `Acting`; declared here for the OpenAPI document and strict parsing"
+    )]
     /// The org (default: the caller's).
     org_id: Option<String>,
     /// Comma-separated role ids (R-LIST-1).
@@ -318,10 +306,9 @@ struct AdminsQuery {
     responses((status = 200, body = Items<AdminInfo>), (status = 403, body = ErrorBody)))]
 async fn list_admins(
     State(state): State<AppState>,
-    caller: Caller,
+    Acting { ctx, .. }: Acting,
     ApiQuery(q): ApiQuery<AdminsQuery>,
 ) -> ApiResult<Json<Items<AdminInfo>>> {
-    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
     let roles = parse_roles(&list(&q.roles))?;
     let list = state.service.list_admins(&ctx, &roles, q.external).await?;
     Ok(Json(Items {
@@ -334,10 +321,9 @@ async fn list_admins(
     responses((status = 200, content_type = "text/csv", body = String, description = "`First/Last Name,User ID/Email,Admin Roles`"), (status = 403, body = ErrorBody)))]
 async fn export_admins(
     State(state): State<AppState>,
-    caller: Caller,
+    Acting { ctx, .. }: Acting,
     ApiQuery(q): ApiQuery<AdminsQuery>,
 ) -> ApiResult<Response> {
-    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
     let roles = parse_roles(&list(&q.roles))?;
     let mut out = Vec::new();
     state.service.export_admins(&ctx, &roles, &mut out).await?;
@@ -352,6 +338,10 @@ async fn export_admins(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct AuthorizeQuery {
+    #[expect(
+        dead_code,
+        reason = "read by `Acting`; declared here for the OpenAPI document and strict parsing"
+    )]
     /// The org (default: the caller's).
     org_id: Option<String>,
     /// Whose access (default: the caller's; others need read on `roles`).
@@ -371,10 +361,9 @@ struct AuthorizeQuery {
     responses((status = 200, body = DecisionInfo), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn authorize(
     State(state): State<AppState>,
-    caller: Caller,
+    Acting { caller, ctx }: Acting,
     ApiQuery(q): ApiQuery<AuthorizeQuery>,
 ) -> ApiResult<Json<DecisionInfo>> {
-    let ctx = caller.acting(&state, q.org_id.as_deref(), None).await?;
     let area = rolehub_store::service::parse_area(&q.area)?;
     let level = rolehub_store::service::parse_level(&q.level)?;
     let target = match (q.site_url.as_deref(), q.location_id.as_deref()) {

@@ -1,6 +1,5 @@
 //! Users of an org: adding, removing, (de)activating, invitations, licenses and sign-ins.
 
-use rolehub_domain::change::{self, Actor};
 use rolehub_domain::ops::{self, UserChange};
 use rolehub_domain::{License, Role, Status, Warning};
 use serde_json::json;
@@ -227,17 +226,7 @@ async fn remove_user_in(op: &mut OrgOp<'_>, key: &str) -> Result<Vec<Warning>, S
         target.location.as_deref(),
     )?;
     // Reading A-8: removing the person takes away their roles here.
-    let home_full_admin = op.actor_home_full_admin().await?;
-    change::check_takes_away_grants(
-        &op.state,
-        Actor {
-            person: &op.actor.view,
-            home_full_admin,
-        },
-        &target.view,
-        false,
-        op.ctx.now,
-    )?;
+    op.check_takes_away_grants(&target, false).await?;
     let warning = ops::check_keeps_full_admin(&op.state, &target.view.id, op.ctx.now)?;
     let elsewhere = keeps_full_admins_elsewhere(&mut op.tx, &target, op.ctx, true).await?;
     let mut held_elsewhere = Vec::with_capacity(elsewhere.len());
@@ -295,17 +284,7 @@ async fn set_status_in(
     )?;
     let warnings = if status == Status::Inactive {
         // Reading A-8: deactivating the person takes away what their roles here give.
-        let home_full_admin = op.actor_home_full_admin().await?;
-        change::check_takes_away_grants(
-            &op.state,
-            Actor {
-                person: &op.actor.view,
-                home_full_admin,
-            },
-            &target.view,
-            true,
-            op.ctx.now,
-        )?;
+        op.check_takes_away_grants(&target, true).await?;
         keeps_full_admins_elsewhere(&mut op.tx, &target, op.ctx, false).await?;
         ops::check_keeps_full_admin(&op.state, &target.view.id, op.ctx.now)?
             .into_iter()
