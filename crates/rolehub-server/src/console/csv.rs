@@ -116,7 +116,7 @@ pub async fn preview(
                 c,
             })
         }
-        Err(e) => console.error_page(&e),
+        Err(e) => console.back("/users/csv", &e),
     }
 }
 
@@ -161,6 +161,6 @@ pub async fn apply(
             "bad",
             &console.t.get("csv-nothing"),
         ),
-        Err(e) => console.error_page(&e),
+        Err(e) => console.back("/users/csv", &e),
     }
 }

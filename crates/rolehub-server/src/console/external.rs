@@ -9,7 +9,9 @@ use rolehub_store::{ChangeOutcome, ServiceError};
 
 use super::form::first;
 use super::user::{describe_label, preview_page};
-use super::{redirect_with_flash, render, Chrome, Console, Page, Submitted};
+use super::{
+    page_with_flash, redirect_with_flash, render, Chrome, Console, Flash, Page, Submitted,
+};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -24,15 +26,21 @@ struct ExternalPage {
 }
 
 /// Add external administrator: step one, the email.
-pub async fn page(Page { console, facts }: Page) -> Response {
-    render(&ExternalPage {
-        c: console.chrome(&facts, "/users"),
-        email: String::new(),
-        category: String::new(),
-        offered: Vec::new(),
-        sites: Vec::new(),
-        refusal: None,
-    })
+pub async fn page(Page { console, facts }: Page, Flash(flash): Flash) -> Response {
+    let shown = flash.is_some();
+    let mut c = console.chrome(&facts, "/users");
+    c.flash = flash;
+    page_with_flash(
+        &ExternalPage {
+            c,
+            email: String::new(),
+            category: String::new(),
+            offered: Vec::new(),
+            sites: Vec::new(),
+            refusal: None,
+        },
+        shown,
+    )
 }
 
 /// Step two: the email check (R-EXT-1) and the roles offered (R-EXT-3).
@@ -89,7 +97,7 @@ pub async fn check(
         Err(ServiceError::Refused(r)) => {
             page.refusal = Some((r.rule.id().to_string(), r.message(lang)))
         }
-        Err(e) => return console.error_page(&e),
+        Err(e) => return console.back("/external/add", &e),
     }
     render(&page)
 }
@@ -158,6 +166,6 @@ pub async fn apply(
             "ok",
             &console.t.get("flash-changed"),
         ),
-        Err(e) => console.error_page(&e),
+        Err(e) => console.back("/external/add", &e),
     }
 }

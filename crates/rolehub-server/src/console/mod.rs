@@ -435,6 +435,27 @@ impl Console {
         }
     }
 
+    /// After a form was refused or had a bad value: back to the form, with the message shown there,
+    /// so the person can correct it; errors the person cannot act on get the error page.
+    pub fn back(&self, form_url: &str, error: &ServiceError) -> Response {
+        use rolehub_store::ErrorKind;
+        match error.kind() {
+            ErrorKind::Refused
+            | ErrorKind::Invalid
+            | ErrorKind::Conflict
+            | ErrorKind::Busy
+            | ErrorKind::TooMany => {
+                let sep = if form_url.contains('?') { '&' } else { '?' };
+                redirect_with_flash(
+                    &format!("{form_url}{sep}org={}", self.org),
+                    "bad",
+                    &error.message(self.t.lang),
+                )
+            }
+            _ => self.error_page(error),
+        }
+    }
+
     /// A readable error page for a service error: the rule and its explanation for refusals.
     pub fn error_page(&self, error: &ServiceError) -> Response {
         // One status per kind of error, the same as the API's.

@@ -291,7 +291,7 @@ pub async fn setup_chat(
             "ok",
             &console.t.get("flash-chat"),
         ),
-        Err(e) => console.error_page(&e),
+        Err(e) => console.back("/contact-center", &e),
     }
 }
 
@@ -389,7 +389,7 @@ pub async fn save_settings(
         SettingChange::parse("share_with_external_admins", &serde_json::json!(share)),
     ) {
         (Ok(a), Ok(b)) => vec![a, b],
-        (Err(e), _) | (_, Err(e)) => return console.error_page(&e),
+        (Err(e), _) | (_, Err(e)) => return console.back("/settings", &e),
     };
     match state
         .service
@@ -401,7 +401,7 @@ pub async fn save_settings(
             "ok",
             &console.t.get("flash-settings"),
         ),
-        Err(e) => console.error_page(&e),
+        Err(e) => console.back("/settings", &e),
     }
 }
 

@@ -405,6 +405,6 @@ pub async fn role_apply(
                 &message,
             )
         }
-        Err(e) => console.error_page(&e),
+        Err(e) => console.back(&format!("/users/{id}"), &e),
     }
 }

@@ -240,6 +240,6 @@ pub async fn resend(
             "ok",
             &console.t.with("flash-resent", "email", &email),
         ),
-        Err(e) => console.error_page(&e),
+        Err(e) => console.back("/users", &e),
     }
 }
