@@ -147,6 +147,15 @@ pub fn check_license_change(
     if specific.allowed {
         return Ok(());
     }
+    if p.holds_in_effect(Role::CcServiceAdmin) && !license.is_contact_center() {
+        // R-CCSA-8: what a CCSA changes is Contact Center licenses, and no others.
+        return Err(Refusal::new(
+            RuleId::Ccsa8,
+            Reason::CcsaLicensesOnly {
+                license: license.id(),
+            },
+        ));
+    }
     Err(specific.as_refusal())
 }
 
@@ -356,7 +365,12 @@ mod tests {
         );
         assert!(check_user_change(&ccsa, UserChange::ResendInvite, None).is_ok());
         assert!(check_license_change(&ccsa, &License::CcPremiumAgent, None).is_ok());
-        assert!(check_license_change(&ccsa, &License::Calling, None).is_err());
+        // R-CCSA-8 says what a CCSA changes: Contact Center licenses, not others.
+        let refused = check_license_change(&ccsa, &License::Calling, None).unwrap_err();
+        assert_eq!(refused.rule, RuleId::Ccsa8);
+        assert!(refused
+            .message(crate::Lang::En)
+            .contains("Contact Center licenses only"));
     }
 
     #[test]

@@ -83,6 +83,8 @@ pub enum Reason {
     CsvColumnNotAllowed { column: String },
     /// A CSV value or structure that is invalid.
     CsvInvalid { detail: String },
+    /// A CCSA tried to give or take a license other than Contact Center's (R-CCSA-8).
+    CcsaLicensesOnly { license: String },
     /// A personal access token with the `read` scope was used for a change: the scope narrows
     /// what the holder's roles allow to reading (R-PERM-1).
     ReadOnlyToken,
@@ -309,6 +311,8 @@ fn explain(reason: &Reason, rule: RuleId, lang: Lang) -> String {
         (CsvColumnNotAllowed { column }, En) => format!("A Contact Center service administrator may change only the Contact Center license columns, not `{column}`."),
         (CsvColumnNotAllowed { column }, Nl) => format!("Een Contact Center-servicebeheerder mag alleen de Contact Center-licentiekolommen wijzigen, niet `{column}`."),
         (CsvInvalid { detail }, _) => detail.clone(),
+        (CcsaLicensesOnly { license }, En) => format!("A Contact Center service administrator changes Contact Center licenses only, not `{license}`."),
+        (CcsaLicensesOnly { license }, Nl) => format!("Een Contact Center-servicebeheerder wijzigt alleen Contact Center-licenties, niet `{license}`."),
         (ReadOnlyToken, En) => "This personal access token has the `read` scope: it reads what its holder may read and makes no changes; create a token with the `write` scope for changes.".into(),
         (ReadOnlyToken, Nl) => "Dit persoonlijke toegangstoken heeft het bereik `read`: het leest wat de houder mag lezen en wijzigt niets; maak een token met het bereik `write` om te wijzigen.".into(),
         (FieldWithheld { field }, En) => format!(

@@ -47,6 +47,7 @@ fn sampled(reason: &Reason) -> &'static str {
         Reason::LicenseExhausted { .. } => "license exhausted",
         Reason::CsvColumnNotAllowed { .. } => "CSV column not allowed",
         Reason::CsvInvalid { .. } => "CSV invalid",
+        Reason::CcsaLicensesOnly { .. } => "CCSA licenses only",
         Reason::ReadOnlyToken => "read-only token",
         Reason::FieldWithheld { .. } => "field withheld",
     }
@@ -207,6 +208,12 @@ fn samples() -> Vec<Refusal> {
             },
         ),
         Refusal::new(RuleId::Perm1, Reason::ReadOnlyToken),
+        Refusal::new(
+            RuleId::Ccsa8,
+            Reason::CcsaLicensesOnly {
+                license: "calling".into(),
+            },
+        ),
     ]);
     for what in [
         CcsaForbidden::AddUsers,
@@ -238,7 +245,7 @@ fn every_refusal_text_in_english_and_dutch() {
         assert!(r.message(Lang::En).ends_with(')'), "{r:?}");
         assert!(r.message(Lang::Nl).contains(r.rule.id()), "{r:?}");
     }
-    assert_eq!(kinds.len(), 34, "every reason has a sample");
+    assert_eq!(kinds.len(), 35, "every reason has a sample");
     insta::assert_snapshot!(text);
 }
 

@@ -186,13 +186,12 @@ fn render(
 ) -> Response {
     let body = error.body(lang, tracking_id);
     let mut response = (status, axum::Json(body)).into_response();
-    if let Some(retry) = original.headers().get(header::RETRY_AFTER) {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, retry.clone());
-    }
-    if let Some(allow) = original.headers().get(header::ALLOW) {
-        response.headers_mut().insert(header::ALLOW, allow.clone());
+    // Every header the original answer carried (security headers, `Retry-After`, `Allow`, …)
+    // but those of its body.
+    for (name, value) in original.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            response.headers_mut().insert(name.clone(), value.clone());
+        }
     }
     response
 }

@@ -84,6 +84,10 @@ pub fn app(state: AppState) -> Router {
     )
     .route("/healthz", get(|| async { "ok" }))
     .merge(console::router())
+    // Unknown routes and methods answer inside the router, so that every layer below (the error
+    // shape, the security headers) covers them too.
+    .fallback(|| async { StatusCode::NOT_FOUND })
+    .method_not_allowed_fallback(|| async { StatusCode::METHOD_NOT_ALLOWED })
     .layer(TimeoutLayer::with_status_code(
         StatusCode::REQUEST_TIMEOUT,
         timeout,
@@ -136,6 +140,12 @@ async fn api_headers(mut response: axum::response::Response) -> axum::response::
         HeaderValue::from_static("same-origin"),
     );
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    // Console pages carry their own policy; everything else loads nothing and is framed nowhere.
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'",
+        ));
     response
 }
 

@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{backends, grant, Server};
+use common::*;
 use reqwest::Method;
 use serde_json::json;
 
@@ -230,4 +230,241 @@ async fn r_ext_10_withheld_fields_stay_masked_in_csv_and_audit() {
         assert!(!r.text.contains("Sanne"), "{}", s.backend);
         s.stop().await;
     }
+}
+
+async fn sign_in_status(s: &Server, email: &str, password: &str, forwarded: Option<&str>) -> u16 {
+    let mut call = s
+        .request(Method::POST, "/v1/sessions")
+        .json(&json!({ "email": email, "password": password }));
+    if let Some(addr) = forwarded {
+        call = call.header("X-Forwarded-For", addr);
+    }
+    call.send().await.status
+}
+
+/// Findings 4 and 5: failures delay the (account, address) pair they come from; behind a trusted
+/// proxy the address is the client's from `X-Forwarded-For`, and one stranger's guesses do not
+/// lock the person out from where they are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_delays_are_per_pair_and_trusted_proxies_name_the_client() {
+    for b in backends() {
+        let config = rolehub_server::Config {
+            trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+            ..rolehub_server::Config::default()
+        };
+        let s = Server::start_with(&b, config).await;
+        let w = s.w.clone();
+        s.service
+            .operator("tests")
+            .set_password(&w.admin.email, common::PASSWORD, system_now())
+            .await
+            .unwrap();
+        for _ in 0..5 {
+            assert_eq!(
+                sign_in_status(&s, &w.admin.email, "not the password", Some("198.51.100.7")).await,
+                401,
+                "{}",
+                s.backend
+            );
+        }
+        // The sixth try from that address waits, even with the right password.
+        assert_eq!(
+            sign_in_status(&s, &w.admin.email, common::PASSWORD, Some("198.51.100.7")).await,
+            429,
+            "{}",
+            s.backend
+        );
+        // From the person's own address, behind the same proxy: in at once.
+        assert_eq!(
+            sign_in_status(&s, &w.admin.email, common::PASSWORD, Some("203.0.113.9")).await,
+            201,
+            "{}",
+            s.backend
+        );
+        s.stop().await;
+    }
+}
+
+/// Not behind a trusted proxy, `X-Forwarded-For` is the client's own invention and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_addresses_from_untrusted_peers_are_ignored() {
+    let s = Server::start(&backends()[0]).await;
+    let w = s.w.clone();
+    s.service
+        .operator("tests")
+        .set_password(&w.admin.email, common::PASSWORD, system_now())
+        .await
+        .unwrap();
+    for i in 0..5 {
+        let addr = format!("198.51.100.{i}");
+        assert_eq!(
+            sign_in_status(&s, &w.admin.email, "not the password", Some(&addr)).await,
+            401
+        );
+    }
+    assert_eq!(
+        sign_in_status(&s, &w.admin.email, common::PASSWORD, Some("203.0.113.9")).await,
+        429,
+        "a made-up address must not escape the delay"
+    );
+    s.stop().await;
+}
+
+/// Finding 7: a console form names an org the person cannot act in: not found, and nothing
+/// changes in their own org either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_forms_never_act_on_another_org_than_the_one_named() {
+    for b in backends() {
+        let s = Server::start(&b).await;
+        let w = s.w.clone();
+        s.service
+            .operator("tests")
+            .set_password(&w.globex_admin.email, common::PASSWORD, system_now())
+            .await
+            .unwrap();
+        let (cookie, csrf) = s.sign_in(&w.globex_admin.email, common::PASSWORD).await;
+        let before = s
+            .get("/v1/organizations/globex/settings", &w.globex_admin.token)
+            .await
+            .json()
+            .clone();
+        let r = s
+            .request(Method::POST, "/settings?org=acme")
+            .header("Cookie", &format!("rolehub_session={cookie}"))
+            .body(
+                "application/x-www-form-urlencoded",
+                format!("csrf={csrf}&ttl=30&share=name"),
+            )
+            .send()
+            .await;
+        assert_eq!(r.status, 404, "{}: {}", s.backend, r.text);
+        let after = s
+            .get("/v1/organizations/globex/settings", &w.globex_admin.token)
+            .await
+            .json()
+            .clone();
+        assert_eq!(before, after, "{}: globex's settings changed", s.backend);
+        let r = s
+            .request(Method::POST, "/external/apply?org=acme")
+            .header("Cookie", &format!("rolehub_session={cookie}"))
+            .body(
+                "application/x-www-form-urlencoded",
+                format!("csrf={csrf}&email=user%40acme.example&role=readonly_admin"),
+            )
+            .send()
+            .await;
+        assert_eq!(r.status, 404, "{}: {}", s.backend, r.text);
+        let (admins, _) = s
+            .all_pages("/v1/admins?orgId=globex", &w.globex_admin.token)
+            .await;
+        assert_eq!(admins.len(), 1, "{}: {admins:?}", s.backend);
+        s.stop().await;
+    }
+}
+
+/// Findings 9, 10 and 11: a deactivated person creates no token; org details are admin reads
+/// (an expired external grant reads none); a partner's full administrator re-assigns themselves
+/// the provisioning role through the API while the relationship is active (R-EXT-9).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_org_details_and_partner_self_service() {
+    for b in backends() {
+        let s = Server::start_prepared(&b, rolehub_server::Config::default(), |world| {
+            let at = common::days_before(world, 20);
+            common::grant_at(
+                world,
+                "acme",
+                "user@globex.example",
+                "readonly_admin",
+                &at,
+                &[],
+            );
+        })
+        .await;
+        let w = s.w.clone();
+        // 9: deactivated, no new token (R-AUTH-3), though the old one still authenticates.
+        s.put(
+            &format!("/v1/people/{}", w.readonly.id),
+            &w.admin.token,
+            &json!({ "status": "inactive" }),
+        )
+        .await
+        .expect(200);
+        s.post(
+            "/v1/tokens",
+            &w.readonly.token,
+            &json!({ "scope": "write" }),
+        )
+        .await
+        .refused(403, "R-AUTH-3");
+        // 10: expired external access reads no org details.
+        for path in [
+            "/v1/organizations/acme",
+            "/v1/sites?orgId=acme",
+            "/v1/locations?orgId=acme",
+        ] {
+            s.get(path, &w.globex_user.token)
+                .await
+                .refused(403, "R-EXT-7");
+        }
+        let r = s.get("/v1/organizations", &w.globex_user.token).await;
+        assert!(
+            !ids(&r.items(), "id").contains(&"acme".to_string()),
+            "{}: {}",
+            s.backend,
+            r.text
+        );
+        // 11: the partner's full administrator, after the customer removed them, comes back.
+        let grant = s.grant_id(&w.partner.id, "provisioning_admin").await;
+        s.delete(&format!("/v1/roleAssignments/{grant}"), &w.admin.token)
+            .await
+            .expect(200);
+        let r = s
+            .post(
+                "/v1/roleAssignments",
+                &w.partner.token,
+                &json!({ "orgId": "acme", "personId": w.partner.id, "roleId": "provisioning_admin" }),
+            )
+            .await;
+        r.expect(201);
+        let r = s
+            .post(
+                "/v1/roleAssignments",
+                &w.partner.token,
+                &json!({ "orgId": "acme", "personId": w.partner.id, "roleId": "full_admin" }),
+            )
+            .await;
+        r.refused(403, "R-EXT-9");
+        s.stop().await;
+    }
+}
+
+/// Findings 12 and 13: unknown routes and methods carry the security headers too; a CCSA who gives
+/// a license other than Contact Center's is refused with R-CCSA-8.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headers_everywhere_and_the_ccsa_license_rule() {
+    let s = Server::start(&backends()[0]).await;
+    let w = s.w.clone();
+    for r in [
+        s.get("/v1/nowhere", &w.admin.token).await,
+        s.request(Method::DELETE, "/healthz").send().await,
+    ] {
+        assert!(matches!(r.status, 404 | 405), "{}", r.status);
+        for header in [
+            "x-content-type-options",
+            "x-frame-options",
+            "referrer-policy",
+            "content-security-policy",
+            "cache-control",
+        ] {
+            assert!(r.header(header).is_some(), "{} without {header}", r.status);
+        }
+    }
+    s.patch(
+        "/v1/licenses/users",
+        &w.ccsa.token,
+        &json!({ "personId": w.users[0].id, "licenses": [{ "id": "calling", "operation": "add" }] }),
+    )
+    .await
+    .refused(403, "R-CCSA-8");
+    s.stop().await;
 }

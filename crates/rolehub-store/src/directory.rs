@@ -195,7 +195,9 @@ pub async fn orgs(conn: &mut AnyConnection) -> Result<Vec<OrgView>, ServiceError
     Ok(out)
 }
 
-/// The orgs a person may act in: their home org and every org where they hold a grant.
+/// The orgs a person may act in: their home org, every org where they hold a grant, and — for a
+/// full administrator of a partner org — the customers it has an active relationship with, where
+/// R-EXT-9 lets them re-assign themselves the provisioning role.
 pub async fn orgs_of(
     conn: &mut AnyConnection,
     person: &PersonRecord,
@@ -210,6 +212,26 @@ pub async fn orgs_of(
             .collect::<Result<_, _>>()?;
     if !ids.contains(&person.view.home_org) {
         ids.push(person.view.home_org.clone());
+    }
+    let partner_full_admin = load::holds_full_admin(
+        conn,
+        &person.view.id,
+        &person.view.home_org,
+        crate::clock::system_now(),
+    )
+    .await?;
+    if partner_full_admin {
+        for row in
+            sqlx::query("SELECT id FROM orgs WHERE partner_org = $1 AND partner_status = 'active'")
+                .bind(person.view.home_org.clone())
+                .fetch_all(&mut *conn)
+                .await?
+        {
+            let id: String = row.try_get("id")?;
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
     }
     ids.sort();
     let mut out = Vec::with_capacity(ids.len());

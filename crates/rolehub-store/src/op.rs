@@ -120,6 +120,7 @@ impl<'c> OrgOp<'c> {
         }
         let person = crate::service::person(&mut self.tx, key).await?;
         let visible = person.view.home_org == self.ctx.org
+            || person.view.id == self.actor.view.id
             || !self.state.grants_of(&person.view.id).is_empty();
         if visible {
             Ok(person)

@@ -579,7 +579,11 @@ impl Resp {
                 );
             }
         }
-        if self.status >= 400 {
+        // The console answers its own readable pages; the API's errors have the one shape.
+        let console_page = self
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/html"));
+        if self.status >= 400 && !console_page {
             let body = self.json.as_ref().unwrap_or_else(|| {
                 panic!(
                     "{}: error {} is not JSON: {}",
