@@ -11,6 +11,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
+use crate::batch::Marks;
 use crate::error::ServiceError;
 
 /// The `prev_hash` of an org's first event.
@@ -82,25 +83,27 @@ impl Canonical<'_> {
     }
 }
 
-/// Appends an event to its org's chain.
-pub async fn append(
-    conn: &mut AnyConnection,
-    origin: &Origin,
-    event: NewEvent<'_>,
-) -> Result<(), ServiceError> {
-    let last = sqlx::query(
-        "SELECT seq, hash FROM audit_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1",
-    )
-    .bind(event.org_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let (seq, prev_hash) = match last {
-        Some(row) => (
-            row.try_get::<i64, _>("seq")? + 1,
-            row.try_get::<String, _>("hash")?,
-        ),
-        None => (1, GENESIS.to_string()),
-    };
+/// An event ready to insert, with its position and hashes.
+struct Chained {
+    id: String,
+    org_id: String,
+    seq: i64,
+    at: i64,
+    origin: Origin,
+    action: String,
+    target_id: Option<String>,
+    target_email: Option<String>,
+    before: Option<String>,
+    after: Option<String>,
+    outcome: &'static str,
+    rule_id: Option<&'static str>,
+    message: Option<String>,
+    prev_hash: String,
+    hash: String,
+}
+
+/// Links an event after `prev` (position and hash) and computes its hash.
+fn chained(origin: &Origin, event: &NewEvent<'_>, seq: i64, prev_hash: String) -> Chained {
     let before = event.before.as_ref().map(Value::to_string);
     let after = event.after.as_ref().map(Value::to_string);
     let rule_id = event.refusal.map(|r| r.rule.id());
@@ -113,7 +116,7 @@ pub async fn append(
     } else {
         "ok"
     };
-    let canonical = Canonical {
+    let hash = Canonical {
         org_id: event.org_id,
         seq,
         at: event.at.0,
@@ -131,42 +134,122 @@ pub async fn append(
         request_id: &origin.request_id,
         client_addr: origin.client_addr.as_deref(),
         prev_hash: &prev_hash,
-    };
-    let hash = canonical.hash();
-    sqlx::query(
-        "INSERT INTO audit_events (id, org_id, seq, at, actor_id, actor_email, actor_org, action, target_id, \
-         target_email, before_json, after_json, outcome, rule_id, message, request_id, client_addr, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+    }
+    .hash();
+    Chained {
+        id: uuid::Uuid::new_v4().to_string(),
+        org_id: event.org_id.to_string(),
+        seq,
+        at: event.at.0,
+        origin: origin.clone(),
+        action: event.action.to_string(),
+        target_id: event.target_id.map(str::to_string),
+        target_email: event.target_email.map(str::to_string),
+        before,
+        after,
+        outcome,
+        rule_id,
+        message,
+        prev_hash,
+        hash,
+    }
+}
+
+/// The head of an org's chain: the last position and its hash.
+async fn head(conn: &mut AnyConnection, org_id: &str) -> Result<(i64, String), ServiceError> {
+    let last = sqlx::query(
+        "SELECT seq, hash FROM audit_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1",
     )
-    .bind(uuid::Uuid::new_v4().to_string())
-    .bind(event.org_id)
-    .bind(seq)
-    .bind(event.at.0)
-    .bind(origin.actor_id.clone())
-    .bind(origin.actor_email.clone())
-    .bind(origin.actor_org.clone())
-    .bind(event.action)
-    .bind(event.target_id.map(str::to_string))
-    .bind(event.target_email.map(str::to_string))
-    .bind(before)
-    .bind(after)
-    .bind(outcome)
-    .bind(rule_id)
-    .bind(message)
-    .bind(origin.request_id.clone())
-    .bind(origin.client_addr.clone())
-    .bind(prev_hash)
-    .bind(hash.clone())
-    .execute(&mut *conn)
+    .bind(org_id)
+    .fetch_optional(&mut *conn)
     .await?;
-    // The chain's head, so that removing the newest events is detected as well.
-    sqlx::query("UPDATE orgs SET audit_seq = $1, audit_hash = $2 WHERE id = $3")
-        .bind(seq)
-        .bind(hash)
-        .bind(event.org_id)
-        .execute(&mut *conn)
-        .await?;
+    Ok(match last {
+        Some(row) => (
+            row.try_get::<i64, _>("seq")?,
+            row.try_get::<String, _>("hash")?,
+        ),
+        None => (0, GENESIS.to_string()),
+    })
+}
+
+/// Inserts chained rows, a chunk per statement, and moves the org's head to the last.
+async fn insert(conn: &mut AnyConnection, rows: &[Chained]) -> Result<(), ServiceError> {
+    const COLUMNS: usize = 19;
+    let marks = Marks::of(conn);
+    for chunk in rows.chunks(200) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("({})", marks.list(i * COLUMNS + 1, COLUMNS)))
+            .collect();
+        let sql = format!(
+            "INSERT INTO audit_events (id, org_id, seq, at, actor_id, actor_email, actor_org, action, target_id, \
+             target_email, before_json, after_json, outcome, rule_id, message, request_id, client_addr, prev_hash, hash) \
+             VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = q
+                .bind(r.id.clone())
+                .bind(r.org_id.clone())
+                .bind(r.seq)
+                .bind(r.at)
+                .bind(r.origin.actor_id.clone())
+                .bind(r.origin.actor_email.clone())
+                .bind(r.origin.actor_org.clone())
+                .bind(r.action.clone())
+                .bind(r.target_id.clone())
+                .bind(r.target_email.clone())
+                .bind(r.before.clone())
+                .bind(r.after.clone())
+                .bind(r.outcome)
+                .bind(r.rule_id)
+                .bind(r.message.clone())
+                .bind(r.origin.request_id.clone())
+                .bind(r.origin.client_addr.clone())
+                .bind(r.prev_hash.clone())
+                .bind(r.hash.clone());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    if let Some(last) = rows.last() {
+        // The chain's head, so that removing the newest events is detected as well.
+        sqlx::query("UPDATE orgs SET audit_seq = $1, audit_hash = $2 WHERE id = $3")
+            .bind(last.seq)
+            .bind(last.hash.clone())
+            .bind(last.org_id.clone())
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
+}
+
+/// Appends an event to its org's chain.
+pub async fn append(
+    conn: &mut AnyConnection,
+    origin: &Origin,
+    event: NewEvent<'_>,
+) -> Result<(), ServiceError> {
+    let (seq, prev) = head(conn, event.org_id).await?;
+    let row = chained(origin, &event, seq + 1, prev);
+    insert(conn, std::slice::from_ref(&row)).await
+}
+
+/// Appends many events of one org to its chain, in order, with a statement per chunk.
+pub async fn append_many(
+    conn: &mut AnyConnection,
+    origin: &Origin,
+    org_id: &str,
+    events: &[NewEvent<'_>],
+) -> Result<(), ServiceError> {
+    let (mut seq, mut prev) = head(conn, org_id).await?;
+    let mut rows = Vec::with_capacity(events.len());
+    for event in events {
+        seq += 1;
+        let row = chained(origin, event, seq, prev);
+        prev = row.hash.clone();
+        rows.push(row);
+    }
+    insert(conn, &rows).await
 }
 
 /// A stored audit event.

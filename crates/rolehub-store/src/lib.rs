@@ -7,6 +7,7 @@
 //! vocabulary ([`ServiceError`]).
 
 mod audit;
+mod batch;
 mod db;
 mod directory;
 mod generate;

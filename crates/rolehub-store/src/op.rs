@@ -159,6 +159,37 @@ impl<'c> OrgOp<'c> {
         self.record_in(&org, action, target, before, after).await
     }
 
+    /// Records many events of this change in its org, one per person, in a few statements.
+    pub(crate) async fn record_many(
+        &mut self,
+        action: &str,
+        events: &[(&PersonRecord, Value, Value)],
+    ) -> Result<(), ServiceError> {
+        let org = self.ctx.org.clone();
+        let new: Vec<NewEvent<'_>> = events
+            .iter()
+            .map(|(target, before, after)| NewEvent {
+                org_id: &org,
+                at: self.ctx.now,
+                action,
+                target_id: Some(target.view.id.as_str()),
+                target_email: Some(target.view.email.as_str()),
+                before: Some(before.clone()),
+                after: Some(after.clone()),
+                refusal: None,
+            })
+            .collect();
+        audit::append_many(
+            &mut self.tx,
+            &origin(self.ctx, Some(&self.actor)),
+            &org,
+            &new,
+        )
+        .await?;
+        self.recorded += new.len();
+        Ok(())
+    }
+
     /// Records an event of this change in another org, whose lock the change took too.
     pub(crate) async fn record_in(
         &mut self,

@@ -411,6 +411,32 @@ async fn import_in(
     let home_full_admin = op.actor_home_full_admin().await?;
     let key_index = columns.iter().position(|c| *c == Column::Key).unwrap_or(0);
 
+    // Everyone the file names and the licenses they hold, read in a few statements.
+    let keys: Vec<String> = records
+        .iter()
+        .filter_map(|r| r.get(key_index))
+        .map(|k| k.trim().to_lowercase())
+        .filter(|k| k.contains('@'))
+        .collect();
+    let mut people = crate::batch::people_by_email(&mut op.tx, &keys).await?;
+    if action != CSV_ACTION {
+        // A change of one user may name them by id.
+        for record in records {
+            let key = record.get(key_index).unwrap_or("").trim().to_lowercase();
+            if !key.contains('@') {
+                if let Some(p) = load::person_by_key(&mut op.tx, &key).await? {
+                    people.insert(key, p);
+                }
+            }
+        }
+    }
+    let member_ids: Vec<String> = people
+        .values()
+        .filter(|p| p.view.home_org == ctx.org)
+        .map(|p| p.view.id.clone())
+        .collect();
+    let held_by = crate::batch::licenses_of(&mut op.tx, &member_ids).await?;
+
     let mut report = ImportReport::default();
     let mut usage: HashMap<String, (i64, i64)> = HashMap::new();
     let mut seen_emails = HashSet::new();
@@ -448,13 +474,8 @@ async fn import_in(
             continue;
         }
         // A file is keyed by email (R-CSV-1); a change of one user may name them by id.
-        let found = if action == CSV_ACTION {
-            load::person_by_email(&mut op.tx, &email).await?
-        } else {
-            load::person_by_key(&mut op.tx, &email).await?
-        };
-        let person = match found {
-            Some(p) if p.view.home_org == ctx.org => p,
+        let person = match people.get(&email) {
+            Some(p) if p.view.home_org == ctx.org => p.clone(),
             _ => {
                 err(
                     Some(&Column::Key),
@@ -476,7 +497,7 @@ async fn import_in(
                 );
             }
         }
-        let held = load::licenses_of(&mut op.tx, &person.view.id).await?;
+        let held = held_by.get(&person.view.id).cloned().unwrap_or_default();
         let mut plan = RowPlan::default();
         let mut changes = Vec::new();
         for (i, column) in columns.iter().enumerate() {
@@ -663,13 +684,51 @@ async fn import_in(
         return Ok(report);
     }
     report.rows_applied = planned.len();
+    let mut fields = Vec::new();
+    let (mut added, mut removed) = (Vec::new(), Vec::new());
+    let mut events = Vec::with_capacity(planned.len());
     for (row, person, plan) in &planned {
-        write_row(&mut op.tx, ctx, person, plan).await?;
+        if plan.first.is_some()
+            || plan.last.is_some()
+            || plan.display.is_some()
+            || plan.status.is_some()
+            || plan.location.is_some()
+        {
+            fields.push(crate::batch::PersonFields {
+                id: person.view.id.clone(),
+                first: plan
+                    .first
+                    .clone()
+                    .unwrap_or_else(|| person.view.first.clone()),
+                last: plan
+                    .last
+                    .clone()
+                    .unwrap_or_else(|| person.view.last.clone()),
+                display: plan
+                    .display
+                    .clone()
+                    .unwrap_or_else(|| person.display_name.clone()),
+                status: plan
+                    .status
+                    .map_or(person.view.status.id(), Status::id)
+                    .into(),
+                location: plan.location.clone().or_else(|| person.location.clone()),
+            });
+        }
+        added.extend(plan.add.iter().map(|l| (person.view.id.clone(), l.clone())));
+        removed.extend(
+            plan.remove
+                .iter()
+                .map(|l| (person.view.id.clone(), l.clone())),
+        );
         let after = json!({ "row": row, "first": plan.first, "last": plan.last, "display": plan.display, "status": plan.status.map(|s| s.id()), "location": plan.location, "licenses_added": plan.add, "licenses_removed": plan.remove });
         let before = json!({ "first": person.view.first, "last": person.view.last, "status": person.view.status.id(), "location": person.location });
-        op.record(action, Some(person), Some(before), Some(after))
-            .await?;
+        events.push((person, before, after));
     }
+    crate::batch::update_people(&mut op.tx, &fields).await?;
+    crate::batch::delete_licenses(&mut op.tx, &removed).await?;
+    crate::batch::insert_licenses(&mut op.tx, &ctx.org, &added, ctx.now).await?;
+    op.record_many(action, &events).await?;
     report.applied = !ctx.dry_run && !planned.is_empty();
     Ok(report)
 }
@@ -686,43 +745,4 @@ fn csv_error(e: &csv::Error) -> ServiceError {
             detail: format!("{place}: the CSV cannot be read: {e}"),
         },
     ))
-}
-
-async fn write_row(
-    conn: &mut sqlx::AnyConnection,
-    ctx: &Ctx,
-    person: &PersonRecord,
-    plan: &RowPlan,
-) -> Result<(), ServiceError> {
-    let id = person.view.id.clone();
-    let first = plan
-        .first
-        .clone()
-        .unwrap_or_else(|| person.view.first.clone());
-    let last = plan
-        .last
-        .clone()
-        .unwrap_or_else(|| person.view.last.clone());
-    let display = plan
-        .display
-        .clone()
-        .unwrap_or_else(|| person.display_name.clone());
-    let status = plan.status.map_or(person.view.status.id(), Status::id);
-    let location = plan.location.clone().or_else(|| person.location.clone());
-    sqlx::query("UPDATE persons SET first_name = $1, last_name = $2, display_name = $3, status = $4, location = $5 WHERE id = $6")
-        .bind(first).bind(last).bind(display).bind(status).bind(location).bind(id.clone())
-        .execute(&mut *conn).await?;
-    for license in &plan.add {
-        sqlx::query("INSERT INTO person_licenses (person_id, org_id, license, assigned_at) VALUES ($1, $2, $3, $4)")
-            .bind(id.clone()).bind(ctx.org.clone()).bind(license.clone()).bind(ctx.now.0)
-            .execute(&mut *conn).await?;
-    }
-    for license in &plan.remove {
-        sqlx::query("DELETE FROM person_licenses WHERE person_id = $1 AND license = $2")
-            .bind(id.clone())
-            .bind(license.clone())
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
 }
