@@ -655,7 +655,11 @@ pub struct ActivationRequest {
     pub password: String,
 }
 
-/// The result of a CSV upload.
+/// How many of an upload's changes and problems an answer carries; the rest are paged from the
+/// upload's `changes` and `errors` lists.
+pub const ROW_SAMPLE: usize = 100;
+
+/// The result of a CSV upload: counts, the first changes and problems, and the kept upload.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportResult {
@@ -667,10 +671,59 @@ pub struct ImportResult {
     pub rows: usize,
     /// Rows that changed (or would change) something.
     pub rows_applied: usize,
-    /// Problems by row and column.
+    /// Rows with at least one problem.
+    pub rows_with_errors: usize,
+    /// The first problems (at most 100), by row and column; all of them at `upload.errorsUrl`.
     pub errors: Vec<ImportError>,
-    /// The changes by row.
+    /// The first changes (at most 100), by row; all of them at `upload.changesUrl`.
     pub changes: Vec<ImportChange>,
+    /// The kept upload: its row results can be paged, and a preview applied, until it expires.
+    pub upload: CsvUpload,
+}
+
+/// A kept upload.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CsvUpload {
+    /// Its id.
+    pub id: String,
+    /// The org it is for.
+    pub org_id: String,
+    /// When it was uploaded.
+    pub created: String,
+    /// Until when it can be read and applied.
+    pub expires: String,
+    /// Data rows.
+    pub rows: usize,
+    /// Rows that change something.
+    pub rows_changed: usize,
+    /// Rows with at least one problem.
+    pub rows_with_errors: usize,
+    /// Whether `POST /v1/csvUploads/{id}/apply` can apply it (a preview, or a file refused because
+    /// of some rows; once applied, it cannot).
+    pub applicable: bool,
+    /// Every change, paged.
+    pub changes_url: String,
+    /// Every problem, paged.
+    pub errors_url: String,
+}
+
+impl CsvUpload {
+    /// The API form of a kept upload.
+    pub fn of(u: &rolehub_store::service::Upload, base: &str) -> CsvUpload {
+        CsvUpload {
+            id: u.id.clone(),
+            org_id: u.org_id.clone(),
+            created: u.created.to_iso(),
+            expires: u.expires.to_iso(),
+            rows: u.rows_total,
+            rows_changed: u.rows_changed,
+            rows_with_errors: u.rows_with_errors,
+            applicable: u.applicable,
+            changes_url: format!("{base}/v1/csvUploads/{}/changes", u.id),
+            errors_url: format!("{base}/v1/csvUploads/{}/errors", u.id),
+        }
+    }
 }
 
 /// A row's problem.
@@ -699,17 +752,47 @@ pub struct ImportChange {
     pub changes: Vec<String>,
 }
 
+impl ImportError {
+    /// A kept problem.
+    pub fn of_row(r: &rolehub_store::service::ReportRow) -> ImportError {
+        ImportError {
+            row: r.row,
+            column: r.column.clone(),
+            rule_id: r.rule.clone().unwrap_or_default(),
+            description: r.message.clone(),
+        }
+    }
+}
+
+impl ImportChange {
+    /// A kept change.
+    pub fn of_row(r: &rolehub_store::service::ReportRow) -> ImportChange {
+        ImportChange {
+            row: r.row,
+            email: r.email.clone().unwrap_or_default(),
+            changes: r.changes.clone(),
+        }
+    }
+}
+
 impl ImportResult {
-    /// The API form of an import report.
-    pub fn of(r: &rolehub_store::service::ImportReport, dry_run: bool) -> ImportResult {
+    /// The API form of a checked upload.
+    pub fn of(
+        checked: &rolehub_store::service::Checked,
+        dry_run: bool,
+        base: &str,
+    ) -> ImportResult {
+        let r = &checked.report;
         ImportResult {
             dry_run,
             applied: r.applied,
             rows: r.rows_total,
             rows_applied: r.rows_applied,
+            rows_with_errors: checked.upload.rows_with_errors,
             errors: r
                 .errors
                 .iter()
+                .take(ROW_SAMPLE)
                 .map(|e| ImportError {
                     row: e.row,
                     column: e.column.clone(),
@@ -720,12 +803,101 @@ impl ImportResult {
             changes: r
                 .changes
                 .iter()
+                .take(ROW_SAMPLE)
                 .map(|c| ImportChange {
                     row: c.row,
                     email: c.email.clone(),
                     changes: c.changes.clone(),
                 })
                 .collect(),
+            upload: CsvUpload::of(&checked.upload, base),
+        }
+    }
+}
+
+/// A background job.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobInfo {
+    /// Its id.
+    pub id: String,
+    /// What it does: `csvImport`.
+    pub kind: String,
+    /// The org it changes.
+    pub org_id: String,
+    /// `queued`, `running`, `succeeded` (see `rowsApplied` and `rowsWithErrors`) or `failed` (see
+    /// `error`).
+    #[schema(example = "running")]
+    pub status: String,
+    /// While running: `checking` the rows, then `writing` the changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+    /// Whether valid rows are applied even when others have problems.
+    pub partial: bool,
+    /// When it was submitted.
+    pub created: String,
+    /// When it started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started: Option<String>,
+    /// When it ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished: Option<String>,
+    /// Data rows in the file.
+    pub rows: usize,
+    /// Rows checked so far.
+    pub rows_done: usize,
+    /// Rows applied (when it has succeeded).
+    pub rows_applied: usize,
+    /// Rows with problems (when it has succeeded).
+    pub rows_with_errors: usize,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<JobError>,
+    /// The upload it applies: its changes and problems, paged.
+    pub upload_id: String,
+    /// Every change, paged.
+    pub changes_url: String,
+    /// Every problem, paged.
+    pub errors_url: String,
+}
+
+/// Why a job failed.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobError {
+    /// What went wrong.
+    pub message: String,
+    /// The rule that refused the whole file, when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_id: Option<String>,
+}
+
+impl JobInfo {
+    /// The API form of a job.
+    pub fn of(j: &rolehub_store::service::Job, base: &str) -> JobInfo {
+        use rolehub_store::service::JobState;
+        JobInfo {
+            id: j.id.clone(),
+            kind: "csvImport".into(),
+            org_id: j.org_id.clone(),
+            status: j.state.id().into(),
+            phase: (j.state == JobState::Running)
+                .then(|| if j.writing { "writing" } else { "checking" }.into()),
+            partial: j.partial,
+            created: j.created.to_iso(),
+            started: j.started.map(|t| t.to_iso()),
+            finished: j.finished.map(|t| t.to_iso()),
+            rows: j.rows_total,
+            rows_done: j.rows_done,
+            rows_applied: j.rows_applied,
+            rows_with_errors: j.rows_with_errors,
+            error: j.error.as_ref().map(|(rule, message)| JobError {
+                message: message.clone(),
+                rule_id: rule.clone(),
+            }),
+            upload_id: j.upload_id.clone(),
+            changes_url: format!("{base}/v1/csvUploads/{}/changes", j.upload_id),
+            errors_url: format!("{base}/v1/csvUploads/{}/errors", j.upload_id),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod context;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod jobs;
 pub mod mail;
 pub mod paging;
 pub mod routes;
@@ -50,6 +51,7 @@ pub use state::{AppState, Config};
         (name = "licenses", description = "Licenses and their assignment"),
         (name = "authorize", description = "Access decisions, explained"),
         (name = "adminAudit", description = "The hash-chained audit log"),
+        (name = "jobs", description = "Background jobs: large CSV imports, to poll until they end"),
         (name = "sessions", description = "Sign-in, sign-out and account activation"),
         (name = "tokens", description = "Personal access tokens")
     )
@@ -65,6 +67,7 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routes::audit::router())
         .merge(routes::session::router())
         .merge(routes::csv::router())
+        .merge(routes::jobs::router())
         .layer(DefaultBodyLimit::max(state.config.json_limit));
     let upload = routes::csv::upload_router().layer(DefaultBodyLimit::max(state.config.csv_limit));
     json.merge(upload).split_for_parts()
@@ -174,6 +177,7 @@ pub async fn serve(
         }
     });
     let mailer = smtp.map(|config| tokio::spawn(mail::run_sender(state.service.clone(), config)));
+    let job_runner = tokio::spawn(jobs::poll(state.service.clone()));
     let app = app(state);
     let result = axum::serve(
         listener,
@@ -182,6 +186,7 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     sweeper.abort();
+    job_runner.abort();
     if let Some(m) = mailer {
         m.abort();
     }

@@ -103,6 +103,14 @@ pub const SETTINGS: &[Def] = &[
         "Mark cookies `Secure` even when the public URL is not `https://` (behind a TLS proxy that forwards plain HTTP)."),
     def("server.trusted_proxies", "ROLEHUB_TRUSTED_PROXIES", None, "", Kind::List,
         "Addresses of proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed (comma-separated IP addresses)."),
+    def("uploads.max_rows", "ROLEHUB_UPLOAD_MAX_ROWS", None, "200000", Kind::Number { min: 1, max: 10_000_000 },
+        "The most data rows a modify-users CSV file may have; larger files are refused before any row is checked."),
+    def("uploads.inline_rows", "ROLEHUB_UPLOAD_INLINE_ROWS", None, "2000", Kind::Number { min: 0, max: 10_000_000 },
+        "Files with more rows than this are applied by a job: the API answers 202 with the job to poll, the console shows its progress."),
+    def("uploads.keep_minutes", "ROLEHUB_UPLOAD_KEEP_MINUTES", None, "60", Kind::Number { min: 1, max: 10_080 },
+        "Minutes a previewed upload can be applied, and an upload's row results read."),
+    def("uploads.per_person", "ROLEHUB_UPLOAD_PER_PERSON", None, "5", Kind::Number { min: 1, max: 100 },
+        "Uploads one person keeps at once (in the database); a new one drops their oldest."),
     def("sessions.ttl_hours", "ROLEHUB_SESSION_TTL_HOURS", None, "12", Kind::Number { min: 1, max: 720 },
         "Hours a console session lives."),
     def("sign_in.hash_workers", "ROLEHUB_HASH_WORKERS", None, "0", Kind::Number { min: 0, max: 64 },
@@ -363,6 +371,12 @@ impl Layers {
             session_ttl: Duration::from_secs(self.number("sessions.ttl_hours") * 3600),
             hash_workers: self.number("sign_in.hash_workers") as usize,
             hash_queue: self.number("sign_in.hash_queue") as usize,
+            uploads: rolehub_store::service::UploadLimits {
+                max_rows: self.number("uploads.max_rows") as usize,
+                inline_rows: self.number("uploads.inline_rows") as usize,
+                keep: Duration::from_secs(self.number("uploads.keep_minutes") * 60),
+                per_person: self.number("uploads.per_person") as usize,
+            },
             smtp: text("mail.smtp"),
             smtp_login: text("mail.smtp_login").map(Secret),
             mail_from: self.get("mail.from").to_string(),
@@ -458,6 +472,8 @@ pub struct Settings {
     pub hash_workers: usize,
     /// `sign_in.hash_queue`.
     pub hash_queue: usize,
+    /// `uploads.*`.
+    pub uploads: rolehub_store::service::UploadLimits,
     /// `mail.smtp`.
     pub smtp: Option<String>,
     /// `mail.smtp_login` (a secret).
@@ -485,6 +501,7 @@ impl Settings {
             hash_workers: self.hash_workers,
             hash_queue: self.hash_queue,
             public_url: public_url.to_string(),
+            uploads: self.uploads,
         }
     }
 

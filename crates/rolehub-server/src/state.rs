@@ -47,53 +47,6 @@ pub struct AppState {
     pub service: Service,
     /// Settings.
     pub config: Arc<Config>,
-    /// CSV uploads between their preview and their application in the console.
-    pub uploads: Arc<Uploads>,
-}
-
-/// A CSV upload kept between its preview and its application.
-#[derive(Clone)]
-pub struct Upload {
-    /// Who uploaded it.
-    pub person_id: String,
-    /// The org it is for.
-    pub org: String,
-    /// The file.
-    pub bytes: Vec<u8>,
-    /// When.
-    pub at: std::time::Instant,
-}
-
-/// Uploads awaiting application, for at most an hour.
-#[derive(Default)]
-pub struct Uploads(std::sync::Mutex<std::collections::HashMap<String, Upload>>);
-
-impl Uploads {
-    /// Keeps an upload; answers its id.
-    pub fn put(&self, upload: Upload) -> String {
-        let id = rolehub_store::service::new_id();
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        map.retain(|_, u| u.at.elapsed() < Duration::from_secs(3600));
-        map.insert(id.clone(), upload);
-        id
-    }
-
-    /// An upload of this person for this org.
-    pub fn get(&self, id: &str, person_id: &str, org: &str) -> Option<Upload> {
-        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(id)
-            .filter(|u| {
-                u.person_id == person_id
-                    && u.org == org
-                    && u.at.elapsed() < Duration::from_secs(3600)
-            })
-            .cloned()
-    }
-
-    /// Forgets an upload once applied.
-    pub fn remove(&self, id: &str) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
-    }
 }
 
 impl AppState {
@@ -102,7 +55,6 @@ impl AppState {
         AppState {
             service,
             config: Arc::new(config),
-            uploads: Arc::new(Uploads::default()),
         }
     }
 }

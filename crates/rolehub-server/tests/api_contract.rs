@@ -86,6 +86,10 @@ struct Vars {
     email: String,
     grant: String,
     token: String,
+    /// A kept CSV upload of the caller (a preview).
+    upload: String,
+    /// A job of the caller.
+    job: String,
     /// Whether to name the org (`orgId`) where the operation takes it.
     with_org: bool,
     /// The email of a new user or external admin.
@@ -109,6 +113,8 @@ fn fill_path(op: &Op, v: &Vars) -> String {
             ("roleAssignments", "id") => v.grant.clone(),
             ("organizations", "id") => v.org.clone(),
             ("tokens", "id") => v.token.clone(),
+            ("csvUploads", "uploadId") => v.upload.clone(),
+            ("jobs", "jobId") => v.job.clone(),
             _ => panic!(
                 "no value for the parameter `{name}` of {}: teach the test",
                 op.key()
@@ -192,6 +198,7 @@ fn body_for(op: &Op, v: &Vars) -> Option<Body> {
             Some(Body::Json(json!({"externalReadonlyTtlDays": 2})))
         }
         ("POST", "/v1/organizations/{id}/contactCenter/chat") => None,
+        ("POST", "/v1/csvUploads/{uploadId}/apply") => None,
         ("POST", "/v1/tokens") => Some(Body::Json(json!({"name": "sweep"}))),
         ("POST", "/v1/sessions") => Some(Body::Json(
             json!({"email": "admin@globex.example", "password": PASSWORD}),
@@ -211,6 +218,48 @@ async fn call_op(s: &Server, op: &Op, token: &str, path: &str, body: Option<Body
         None => {}
     }
     call.send().await
+}
+
+/// Previews a one-row change of `email`'s last name; answers the kept upload's id.
+async fn csv_preview(s: &Server, token: &str, email: &str) -> String {
+    let r = s
+        .request(Method::POST, "/v1/people/csv?dryRun=true")
+        .bearer(token)
+        .body(
+            "text/csv",
+            format!("User ID/Email,Last Name\r\n{email},Previewed\r\n"),
+        )
+        .send()
+        .await;
+    r.expect(200);
+    r.json()["upload"]["id"].as_str().unwrap().to_string()
+}
+
+/// Applies a one-row change of `email`'s last name as a job; answers the job's id.
+async fn csv_job(s: &Server, token: &str, email: &str) -> String {
+    let r = s
+        .request(Method::POST, "/v1/people/csv")
+        .bearer(token)
+        .header("prefer", "respond-async")
+        .body(
+            "text/csv",
+            format!("User ID/Email,Last Name\r\n{email},Queued\r\n"),
+        )
+        .send()
+        .await;
+    r.expect(202);
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    // Waits for the job to end, so that its changes are not counted as another request's.
+    for _ in 0..200 {
+        let job = s.get(&format!("/v1/jobs/{id}"), token).await;
+        job.expect(200);
+        if job.json()["status"] == "succeeded" {
+            return id;
+        }
+        assert_ne!(job.json()["status"], "failed", "{}", job.text);
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("job {id} did not end");
 }
 
 /// Routes without credentials.
@@ -234,6 +283,8 @@ async fn a_read_token_reads_and_changes_nothing() {
             email: w.globex_user.email.clone(),
             grant: s.grant_id(&w.readonly.id, "readonly_admin").await,
             token: w.admin.token_id.clone(),
+            upload: csv_preview(&s, &w.admin.token, &w.users[0].email).await,
+            job: csv_job(&s, &w.admin.token, &w.users[0].email).await,
             with_org: true,
             fresh_email: "readtoken@acme.example".into(),
         };
@@ -297,6 +348,14 @@ fn normalised(r: &Resp, values: &[(&str, &str)]) -> (u16, String) {
             text = text.replace(value, label);
         }
     }
+    // A refused upload is kept under a fresh id each time; its links name it.
+    while let Some(at) = text.find("csvUploads/") {
+        let start = at + "csvUploads/".len();
+        let end = text[start..]
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .map_or(text.len(), |n| start + n);
+        text.replace_range(at..end, "csvUploads<UPLOAD>");
+    }
     (r.status, text)
 }
 
@@ -333,6 +392,8 @@ async fn tenant_isolation_on_every_documented_route() {
             needles.push(p.token_id.clone());
             needles.push(p.token.clone());
         }
+        let acme_upload = csv_preview(&s, &w.admin.token, &w.users[0].email).await;
+        let acme_job = csv_job(&s, &w.admin.token, &w.users[0].email).await;
         let before_events = s.acme_events().await;
         let before_grants = sset(&ids(
             &s.get("/v1/roleAssignments", &w.admin.token).await.items(),
@@ -351,6 +412,8 @@ async fn tenant_isolation_on_every_documented_route() {
             email: w.admin2.email.clone(),
             grant: s.w.acme_grant_ids[0].clone(),
             token: w.admin2.token_id.clone(),
+            upload: acme_upload.clone(),
+            job: acme_job.clone(),
             with_org,
             fresh_email: format!("sweep{n}@elsewhere.example"),
         };
@@ -360,6 +423,8 @@ async fn tenant_isolation_on_every_documented_route() {
             email: "ghost@acme.example".into(),
             grant: "fedcba9876543210fedcba9876543210".into(),
             token: "00112233445566778899aabbccddeeff".into(),
+            upload: "0a0b0c0d0e0f00112233445566778899".into(),
+            job: "99887766554433221100ffeeddccbbaa".into(),
             with_org,
             fresh_email: format!("ghost{n}@elsewhere.example"),
         };
@@ -439,6 +504,8 @@ async fn tenant_isolation_on_every_documented_route() {
                         (va.person.as_str(), "<PERSON>"),
                         (va.grant.as_str(), "<GRANT>"),
                         (va.token.as_str(), "<TOKEN>"),
+                        (va.upload.as_str(), "<UPLOAD>"),
+                        (va.job.as_str(), "<JOB>"),
                         (va.email.as_str(), "<EMAIL>"),
                         (va.fresh_email.as_str(), "<FRESH>"),
                         ("`acme`", "`<ORG>`"),
@@ -447,6 +514,8 @@ async fn tenant_isolation_on_every_documented_route() {
                         (vg.person.as_str(), "<PERSON>"),
                         (vg.grant.as_str(), "<GRANT>"),
                         (vg.token.as_str(), "<TOKEN>"),
+                        (vg.upload.as_str(), "<UPLOAD>"),
+                        (vg.job.as_str(), "<JOB>"),
                         (vg.email.as_str(), "<EMAIL>"),
                         (vg.fresh_email.as_str(), "<FRESH>"),
                         ("`ghostorg`", "`<ORG>`"),
@@ -622,6 +691,27 @@ async fn happy_call(s: &Server, op: &Op) -> Resp {
             s.delete(&format!("/v1/tokens/{}", r.json()["id"].as_str().unwrap()), admin).await
         }
         "GET /v1/openapi.json" => s.request(Method::GET, "/v1/openapi.json").send().await,
+        "GET /v1/csvUploads/{uploadId}" => {
+            let id = csv_preview(s, admin, &w.users[6].email).await;
+            s.get(&format!("/v1/csvUploads/{id}"), admin).await
+        }
+        "GET /v1/csvUploads/{uploadId}/changes" => {
+            let id = csv_preview(s, admin, &w.users[6].email).await;
+            s.get(&format!("/v1/csvUploads/{id}/changes"), admin).await
+        }
+        "GET /v1/csvUploads/{uploadId}/errors" => {
+            let id = csv_preview(s, admin, &w.users[6].email).await;
+            s.get(&format!("/v1/csvUploads/{id}/errors"), admin).await
+        }
+        "POST /v1/csvUploads/{uploadId}/apply" => {
+            let id = csv_preview(s, admin, &w.users[6].email).await;
+            s.request(Method::POST, &format!("/v1/csvUploads/{id}/apply")).bearer(admin).send().await
+        }
+        "GET /v1/jobs" => s.get("/v1/jobs", admin).await,
+        "GET /v1/jobs/{jobId}" => {
+            let id = csv_job(s, admin, &w.users[6].email).await;
+            s.get(&format!("/v1/jobs/{id}"), admin).await
+        }
         other => panic!("the documented route `{other}` has no call in this test: teach it"),
     }
 }

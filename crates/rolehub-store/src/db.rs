@@ -63,6 +63,11 @@ const SQLITE: Embedded = &[
         "sign in attempts",
         include_str!("../migrations/sqlite/0004_sign_in_attempts.sql"),
     ),
+    (
+        5,
+        "uploads and jobs",
+        include_str!("../migrations/sqlite/0005_uploads_and_jobs.sql"),
+    ),
 ];
 
 const POSTGRES: Embedded = &[
@@ -85,6 +90,11 @@ const POSTGRES: Embedded = &[
         4,
         "sign in attempts",
         include_str!("../migrations/postgres/0004_sign_in_attempts.sql"),
+    ),
+    (
+        5,
+        "uploads and jobs",
+        include_str!("../migrations/postgres/0005_uploads_and_jobs.sql"),
     ),
 ];
 

@@ -42,6 +42,7 @@ pub(crate) struct OrgOp<'c> {
     refusal: Option<RefusalRecord>,
     pool: sqlx::AnyPool,
     recorded: usize,
+    kept: bool,
 }
 
 impl<'c> OrgOp<'c> {
@@ -65,6 +66,7 @@ impl<'c> OrgOp<'c> {
             refusal: None,
             pool,
             recorded: 0,
+            kept: false,
         })
     }
 
@@ -136,6 +138,12 @@ impl<'c> OrgOp<'c> {
             return Err(ServiceError::not_found("person", key));
         }
         Ok(p)
+    }
+
+    /// Commits this change even when it recorded no event: its writes are a report of what was
+    /// checked (an upload's row results), which is kept whether or not anything changed.
+    pub(crate) fn keep(&mut self) {
+        self.kept = true;
     }
 
     /// Marks this change as one whose refusal is audited (role changes), with whom it was about
@@ -224,7 +232,7 @@ impl<'c> OrgOp<'c> {
     ) -> Result<T, ServiceError> {
         match result {
             Ok(value) => {
-                if self.ctx.dry_run || self.recorded == 0 {
+                if self.ctx.dry_run || (self.recorded == 0 && !self.kept) {
                     self.tx.rollback().await?;
                 } else {
                     self.tx.commit().await?;

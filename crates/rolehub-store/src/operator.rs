@@ -225,6 +225,8 @@ impl Operator<'_> {
         let swept = self.service.sweep_expired(now).await?;
         let mut conn = self.service.conn().await?;
         crate::throttle::prune(&mut conn, now).await?;
+        crate::service::uploads::prune(&mut conn, now).await?;
+        crate::service::jobs::prune(&mut conn, now).await?;
         Ok(swept)
     }
 

@@ -12,11 +12,13 @@ mod audit_read;
 pub mod auth;
 mod csv_import;
 mod expiry;
+pub(crate) mod jobs;
 pub mod masking;
 mod orgs;
 mod people;
 mod reads;
 pub(crate) mod roles;
+pub(crate) mod uploads;
 pub(crate) mod users;
 
 use rolehub_domain::change::Plan;
@@ -28,10 +30,12 @@ pub use admins::{neutralise, roles_cell, write_admin_csv, AdminList, AdminRow};
 pub use audit_read::{AuditPage, AuditQuery};
 pub use auth::TokenScope;
 pub use csv_import::{template_columns, ImportOptions, ImportReport, RowChange, RowError};
+pub use jobs::{Job, JobState, MAX_ATTEMPTS};
 pub use orgs::SettingChange;
 pub use people::{PeoplePage, PeopleQuery};
 pub use reads::{Health, OrgDetails};
 pub use roles::{parse_area, parse_level, parse_role, AssignRequest, GrantListing, PrincipalFacts};
+pub use uploads::{Applied, Checked, ReportRow, RowKind, Upload, UploadLimits};
 pub use users::{validate_email, NewUser};
 
 use crate::db::{Backend, Db, PoolOptions};
@@ -135,6 +139,8 @@ pub struct Options {
     pub hash_queue: usize,
     /// The address people reach the console at (for invitation links).
     pub public_url: String,
+    /// How large uploads may be and how they are kept.
+    pub uploads: UploadLimits,
 }
 
 impl Default for Options {
@@ -144,6 +150,7 @@ impl Default for Options {
             hash_workers: 0,
             hash_queue: 16,
             public_url: "http://127.0.0.1:8080".into(),
+            uploads: UploadLimits::default(),
         }
     }
 }
@@ -154,6 +161,8 @@ pub struct Service {
     db: Db,
     public_url: String,
     hashes: crate::passwords::HashPool,
+    uploads: UploadLimits,
+    jobs: std::sync::Arc<jobs::JobBoard>,
 }
 
 impl Service {
@@ -174,6 +183,8 @@ impl Service {
             db,
             public_url: options.public_url.clone(),
             hashes: crate::passwords::HashPool::new(options.hash_workers, options.hash_queue),
+            uploads: options.uploads,
+            jobs: std::sync::Arc::default(),
         }
     }
 
@@ -215,6 +226,17 @@ impl Service {
     /// Begins a write transaction on an org, taking its lock first.
     pub(crate) async fn begin_org(&self, org: &str) -> Result<Tx, ServiceError> {
         crate::op::begin_org(&self.db.pool, org).await
+    }
+
+    /// Begins a transaction that reads and then writes rows of no org (kept uploads, jobs). On
+    /// SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a transaction that read first
+    /// could not write after another writer committed, and would fail instead of waiting.
+    pub(crate) async fn begin_write(&self) -> Result<Tx, ServiceError> {
+        let begin = match self.db.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        Ok(self.db.pool.begin_with(begin).await?)
     }
 
     /// Begins a read transaction that sees one snapshot (R-EXPORT-2).

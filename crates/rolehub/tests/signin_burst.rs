@@ -9,64 +9,15 @@
     reason = "a test fails loudly on the first surprise"
 )]
 
-use std::io::{BufRead, BufReader};
+mod running;
+
 use std::net::{IpAddr, Ipv4Addr};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use rolehub_store::scratch::Scratch;
-
-struct Running {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(db_url: &str) -> Running {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rolehub"))
-        .args(["--db", db_url, "serve", "--demo", "--listen", "127.0.0.1:0"])
-        .env("ROLEHUB_LOG", "warn")
-        .env_remove("ROLEHUB_DB")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("the server printed where it listens")
-            .unwrap();
-        if let Some(at) = line.find("http://") {
-            let url = &line[at..];
-            break url.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    // Keep reading its output so that it never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Running { child, base }
-}
-
-/// Resident memory of a process, in bytes.
-fn rss(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let kb: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap();
-    kb * 1024
-}
+use running::{rss, start};
 
 async fn burst(base: &str, pid: u32) -> (u64, Vec<u16>) {
     let peak = Arc::new(AtomicU64::new(0));

@@ -23,7 +23,8 @@ pub use serde_json::{json, Value};
 use reqwest::header::HeaderMap;
 pub use reqwest::Method;
 use rolehub_domain::Timestamp;
-use rolehub_server::{AppState, Config};
+use rolehub_server::AppState;
+pub use rolehub_server::Config;
 use rolehub_store::scratch::Scratch;
 use rolehub_store::service::TokenScope;
 use rolehub_store::world::{GrantDef, World as WorldFile};
@@ -218,8 +219,18 @@ impl Server {
         config: Config,
         prepare: impl FnOnce(&mut WorldFile),
     ) -> Server {
+        Server::start_full(backend, config, &rolehub_store::Options::default(), prepare).await
+    }
+
+    /// The same, with the service's options (upload limits, hashing).
+    pub async fn start_full(
+        backend: &Backend,
+        config: Config,
+        options: &rolehub_store::Options,
+        prepare: impl FnOnce(&mut WorldFile),
+    ) -> Server {
         let scratch = backend.scratch().await;
-        let service = scratch.service();
+        let service = scratch.service_with(options);
         let mut world = rolehub_testkit::world(rolehub_testkit::ACME);
         prepare(&mut world);
         let w = build_world(&service, &world).await;

@@ -78,7 +78,7 @@ impl ImportReport {
 
 const KEY: &str = "User ID/Email";
 /// The audit action of a CSV upload (keyed by email), beside `user.update` (keyed by id).
-const CSV_ACTION: &str = "user.update_csv";
+pub(crate) const CSV_ACTION: &str = "user.update_csv";
 const FIRST: &str = "First Name";
 const LAST: &str = "Last Name";
 const DISPLAY: &str = "Display Name";
@@ -296,35 +296,16 @@ impl Service {
     }
 
     /// Validates and (unless a dry run, and unless rows are invalid without `partial`) applies an
-    /// upload.
+    /// upload, in the caller's time: the CLI's and the scenarios' way. The API and the console keep
+    /// their uploads (see [`Service::preview_csv`] and [`Service::apply_csv`]).
     pub async fn import_csv(
         &self,
         ctx: &Ctx,
         text: &[u8],
         options: ImportOptions,
     ) -> Result<ImportReport, ServiceError> {
-        if let Some(at) = text.iter().position(|b| *b == 0) {
-            let line = text[..at].iter().filter(|b| **b == b'\n').count() + 1;
-            return Err(ServiceError::Refused(Refusal::new(
-                RuleId::Csv2,
-                rolehub_domain::Reason::CsvInvalid {
-                    detail: format!(
-                        "line {line}: the file contains a NUL character; save it as UTF-8 text"
-                    ),
-                },
-            )));
-        }
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(false)
-            .trim(csv::Trim::None)
-            .from_reader(text);
-        let header = reader.headers().map_err(|e| csv_error(&e))?.clone();
-        let records = reader
-            .records()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| csv_error(&e))?;
-        self.import_records(ctx, &header, &records, options, CSV_ACTION)
+        let parsed = read_csv(text, self.upload_limits().max_rows)?;
+        self.run_import(ctx, &parsed, options, CSV_ACTION, None, None)
             .await
     }
 
@@ -343,58 +324,132 @@ impl Service {
             header.push(column.clone());
             row.push(value.clone());
         }
-        let report = self
-            .import_records(
-                ctx,
-                &csv::StringRecord::from(header),
-                &[csv::StringRecord::from(row)],
-                ImportOptions::default(),
-                "user.update",
-            )
-            .await?;
-        Ok(report)
+        let parsed = Parsed {
+            header: csv::StringRecord::from(header),
+            records: vec![csv::StringRecord::from(row)],
+        };
+        self.run_import(
+            ctx,
+            &parsed,
+            ImportOptions::default(),
+            "user.update",
+            None,
+            None,
+        )
+        .await
     }
 
-    /// Validates records under a header, then applies them (see [`Service::import_csv`]).
-    async fn import_records(
+    /// Validates a parsed file, then applies it (see [`Service::import_csv`]); with `keep`, writes
+    /// the row results (and a job's end) in the same transaction, so that what was applied and what
+    /// is reported can never differ.
+    pub(crate) async fn run_import(
         &self,
         ctx: &Ctx,
-        header: &csv::StringRecord,
-        records: &[csv::StringRecord],
+        parsed: &Parsed,
         options: ImportOptions,
         action: &'static str,
+        keep: Option<&super::uploads::Keep<'_>>,
+        progress: Option<&super::jobs::Progress>,
     ) -> Result<ImportReport, ServiceError> {
         let mut op = OrgOp::open(self, ctx, action).await?;
-        let result = import_in(&mut op, header, records, options, action).await;
+        let result = async {
+            let report = import_in(&mut op, parsed, options, action, progress).await?;
+            if let Some(keep) = keep {
+                if !ctx.dry_run {
+                    let actor_id = op.actor.view.id.clone();
+                    super::uploads::write_results(
+                        &mut op.tx, keep, &actor_id, &ctx.org, &report, ctx.now,
+                    )
+                    .await?;
+                    op.keep();
+                }
+            }
+            Ok(report)
+        }
+        .await;
         op.settle(result).await
     }
+}
+
+/// A CSV file read into its header and records.
+pub(crate) struct Parsed {
+    /// The header row.
+    pub(crate) header: csv::StringRecord,
+    /// The data rows.
+    pub(crate) records: Vec<csv::StringRecord>,
+}
+
+/// Reads a modify-users file whole, refusing it (R-CSV-2, naming the line) when it is not CSV, and
+/// when it has more than `max_rows` data rows (setting `uploads.max_rows`), before any row is
+/// checked.
+pub(crate) fn read_csv(text: &[u8], max_rows: usize) -> Result<Parsed, ServiceError> {
+    if let Some(at) = text.iter().position(|b| *b == 0) {
+        // No cell may hold the NUL character (PostgreSQL cannot store it in text).
+        let line = text[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        return Err(ServiceError::invalid(
+            format!("line {line}"),
+            "the file contains the NUL character; save it as UTF-8 text (R-CSV-2)",
+        ));
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .trim(csv::Trim::None)
+        .from_reader(text);
+    let header = reader.headers().map_err(|e| csv_error(&e))?.clone();
+    let mut records = Vec::new();
+    for record in reader.records() {
+        if records.len() == max_rows {
+            return Err(ServiceError::invalid(
+                format!("row {}", max_rows + 1),
+                format!(
+                    "the file has more than {max_rows} rows, the most taken at once \
+                     (setting `uploads.max_rows`); split it into smaller files"
+                ),
+            ));
+        }
+        records.push(record.map_err(|e| csv_error(&e))?);
+    }
+    Ok(Parsed { header, records })
+}
+
+/// What an uploader may change: everything a user administrator may, or (a CCSA) the Contact
+/// Center license columns only (R-CCSA-10); anyone else is refused with the matrix's rule.
+fn import_mode(principal: &Principal<'_>) -> Result<Mode, ServiceError> {
+    let users = principal.decide(Area::Users, Level::Write, Target::Org);
+    if users.allowed || principal.holds_in_effect(Role::LocationAdmin) {
+        Ok(Mode::Users)
+    } else if principal
+        .decide(Area::CcLicenses, Level::Write, Target::Org)
+        .allowed
+    {
+        Ok(Mode::ContactCenterOnly)
+    } else {
+        users.into_result()?;
+        Ok(Mode::Users)
+    }
+}
+
+/// Refuses, before a file is kept for a job, an uploader who may change no user of the org.
+pub(crate) fn check_may_import(principal: &Principal<'_>) -> Result<(), ServiceError> {
+    import_mode(principal).map(|_| ())
 }
 
 /// Validates records under a header, then applies them, in the operation's transaction.
 async fn import_in(
     op: &mut OrgOp<'_>,
-    header: &csv::StringRecord,
-    records: &[csv::StringRecord],
+    parsed: &Parsed,
     options: ImportOptions,
     action: &'static str,
+    progress: Option<&super::jobs::Progress>,
 ) -> Result<ImportReport, ServiceError> {
+    let (header, records) = (&parsed.header, &parsed.records);
     let ctx = op.ctx;
     let state = op.state.clone();
     let actor = op.actor.clone();
     let principal = Principal::in_state(&state, &actor.view, ctx.now);
-    let users = principal.decide(Area::Users, Level::Write, Target::Org);
-    let mode = if users.allowed || principal.holds_in_effect(Role::LocationAdmin) {
-        Mode::Users
-    } else if principal
-        .decide(Area::CcLicenses, Level::Write, Target::Org)
-        .allowed
-    {
-        // R-CCSA-10: a CCSA changes the Contact Center license columns only.
-        Mode::ContactCenterOnly
-    } else {
-        users.into_result()?;
-        Mode::Users
-    };
+    // R-CCSA-10: a CCSA changes the Contact Center license columns only.
+    let mode = import_mode(&principal)?;
 
     // R-EXT-10: rows are keyed by email; where emails are withheld from an external uploader,
     // the answers would tell which addresses are users of the org.
@@ -445,6 +500,9 @@ async fn import_in(
     for (index, record) in records.iter().enumerate() {
         let row = index + 1;
         report.rows_total += 1;
+        if let Some(progress) = progress {
+            progress.checked(row);
+        }
         let mut errors = Vec::new();
         let mut err = |column: Option<&Column>, rule: RuleId, message: String| {
             errors.push(RowError {
@@ -684,6 +742,9 @@ async fn import_in(
         return Ok(report);
     }
     report.rows_applied = planned.len();
+    if let Some(progress) = progress {
+        progress.writing();
+    }
     let mut fields = Vec::new();
     let (mut added, mut removed) = (Vec::new(), Vec::new());
     let mut events = Vec::with_capacity(planned.len());
@@ -721,8 +782,12 @@ async fn import_in(
                 .iter()
                 .map(|l| (person.view.id.clone(), l.clone())),
         );
-        let after = json!({ "row": row, "first": plan.first, "last": plan.last, "display": plan.display, "status": plan.status.map(|s| s.id()), "location": plan.location, "licenses_added": plan.add, "licenses_removed": plan.remove });
-        let before = json!({ "first": person.view.first, "last": person.view.last, "status": person.view.status.id(), "location": person.location });
+        let after = present(
+            json!({ "row": row, "first": plan.first, "last": plan.last, "display": plan.display, "status": plan.status.map(|s| s.id()), "location": plan.location, "licenses_added": plan.add, "licenses_removed": plan.remove }),
+        );
+        let before = present(
+            json!({ "first": person.view.first, "last": person.view.last, "status": person.view.status.id(), "location": person.location }),
+        );
         events.push((person, before, after));
     }
     crate::batch::update_people(&mut op.tx, &fields).await?;
@@ -731,6 +796,14 @@ async fn import_in(
     op.record_many(action, &events).await?;
     report.applied = !ctx.dry_run && !planned.is_empty();
     Ok(report)
+}
+
+/// An audit value with only the fields that apply: no nulls, no empty lists.
+fn present(mut value: serde_json::Value) -> serde_json::Value {
+    if let Some(fields) = value.as_object_mut() {
+        fields.retain(|_, v| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()));
+    }
+    value
 }
 
 fn csv_error(e: &csv::Error) -> ServiceError {

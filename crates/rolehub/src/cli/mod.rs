@@ -169,34 +169,34 @@ pub enum ConfigCommand {
 /// `serve` arguments. Each flag sets a setting (`rolehub config show` lists them all).
 #[derive(Args)]
 pub struct ServeArgs {
-    /// The address to listen on [`server.listen`, env ROLEHUB_LISTEN, default 127.0.0.1:8080].
+    /// The address to listen on (setting `server.listen`, env ROLEHUB_LISTEN, default 127.0.0.1:8080).
     #[arg(long)]
     pub listen: Option<String>,
     /// Load the demo world when the database is empty, and print how to sign in.
     #[arg(long)]
     pub demo: bool,
-    /// The address people reach the server at [`server.public_url`, env ROLEHUB_PUBLIC_URL].
+    /// The address people reach the server at (setting `server.public_url`, env ROLEHUB_PUBLIC_URL).
     #[arg(long)]
     pub public_url: Option<String>,
-    /// Largest JSON request body, in bytes [`server.json_limit_bytes`].
+    /// Largest JSON request body, in bytes (setting `server.json_limit_bytes`).
     #[arg(long)]
     pub json_limit: Option<u64>,
-    /// Largest CSV upload, in bytes [`server.csv_limit_bytes`].
+    /// Largest CSV upload, in bytes (setting `server.csv_limit_bytes`).
     #[arg(long)]
     pub csv_limit: Option<u64>,
-    /// Seconds a request may take [`server.request_timeout_secs`].
+    /// Seconds a request may take (setting `server.request_timeout_secs`).
     #[arg(long)]
     pub request_timeout: Option<u64>,
-    /// Mark cookies `Secure` [`server.secure_cookies`].
+    /// Mark cookies `Secure` (setting `server.secure_cookies`).
     #[arg(long)]
     pub secure_cookies: bool,
-    /// SMTP relay `HOST[:PORT]` for invitation mail [`mail.smtp`, env ROLEHUB_SMTP].
+    /// SMTP relay `HOST[:PORT]` for invitation mail (setting `mail.smtp`, env ROLEHUB_SMTP).
     #[arg(long)]
     pub smtp: Option<String>,
-    /// SMTP login `USER:PASSWORD` [`mail.smtp_login`, env ROLEHUB_SMTP_LOGIN].
+    /// SMTP login `USER:PASSWORD` (setting `mail.smtp_login`, env ROLEHUB_SMTP_LOGIN).
     #[arg(long)]
     pub smtp_login: Option<String>,
-    /// The sender address of mail [`mail.from`].
+    /// The sender address of mail (setting `mail.from`).
     #[arg(long)]
     pub mail_from: Option<String>,
 }
