@@ -68,6 +68,11 @@ const SQLITE: Embedded = &[
         "uploads and jobs",
         include_str!("../migrations/sqlite/0005_uploads_and_jobs.sql"),
     ),
+    (
+        6,
+        "audit append only",
+        include_str!("../migrations/sqlite/0006_audit_append_only.sql"),
+    ),
 ];
 
 const POSTGRES: Embedded = &[
@@ -95,6 +100,11 @@ const POSTGRES: Embedded = &[
         5,
         "uploads and jobs",
         include_str!("../migrations/postgres/0005_uploads_and_jobs.sql"),
+    ),
+    (
+        6,
+        "audit append only",
+        include_str!("../migrations/postgres/0006_audit_append_only.sql"),
     ),
 ];
 

@@ -304,7 +304,26 @@ async fn raw(scratch: &rolehub_store::scratch::Scratch) -> sqlx::AnyPool {
         .unwrap()
 }
 
-/// Editing, deleting or swapping rows with plain SQL is detected.
+/// What someone with the rights to alter the schema does first.
+async fn drop_append_only_triggers(db: &sqlx::AnyPool, backend: &str) {
+    let drops: &[&str] = if backend == "postgres" {
+        &[
+            "DROP TRIGGER audit_events_no_change ON audit_events",
+            "DROP TRIGGER audit_events_no_truncate ON audit_events",
+        ]
+    } else {
+        &[
+            "DROP TRIGGER audit_events_no_update",
+            "DROP TRIGGER audit_events_no_delete",
+        ]
+    };
+    for sql in drops {
+        db.execute(*sql).await.unwrap();
+    }
+}
+
+/// Editing, deleting or swapping rows with plain SQL is refused by the database; with its
+/// triggers dropped, it is detected.
 #[tokio::test]
 async fn tampering_with_the_audit_log_is_detected() {
     let tamperings = [
@@ -324,6 +343,12 @@ async fn tampering_with_the_audit_log_is_detected() {
                 "{backend}: the untouched chain verifies"
             );
             let db = raw(&scratch).await;
+            // Plain statements are refused; someone who can drop the triggers gets further.
+            assert!(
+                db.execute(sql).await.is_err(),
+                "{backend}: `{what}` was not refused"
+            );
+            drop_append_only_triggers(&db, backend).await;
             if sql.contains("SET seq") {
                 // The unique (org_id, seq) pair is checked per statement; swap in two steps.
                 db.execute("UPDATE audit_events SET seq = -seq WHERE seq IN (2, 3)")

@@ -53,6 +53,21 @@ async fn a_database_of_the_earlier_migration_record_is_taken_over() {
                 .await
                 .unwrap();
         }
+        let triggers: &[&str] = if backend == "postgres" {
+            &[
+                "DROP TRIGGER audit_events_no_change ON audit_events",
+                "DROP TRIGGER audit_events_no_truncate ON audit_events",
+                "DROP FUNCTION audit_events_append_only()",
+            ]
+        } else {
+            &[
+                "DROP TRIGGER audit_events_no_update",
+                "DROP TRIGGER audit_events_no_delete",
+            ]
+        };
+        for sql in triggers {
+            db.execute(*sql).await.unwrap();
+        }
         db.execute("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
             .await
             .unwrap();

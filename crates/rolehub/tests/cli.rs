@@ -162,7 +162,7 @@ fn audit_verify_names_the_first_bad_event() {
     cli.ok(&["demo"]);
     let conn = std::process::Command::new("python3")
         .arg("-c")
-        .arg(format!("import sqlite3; c = sqlite3.connect('{}'); c.execute(\"UPDATE audit_events SET action = 'role.revoke' WHERE org_id = 'acme' AND seq = 2\"); c.commit()", cli.db.display()))
+        .arg(format!("import sqlite3; c = sqlite3.connect('{}'); c.execute('DROP TRIGGER audit_events_no_update'); c.execute(\"UPDATE audit_events SET action = 'role.revoke' WHERE org_id = 'acme' AND seq = 2\"); c.commit()", cli.db.display()))
         .status()
         .unwrap();
     assert!(conn.success());
