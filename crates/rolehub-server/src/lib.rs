@@ -86,7 +86,7 @@ pub fn app(state: AppState) -> Router {
         get(move || async move { Json(doc_json.clone()) }),
     )
     .route("/healthz", get(|| async { "ok" }))
-    .merge(console::router())
+    .merge(console::router(state.config.csv_limit))
     // Unknown routes and methods answer inside the router, so that every layer below (the error
     // shape, the security headers) covers them too.
     .fallback(|| async { StatusCode::NOT_FOUND })

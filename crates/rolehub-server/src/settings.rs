@@ -123,6 +123,12 @@ pub const SETTINGS: &[Def] = &[
         "The SMTP login, `USER:PASSWORD`.")),
     def("mail.from", "ROLEHUB_MAIL_FROM", Some("--mail-from"), "Rolehub <rolehub@localhost>", Kind::Text,
         "The sender of invitation mail."),
+    def("audit.checkpoint_file", "ROLEHUB_AUDIT_CHECKPOINT_FILE", None, "", Kind::Text,
+        "A file the server appends signed checkpoints of every org's audit head to (a JSON line each, when the head moved); ship it off the machine. Empty: no checkpoints. See docs/security.md."),
+    def("audit.checkpoint_key_file", "ROLEHUB_AUDIT_CHECKPOINT_KEY_FILE", None, "", Kind::Text,
+        "A file holding the key checkpoints are signed with (HMAC-SHA256, at least 32 bytes, e.g. `openssl rand -hex 32`); keep it where the database's users cannot read it."),
+    def("audit.checkpoint_interval_secs", "ROLEHUB_AUDIT_CHECKPOINT_INTERVAL", None, "300", Kind::Number { min: 1, max: 86_400 },
+        "Seconds between checkpoints."),
     def("log.filter", "ROLEHUB_LOG", None, "info,sqlx=warn", Kind::Text,
         "What the server logs, as a tracing filter (`info`, `debug`, `info,rolehub_server=debug`, …)."),
 ];
@@ -381,6 +387,9 @@ impl Layers {
             smtp_login: text("mail.smtp_login").map(Secret),
             mail_from: self.get("mail.from").to_string(),
             log_filter: self.get("log.filter").to_string(),
+            checkpoint_file: text("audit.checkpoint_file").map(PathBuf::from),
+            checkpoint_key_file: text("audit.checkpoint_key_file").map(PathBuf::from),
+            checkpoint_interval: Duration::from_secs(self.number("audit.checkpoint_interval_secs")),
         }
     }
 }
@@ -482,6 +491,12 @@ pub struct Settings {
     pub mail_from: String,
     /// `log.filter`.
     pub log_filter: String,
+    /// `audit.checkpoint_file`.
+    pub checkpoint_file: Option<PathBuf>,
+    /// `audit.checkpoint_key_file`.
+    pub checkpoint_key_file: Option<PathBuf>,
+    /// `audit.checkpoint_interval_secs`.
+    pub checkpoint_interval: Duration,
 }
 
 impl Default for Settings {

@@ -172,6 +172,46 @@ async fn head(conn: &mut AnyConnection, org_id: &str) -> Result<(i64, String), S
     })
 }
 
+/// Every org's newest event, `(org, position, hash)`; position 0 for an org without events.
+pub(crate) async fn heads(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(String, i64, String)>, ServiceError> {
+    let orgs: Vec<String> = sqlx::query("SELECT id FROM orgs ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(orgs.len());
+    for org in orgs {
+        let (seq, hash) = head(conn, &org).await?;
+        out.push((org, seq, hash));
+    }
+    Ok(out)
+}
+
+/// The hash of an org's event at a position, if there is one.
+pub(crate) async fn hash_at(
+    conn: &mut AnyConnection,
+    org_id: &str,
+    seq: i64,
+) -> Result<Option<String>, ServiceError> {
+    let row = sqlx::query("SELECT hash FROM audit_events WHERE org_id = $1 AND seq = $2")
+        .bind(org_id.to_string())
+        .bind(seq)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(match row {
+        Some(r) => Some(r.try_get("hash")?),
+        None => None,
+    })
+}
+
+/// The position of an org's newest event (0: none).
+pub(crate) async fn ends_at(conn: &mut AnyConnection, org_id: &str) -> Result<i64, ServiceError> {
+    Ok(head(conn, org_id).await?.0)
+}
+
 /// Inserts chained rows, a chunk per statement, and moves the org's head to the last.
 async fn insert(conn: &mut AnyConnection, rows: &[Chained]) -> Result<(), ServiceError> {
     const COLUMNS: usize = 19;

@@ -16,6 +16,7 @@ mod op;
 mod passwords;
 mod throttle;
 
+pub mod checkpoint;
 pub mod clock;
 pub mod error;
 pub mod operator;

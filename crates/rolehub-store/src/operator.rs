@@ -331,6 +331,94 @@ impl Operator<'_> {
         audit::verify(&mut conn, org).await
     }
 
+    /// Every org's audit head now, signed: the checkpoints to append to the checkpoint file.
+    pub async fn audit_checkpoints(
+        &self,
+        now: Timestamp,
+        key: &crate::checkpoint::CheckpointKey,
+    ) -> Result<Vec<String>, ServiceError> {
+        let mut conn = self.service.conn().await?;
+        Ok(audit::heads(&mut conn)
+            .await?
+            .into_iter()
+            .map(|(org, seq, hash)| {
+                crate::checkpoint::Checkpoint {
+                    org,
+                    seq,
+                    hash,
+                    at: now,
+                }
+                .line(key)
+            })
+            .collect())
+    }
+
+    /// Checks the audit log against checkpoint lines signed with `key`: each line's signature,
+    /// then that the event at each checkpoint's position still has its hash and that no log ends
+    /// before a checkpoint's position. Answers how many checkpoints were checked, or what is wrong
+    /// (for each org, the first problem in the order of positions).
+    pub async fn verify_checkpoints(
+        &self,
+        text: &str,
+        key: &crate::checkpoint::CheckpointKey,
+    ) -> Result<Result<usize, Vec<crate::checkpoint::CheckpointProblem>>, ServiceError> {
+        use crate::checkpoint::{Checkpoint, CheckpointProblem};
+        let mut problems = Vec::new();
+        let mut checkpoints = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match Checkpoint::parse(line, key) {
+                Ok(c) => checkpoints.push((i + 1, c)),
+                Err(detail) => problems.push(CheckpointProblem::BadLine {
+                    line: i + 1,
+                    detail,
+                }),
+            }
+        }
+        checkpoints.sort_by(|a, b| (&a.1.org, a.1.seq).cmp(&(&b.1.org, b.1.seq)));
+        let mut conn = self.service.conn().await?;
+        let mut broken_org: Option<String> = None;
+        let mut intact_until = 0;
+        let mut last_org = String::new();
+        for (line, c) in &checkpoints {
+            if *last_org != c.org {
+                last_org = c.org.clone();
+                intact_until = 0;
+            }
+            if broken_org.as_deref() == Some(c.org.as_str()) || c.seq == 0 {
+                continue;
+            }
+            match audit::hash_at(&mut conn, &c.org, c.seq).await? {
+                Some(hash) if hash == c.hash => intact_until = c.seq,
+                Some(_) => {
+                    broken_org = Some(c.org.clone());
+                    problems.push(CheckpointProblem::Rewritten {
+                        line: *line,
+                        org: c.org.clone(),
+                        seq: c.seq,
+                        intact_until,
+                    });
+                }
+                None => {
+                    broken_org = Some(c.org.clone());
+                    problems.push(CheckpointProblem::Truncated {
+                        line: *line,
+                        org: c.org.clone(),
+                        seq: c.seq,
+                        ends_at: audit::ends_at(&mut conn, &c.org).await?,
+                    });
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(Ok(checkpoints.len()))
+        } else {
+            Ok(Err(problems))
+        }
+    }
+
     /// The mail outbox, newest first.
     pub async fn outbox(&self, limit: i64) -> Result<Vec<Mail>, ServiceError> {
         crate::service::auth::outbox(self.service, limit).await

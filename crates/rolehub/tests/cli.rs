@@ -175,6 +175,135 @@ fn audit_verify_names_the_first_bad_event() {
     );
 }
 
+/// Runs Python's sqlite3 on the CLI's database, as someone with write access to the file would.
+fn tamper(cli: &Cli, statements: &[&str]) {
+    let script = statements
+        .iter()
+        .map(|s| format!("c.execute(\"{s}\")"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let status = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(format!(
+            "import sqlite3; c = sqlite3.connect('{}'); {script}; c.commit()",
+            cli.db.display()
+        ))
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Removes acme's newest events and moves its head back, so that the chain alone still verifies.
+fn cut_acme_to(cli: &Cli, seq: i64) {
+    tamper(
+        cli,
+        &[
+            "DROP TRIGGER IF EXISTS audit_events_no_delete",
+            &format!("DELETE FROM audit_events WHERE org_id = 'acme' AND seq > {seq}"),
+            &format!("UPDATE orgs SET audit_seq = {seq}, audit_hash = (SELECT hash FROM audit_events WHERE org_id = 'acme' AND seq = {seq}) WHERE id = 'acme'"),
+        ],
+    );
+}
+
+#[test]
+fn signed_checkpoints_catch_a_cut_log_a_rewritten_log_and_an_edited_checkpoint() {
+    let cli = Cli::new("checkpoints");
+    cli.ok(&["demo"]);
+    let key = cli.db.with_extension("key");
+    std::fs::write(&key, "4f1c2a0e9b7d6c5a4f1c2a0e9b7d6c5a4f1c2a0e9b7d6c5a\n").unwrap();
+    let file = cli.db.with_extension("checkpoints");
+    let _ = std::fs::remove_file(&file);
+    let set_key = format!("audit.checkpoint_key_file={}", key.display());
+    let with_key = |args: &[&str]| {
+        let mut all = vec!["--set", set_key.as_str()];
+        all.extend_from_slice(args);
+        cli.run(&all)
+    };
+    let file_arg = file.display().to_string();
+    let out = with_key(&["audit", "checkpoint", "--out", &file_arg]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verify = |cli_args: &[&str]| {
+        let mut args = vec!["audit", "verify", "--checkpoints", file_arg.as_str()];
+        args.extend_from_slice(cli_args);
+        with_key(&args)
+    };
+    let out = verify(&[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("audit checkpoints confirmed"));
+    let head: i64 = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["org"] == "acme")
+        .unwrap()["seq"]
+        .as_i64()
+        .unwrap();
+    assert!(head > 3, "{head}");
+
+    // Without a key, checkpoints are refused with the setting named.
+    let out = cli.run(&["audit", "verify", "--checkpoints", &file_arg]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("audit.checkpoint_key_file"));
+
+    // The newest two events removed and the head moved back: the chain verifies, the checkpoint
+    // does not.
+    cut_acme_to(&cli, head - 2);
+    assert!(cli.ok(&["audit", "verify"]).contains("audit chain intact"));
+    let out = verify(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("org `acme` was cut short")
+            && err.contains(&format!(
+                "the first missing event is at position {}",
+                head - 1
+            )),
+        "{err}"
+    );
+
+    // New events written where the removed ones were: a valid chain, a rewritten log.
+    for role in ["support_admin", "device_admin"] {
+        cli.ok(&[
+            "roles",
+            "assign",
+            "--as",
+            "admin@acme.example",
+            "--person",
+            "readonly@acme.example",
+            "--role",
+            role,
+        ]);
+    }
+    assert!(cli.ok(&["audit", "verify"]).contains("audit chain intact"));
+    let out = verify(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("org `acme` was rewritten") && err.contains(&format!("position {head}")),
+        "{err}"
+    );
+
+    // An edited checkpoint is not one the key signed.
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replacen("\"seq\":", "\"seq\":1", 1)).unwrap();
+    let out = verify(&[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("checkpoint line 1") && err.contains("signature"),
+        "{err}"
+    );
+    let _ = std::fs::remove_file(&key);
+    let _ = std::fs::remove_file(&file);
+}
+
 #[test]
 fn gen_makes_a_world_and_says_how_long_it_took() {
     let cli = Cli::new("gen");

@@ -42,8 +42,8 @@ pub const LANG_COOKIE: &str = "rolehub_lang";
 /// The cookie that keeps the chosen org.
 pub const ORG_COOKIE: &str = "rolehub_org";
 
-/// The console's routes.
-pub fn router() -> Router<AppState> {
+/// The console's routes; the CSV upload takes files up to `csv_limit` bytes, as the API does.
+pub fn router(csv_limit: usize) -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/users") }))
         .route(
@@ -76,7 +76,10 @@ pub fn router() -> Router<AppState> {
         .route("/users/export", get(users::export))
         .route("/users/csv", get(csv::page))
         .route("/users/csv/template", get(csv::template))
-        .route("/users/csv/preview", post(csv::preview))
+        .route(
+            "/users/csv/preview",
+            post(csv::preview).layer(axum::extract::DefaultBodyLimit::max(csv_limit)),
+        )
         .route("/users/csv/apply", post(csv::apply))
         .route("/users/csv/uploads/{id}", get(csv::upload))
         .route("/users/csv/uploads/{id}/report", get(csv::report))

@@ -47,12 +47,17 @@ pub async fn run(cli: Cli) -> Exit {
     }
 }
 
-/// Opens the database the settings name.
-pub(crate) async fn open(cli: &Cli) -> Result<Service, Failure> {
-    let settings = cli
+/// The settings in effect.
+fn settings(cli: &Cli) -> Result<rolehub_server::Settings, Failure> {
+    Ok(cli
         .layers()
         .map_err(|e| Failure::invalid(e.to_string()))?
-        .settings();
+        .settings())
+}
+
+/// Opens the database the settings name.
+pub(crate) async fn open(cli: &Cli) -> Result<Service, Failure> {
+    let settings = settings(cli)?;
     Ok(Service::open(
         &settings.database_url,
         &settings.store_options("http://127.0.0.1:8080"),
@@ -687,19 +692,64 @@ async fn audit_cmd(cli: &Cli, command: &AuditCommand, out: &mut impl Write) -> D
             }
             Ok(Exit::Ok)
         }
-        AuditCommand::Verify { org } => match operator.verify_audit(org.as_deref()).await? {
-            Ok(n) => {
-                writeln!(out, "audit chain intact: {n} events checked")?;
-                Ok(Exit::Ok)
+        AuditCommand::Verify { org, checkpoints } => {
+            let checked = match operator.verify_audit(org.as_deref()).await? {
+                Ok(n) => n,
+                Err(b) => {
+                    return Err(Failure {
+                        exit: Exit::Refused,
+                        message: format!(
+                            "audit chain broken in org `{}` at event {} (position {}): {}",
+                            b.org_id, b.event_id, b.seq, b.problem
+                        ),
+                    })
+                }
+            };
+            writeln!(out, "audit chain intact: {checked} events checked")?;
+            let Some(path) = checkpoints else {
+                return Ok(Exit::Ok);
+            };
+            let key = super::checkpoints::required_key(&settings(cli)?)?;
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                invalid(format!(
+                    "--checkpoints: {} cannot be read: {e}",
+                    path.display()
+                ))
+            })?;
+            match operator.verify_checkpoints(&text, &key).await? {
+                Ok(n) => {
+                    writeln!(out, "audit checkpoints confirmed: {n} checked")?;
+                    Ok(Exit::Ok)
+                }
+                Err(problems) => Err(Failure {
+                    exit: Exit::Refused,
+                    message: problems
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                }),
             }
-            Err(b) => Err(Failure {
-                exit: Exit::Refused,
-                message: format!(
-                    "audit chain broken in org `{}` at event {} (position {}): {}",
-                    b.org_id, b.event_id, b.seq, b.problem
-                ),
-            }),
-        },
+        }
+        AuditCommand::Checkpoint { out: file } => {
+            let settings = settings(cli)?;
+            let key = super::checkpoints::required_key(&settings)?;
+            let path = file
+                .clone()
+                .or(settings.checkpoint_file.clone())
+                .ok_or_else(|| {
+                    invalid("name the file: `--out FILE`, or set `audit.checkpoint_file`")
+                })?;
+            let n = super::checkpoints::append(
+                &service,
+                &key,
+                &path,
+                &mut std::collections::HashMap::new(),
+            )
+            .await?;
+            writeln!(out, "{n} audit checkpoints appended to {}", path.display())?;
+            Ok(Exit::Ok)
+        }
         AuditCommand::Sweep => {
             let n = operator.sweep_expired(system_now()).await?;
             writeln!(out, "{n} expired grants recorded ({})", RuleId::Ext7)?;

@@ -1,6 +1,7 @@
 //! The operator CLI: every change goes through the service layer and its audit log, with the
 //! operator named by `--as` recorded as the actor.
 
+mod checkpoints;
 mod commands;
 pub mod demo;
 pub mod exit;
@@ -493,11 +494,25 @@ pub enum AuditCommand {
         #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
         format: AuditFormat,
     },
-    /// Verifies the hash chains; exits non-zero naming the first bad event.
+    /// Verifies the hash chains; exits non-zero naming the first bad event. With
+    /// `--checkpoints`, also checks the log against a file of signed checkpoints (key from
+    /// `audit.checkpoint_key_file`): a rewritten chain, removed newest events or a rolled-back
+    /// head are reported with the position where the log and a checkpoint part.
     Verify {
         /// Only this org.
         #[arg(long)]
         org: Option<String>,
+        /// A checkpoint file (the server's `audit.checkpoint_file`, or a copy shipped elsewhere).
+        #[arg(long, value_name = "FILE")]
+        checkpoints: Option<std::path::PathBuf>,
+    },
+    /// Appends a signed checkpoint of every org's audit head to a file now (default: the
+    /// `audit.checkpoint_file` setting); the server also does so every
+    /// `audit.checkpoint_interval_secs`.
+    Checkpoint {
+        /// The file to append to.
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
     },
     /// Records an audit event for every grant that has expired since the last sweep.
     Sweep,

@@ -82,6 +82,20 @@ pub async fn serve(
             "the database already holds data; the demo world is not loaded again"
         )?;
     }
+    let checkpoints = match (&settings.checkpoint_file, super::checkpoints::key(settings)?) {
+        (Some(path), Some(key)) => Some(tokio::spawn(super::checkpoints::run(
+            service.clone(),
+            key,
+            path.clone(),
+            settings.checkpoint_interval,
+        ))),
+        (Some(_), None) => {
+            return Err(Failure::invalid(
+                "audit.checkpoint_file is set but audit.checkpoint_key_file is not: checkpoints need a key",
+            ))
+        }
+        (None, _) => None,
+    };
     let config = settings.server_config(&public_url);
     let smtp = smtp_config(settings)?;
     if smtp.is_none() {
@@ -101,6 +115,9 @@ pub async fn serve(
             exit: Exit::Failure,
             message: format!("the server stopped: {e}"),
         })?;
+    if let Some(writer) = checkpoints {
+        writer.abort();
+    }
     tracing::info!("stopped");
     Ok(Exit::Ok)
 }
