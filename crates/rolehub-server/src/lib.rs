@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod jobs;
 pub mod mail;
+pub mod openapi;
 pub mod paging;
 pub mod routes;
 pub mod settings;
@@ -59,7 +60,7 @@ pub use state::{AppState, Config};
 struct ApiDoc;
 
 /// The API's routes and their OpenAPI document, built together so that no route is undocumented.
-pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+pub fn api(config: &Config) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let json = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::people::router())
         .merge(routes::roles::router())
@@ -68,18 +69,21 @@ pub fn api(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routes::session::router())
         .merge(routes::csv::router())
         .merge(routes::jobs::router())
-        .layer(DefaultBodyLimit::max(state.config.json_limit));
-    let upload = routes::csv::upload_router().layer(DefaultBodyLimit::max(state.config.csv_limit));
-    json.merge(upload).split_for_parts()
+        .layer(DefaultBodyLimit::max(config.json_limit));
+    let upload = routes::csv::upload_router().layer(DefaultBodyLimit::max(config.csv_limit));
+    let (router, mut doc) = json.merge(upload).split_for_parts();
+    openapi::document_errors(&mut doc);
+    (router, doc)
 }
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
-    let (api, mut doc) = api(&state);
+    let (api, mut doc) = api(&state.config);
     doc.paths
         .paths
         .insert("/v1/openapi.json".into(), openapi_path_item());
-    let doc_json = serde_json::to_value(&doc).unwrap_or_default();
+    let mut doc_json = serde_json::to_value(&doc).unwrap_or_default();
+    openapi::refuse_nul_in_text(&mut doc_json);
     let timeout = state.config.request_timeout;
     api.route(
         "/v1/openapi.json",
