@@ -819,3 +819,61 @@ fn csv_error(e: &csv::Error) -> ServiceError {
         },
     ))
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! The file reader over arbitrary input (security requirement: no panic, every error a clear
+    //! one naming where).
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Bytes that look like a modify-users file often enough to reach past the header.
+    fn near_csv() -> impl Strategy<Value = Vec<u8>> {
+        let cell = prop_oneof![
+            Just(String::new()),
+            Just("User ID/Email".to_string()),
+            Just("TRUE".to_string()),
+            Just("\"quoted, \"\"cell\"\"\"".to_string()),
+            Just("\"unterminated".to_string()),
+            "[a-z@.]{0,12}",
+            ".{0,8}",
+        ];
+        let row = prop::collection::vec(cell, 0..5).prop_map(|cells| cells.join(","));
+        prop::collection::vec(row, 0..8).prop_map(|rows| rows.join("\r\n").into_bytes())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_bytes_are_read_or_refused_with_a_place(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            check(&bytes);
+        }
+
+        #[test]
+        fn near_csv_is_read_or_refused_with_a_place(bytes in near_csv()) {
+            check(&bytes);
+        }
+    }
+
+    fn check(bytes: &[u8]) {
+        match read_csv(bytes, 5) {
+            Ok(parsed) => assert!(parsed.records.len() <= 5),
+            Err(e) => {
+                let kind = e.kind();
+                assert!(
+                    matches!(kind, crate::ErrorKind::Invalid | crate::ErrorKind::Refused),
+                    "{kind:?}: {e}"
+                );
+                let message = e.to_string();
+                assert!(
+                    message.contains("line")
+                        || message.contains("row")
+                        || message.contains("the file"),
+                    "the error names no place: {message}"
+                );
+            }
+        }
+    }
+}
