@@ -28,6 +28,22 @@ pub struct RequestInfo {
     pub base_url: String,
 }
 
+/// Makes the `Link` header's targets absolute on the address clients reach the server at: clients
+/// such as the Webex SDK follow only absolute next-page URLs. Routes write them from the path.
+pub fn absolute_links(headers: &mut axum::http::HeaderMap, base_url: &str) {
+    let Some(link) = headers
+        .get(header::LINK)
+        .and_then(|v| v.to_str().ok())
+        .filter(|l| l.starts_with("</"))
+    else {
+        return;
+    };
+    let absolute = format!("<{base_url}{}", &link[1..]);
+    if let Ok(v) = HeaderValue::from_str(&absolute) {
+        headers.insert(header::LINK, v);
+    }
+}
+
 /// The client's address: walking `X-Forwarded-For` from the right (the hop nearest to us) while
 /// the hop is a trusted proxy; the first untrusted address is the client's.
 pub fn client_address(
@@ -122,7 +138,7 @@ pub async fn request_context(
         tracking_id: tracking_id.clone(),
         lang,
         client_addr,
-        base_url,
+        base_url: base_url.clone(),
     };
     req.extensions_mut().insert(info);
     let method = req.method().clone();
@@ -167,6 +183,7 @@ pub async fn request_context(
     if let Ok(v) = HeaderValue::from_str(&tracking_id) {
         response.headers_mut().insert("trackingid", v);
     }
+    absolute_links(response.headers_mut(), &base_url);
     span.in_scope(|| {
         tracing::info!(
             status = response.status().as_u16(),
@@ -218,6 +235,26 @@ fn default_message(status: StatusCode) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_page_links_are_made_absolute_once() {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(
+            header::LINK,
+            HeaderValue::from_static("</v1/people?max=2&after=61>; rel=\"next\""),
+        );
+        absolute_links(&mut headers, "https://rolehub.example.com");
+        assert_eq!(
+            headers[header::LINK],
+            "<https://rolehub.example.com/v1/people?max=2&after=61>; rel=\"next\""
+        );
+        // An absolute link stays as it is.
+        absolute_links(&mut headers, "http://elsewhere");
+        assert!(headers[header::LINK]
+            .to_str()
+            .unwrap()
+            .starts_with("<https://rolehub.example.com/"));
+    }
 
     #[test]
     fn forwarded_addresses_are_believed_only_from_trusted_proxies() {

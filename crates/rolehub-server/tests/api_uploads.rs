@@ -75,6 +75,13 @@ async fn r_csv_2_a_preview_answers_a_summary_pages_its_rows_and_is_applied_by_id
 
         // Every change, paged from the kept upload.
         let changes = path_of(&s, j["upload"]["changesUrl"].as_str().unwrap());
+        // Next-page links are absolute, as clients such as the Webex SDK require.
+        let first = s.get(&format!("{changes}?max=60"), &admin).await;
+        let link = first.header("link").unwrap();
+        assert!(
+            link.starts_with(&format!("<{}/v1/csvUploads/", s.base)),
+            "{link}"
+        );
         let (all, pages) = s.all_pages(&format!("{changes}?max=60"), &admin).await;
         assert_eq!((all.len(), pages), (150, 3), "{}", s.backend);
         assert_eq!(all[149]["row"], 150);

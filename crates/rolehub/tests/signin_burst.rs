@@ -12,25 +12,12 @@
 mod running;
 
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
-use rolehub_store::scratch::Scratch;
-use running::{rss, start};
+use running::{databases, peak_during, rss, start};
 
 async fn burst(base: &str, pid: u32) -> (u64, Vec<u16>) {
-    let peak = Arc::new(AtomicU64::new(0));
-    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let sampler = {
-        let (peak, sampling) = (Arc::clone(&peak), Arc::clone(&sampling));
-        tokio::spawn(async move {
-            while sampling.load(Ordering::Relaxed) {
-                peak.fetch_max(rss(pid), Ordering::Relaxed);
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        })
-    };
+    peak_during(pid, Duration::from_millis(300), async {
     let clients: Vec<reqwest::Client> = (1..=10u8)
         .map(|i| {
             reqwest::Client::builder()
@@ -59,20 +46,14 @@ async fn burst(base: &str, pid: u32) -> (u64, Vec<u16>) {
     for r in requests {
         statuses.push(r.await.unwrap());
     }
-    // The memory must also come down, or stay down, once the burst is over.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    sampling.store(false, Ordering::Relaxed);
-    sampler.await.unwrap();
-    (peak.load(Ordering::Relaxed).max(rss(pid)), statuses)
+    statuses
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bogus_sign_ins_are_bounded_in_memory_and_answered_401_or_429() {
-    let mut databases = vec![("sqlite", Scratch::sqlite_file().await.unwrap())];
-    if let Ok(url) = std::env::var("ROLEHUB_TEST_POSTGRES") {
-        databases.push(("postgres", Scratch::postgres(&url).await.unwrap()));
-    }
-    for (backend, scratch) in databases {
+    for (backend, scratch) in databases().await {
         let server = start(scratch.url());
         let pid = server.child.id();
         let http = reqwest::Client::new();

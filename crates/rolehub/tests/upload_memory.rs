@@ -12,12 +12,9 @@
 
 mod running;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
-use rolehub_store::scratch::Scratch;
-use running::{rss, start};
+use running::{databases, peak_during, rss, start};
 
 /// A write token of the demo's administrator, through the sign-in a person would use.
 async fn admin_token(base: &str) -> String {
@@ -43,26 +40,6 @@ async fn admin_token(base: &str) -> String {
     assert_eq!(r.status().as_u16(), 201);
     let token: serde_json::Value = r.json().await.unwrap();
     token["token"].as_str().unwrap().to_string()
-}
-
-/// The highest resident memory of `pid` while `work` runs.
-async fn peak_during<T>(pid: u32, work: impl std::future::Future<Output = T>) -> (u64, T) {
-    let peak = Arc::new(AtomicU64::new(0));
-    let sampling = Arc::new(AtomicBool::new(true));
-    let sampler = {
-        let (peak, sampling) = (Arc::clone(&peak), Arc::clone(&sampling));
-        tokio::spawn(async move {
-            while sampling.load(Ordering::Relaxed) {
-                peak.fetch_max(rss(pid), Ordering::Relaxed);
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        })
-    };
-    let out = work.await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    sampling.store(false, Ordering::Relaxed);
-    sampler.await.unwrap();
-    (peak.load(Ordering::Relaxed).max(rss(pid)), out)
 }
 
 /// A file of ten rows changing demo users' last names to 190 KB each (about 1.9 MB).
@@ -97,11 +74,7 @@ fn long_file() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn uploads_are_kept_out_of_the_servers_memory_and_answered_in_summary() {
-    let mut databases = vec![("sqlite", Scratch::sqlite_file().await.unwrap())];
-    if let Ok(url) = std::env::var("ROLEHUB_TEST_POSTGRES") {
-        databases.push(("postgres", Scratch::postgres(&url).await.unwrap()));
-    }
-    for (backend, scratch) in databases {
+    for (backend, scratch) in databases().await {
         let server = start(scratch.url());
         let pid = server.child.id();
         let token = admin_token(&server.base).await;
@@ -124,7 +97,7 @@ async fn uploads_are_kept_out_of_the_servers_memory_and_answered_in_summary() {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let idle = rss(pid);
 
-        let (peak, ids) = peak_during(pid, async {
+        let (peak, ids) = peak_during(pid, Duration::from_millis(200), async {
             let mut ids = Vec::new();
             for _ in 0..100 {
                 let r = preview(wide_file()).await.unwrap();
@@ -164,7 +137,7 @@ async fn uploads_are_kept_out_of_the_servers_memory_and_answered_in_summary() {
         );
 
         let idle = rss(pid);
-        let (peak, (code, answer)) = peak_during(pid, async {
+        let (peak, (code, answer)) = peak_during(pid, Duration::from_millis(200), async {
             let r = preview(long_file()).await.unwrap();
             (r.status().as_u16(), r.bytes().await.unwrap())
         })

@@ -10,6 +10,11 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rolehub_store::scratch::Scratch;
 
 /// The real binary, serving the demo world; killed when dropped.
 pub struct Running {
@@ -63,4 +68,39 @@ pub fn rss(pid: u32) -> u64 {
         .and_then(|v| v.parse().ok())
         .unwrap();
     kb * 1024
+}
+
+/// The databases to measure on: an SQLite file always, PostgreSQL when `ROLEHUB_TEST_POSTGRES`
+/// names a server.
+pub async fn databases() -> Vec<(&'static str, Scratch)> {
+    let mut databases = vec![("sqlite", Scratch::sqlite_file().await.unwrap())];
+    if let Ok(url) = std::env::var("ROLEHUB_TEST_POSTGRES") {
+        databases.push(("postgres", Scratch::postgres(&url).await.unwrap()));
+    }
+    databases
+}
+
+/// The highest resident memory of `pid` while `work` runs and for `settle` after it (memory must
+/// come down, or stay down, once the work is over), with what `work` answered.
+pub async fn peak_during<T>(
+    pid: u32,
+    settle: Duration,
+    work: impl std::future::Future<Output = T>,
+) -> (u64, T) {
+    let peak = Arc::new(AtomicU64::new(0));
+    let sampling = Arc::new(AtomicBool::new(true));
+    let sampler = {
+        let (peak, sampling) = (Arc::clone(&peak), Arc::clone(&sampling));
+        tokio::spawn(async move {
+            while sampling.load(Ordering::Relaxed) {
+                peak.fetch_max(rss(pid), Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    };
+    let out = work.await;
+    tokio::time::sleep(settle).await;
+    sampling.store(false, Ordering::Relaxed);
+    sampler.await.unwrap();
+    (peak.load(Ordering::Relaxed).max(rss(pid)), out)
 }
