@@ -334,6 +334,7 @@ impl Organization {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrgSettings {
     /// How long external read-only access lives, in days (R-EXT-7).
+    #[serde(default, deserialize_with = "crate::extract::whole_number")]
     pub external_readonly_ttl_days: Option<i64>,
     /// The user data shared with external administrators (R-EXT-10): `name`, `email`, `phone`, `location`.
     pub share_with_external_admins: Option<Vec<String>>,
@@ -597,6 +598,7 @@ pub struct NewToken {
     /// A name to recognise it by.
     pub name: Option<String>,
     /// Days it lives (1–366, default 90).
+    #[serde(default, deserialize_with = "crate::extract::whole_number")]
     pub ttl_days: Option<i64>,
     /// `read` or `write` (default `read`).
     pub scope: Option<String>,

@@ -179,3 +179,24 @@ pub fn list(value: &Option<String>) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// Reads an optional whole number that a client may have written as `2.0`: JSON has one kind of
+/// number, and the OpenAPI document's `integer` admits both spellings.
+pub fn whole_number<'de, D>(deserializer: D) -> Result<Option<i64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    if let Some(n) = number.as_i64() {
+        return Ok(Some(n));
+    }
+    match number.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Some(f as i64)),
+        _ => Err(serde::de::Error::custom(format!(
+            "`{number}` is not a whole number"
+        ))),
+    }
+}

@@ -83,6 +83,7 @@ pub fn app(state: AppState) -> Router {
         .paths
         .insert("/v1/openapi.json".into(), openapi_path_item());
     let mut doc_json = serde_json::to_value(&doc).unwrap_or_default();
+    openapi::constrain_values(&mut doc_json);
     openapi::refuse_nul_in_text(&mut doc_json);
     let timeout = state.config.request_timeout;
     api.route(

@@ -2,6 +2,7 @@
 //! the document lists every status the server answers (a checker that compares them, such as
 //! schemathesis, finds none undocumented) without each route repeating them.
 
+use serde_json::{json, Value};
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, ResponseBuilder};
 
@@ -90,7 +91,7 @@ fn add(op: &mut Operation) {
 /// Every text the API takes refuses the NUL character (PostgreSQL can neither store nor compare
 /// it): says so in the document, as a pattern on each free-text string of the parameters and
 /// bodies, so that the document and the server agree on what is valid.
-pub fn refuse_nul_in_text(doc: &mut serde_json::Value) {
+pub fn refuse_nul_in_text(doc: &mut Value) {
     match doc {
         serde_json::Value::Object(map) => {
             let is_string = match map.get("type") {
@@ -115,6 +116,211 @@ pub fn refuse_nul_in_text(doc: &mut serde_json::Value) {
         serde_json::Value::Array(items) => items.iter_mut().for_each(refuse_nul_in_text),
         _ => {}
     }
+}
+
+/// A pattern for an email address as the service takes one (`validate_email`): a local part and a
+/// domain with a dot inside, without spaces, commas, quotes; written for visible ASCII.
+const EMAIL: &str =
+    r#"^[!#-+\--?A-~]+@[!#-+\-/-?A-~][!#-+\--?A-~]*\.[!#-+\--?A-~]*[!#-+\-/-?A-~]$"#;
+
+fn alternatives(ids: impl IntoIterator<Item = &'static str>) -> String {
+    ids.into_iter().collect::<Vec<_>>().join("|")
+}
+
+/// Writes into the document the values the server takes where a type alone says too little:
+/// the domain's own lists (roles, access areas, levels, statuses, shareable fields) as enums and
+/// patterns, the cursors' form, the one-email and password rules, and the "id or email" choice of
+/// the change requests. Schemas that answers reuse are left as they are.
+pub fn constrain_values(doc: &mut Value) {
+    use rolehub_domain::{Area, Role, SharedField};
+    let roles = alternatives(Role::ALL.map(Role::id));
+    let role_enum: Vec<Value> = Role::ALL.iter().map(|r| json!(r.id())).collect();
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            let numeric_cursor = path.contains("adminAudit") || path.contains("csvUploads");
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for op in item.values_mut() {
+                let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+                    continue;
+                };
+                for param in params {
+                    let name = param["name"].as_str().unwrap_or_default().to_string();
+                    let schema = &mut param["schema"];
+                    match name.as_str() {
+                        "status" => schema["enum"] = json!(["active", "pending", "inactive"]),
+                        // Items are trimmed and empty ones skipped, as the server reads the list.
+                        "roles" => {
+                            schema["pattern"] =
+                                json!(format!("^\\s*({roles})?\\s*(,\\s*({roles})?\\s*)*$"));
+                        }
+                        "from" | "to" => schema["format"] = json!("date-time"),
+                        "area" => schema["enum"] = json!(Area::ALL.map(Area::id).to_vec()),
+                        "level" => schema["enum"] = json!(["none", "read", "write"]),
+                        // Cursors are the hex of a position (digits) or of an id (visible ASCII).
+                        "after" if numeric_cursor => {
+                            schema["pattern"] = json!("^(3[0-9]){1,18}$");
+                        }
+                        "after" => schema["pattern"] = json!("^([2-7][0-9a-f]){1,500}$"),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    // A change of settings names at least one, each with a value (the answer's schema, shared with
+    // the read, allows nulls).
+    if let Some(body) = doc.pointer_mut(
+        "/paths/~1v1~1organizations~1{id}~1settings/put/requestBody/content/application~1json/schema",
+    ) {
+        *body = json!({
+            "type": "object",
+            "additionalProperties": false,
+            "minProperties": 1,
+            "properties": {
+                "externalReadonlyTtlDays": {"type": "integer", "minimum": 1, "maximum": 3650},
+                "shareWithExternalAdmins": {
+                    "type": "array",
+                    "items": {"enum": SharedField::ALL.map(SharedField::id).to_vec()}
+                }
+            }
+        });
+    }
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let mut set = |schema: &str, pointer: &str, key: &str, value: Value| {
+        if let Some(target) = schemas
+            .get_mut(schema)
+            .and_then(|s| s.pointer_mut(pointer))
+            .and_then(Value::as_object_mut)
+        {
+            target.insert(key.to_string(), value);
+        }
+    };
+    set(
+        "ActivationRequest",
+        "/properties/password",
+        "minLength",
+        json!(10),
+    );
+    set("NewPerson", "/properties/emails", "minItems", json!(1));
+    set("NewPerson", "/properties/emails", "maxItems", json!(1));
+    set(
+        "NewPerson",
+        "/properties/emails/items",
+        "pattern",
+        json!(EMAIL),
+    );
+    for schema in [
+        "AddExternalRequest",
+        "VerifyRequest",
+        "LicenseChangeRequest",
+    ] {
+        set(schema, "/properties/email", "pattern", json!(EMAIL));
+    }
+    set(
+        "NewRoleAssignment",
+        "/properties/personEmail",
+        "pattern",
+        json!(EMAIL),
+    );
+    for schema in ["AddExternalRequest", "NewRoleAssignment"] {
+        set(schema, "/properties/roleId", "enum", json!(role_enum));
+    }
+    // A site-scoped role names its site; a location role its locations.
+    let scoped = |kind: rolehub_domain::ScopeKind| -> Vec<&'static str> {
+        Role::ALL
+            .iter()
+            .filter(|r| r.scope_kind() == kind)
+            .map(|r| r.id())
+            .collect()
+    };
+    set(
+        "NewRoleAssignment",
+        "",
+        "allOf",
+        json!([
+            {
+                "if": {"properties": {"roleId": {"enum": scoped(rolehub_domain::ScopeKind::Site)}}, "required": ["roleId"]},
+                "then": {"required": ["siteUrl"], "properties": {"siteUrl": {"type": "string"}}},
+                "else": {"properties": {"siteUrl": {"type": "null"}}}
+            },
+            {
+                "if": {"properties": {"roleId": {"enum": scoped(rolehub_domain::ScopeKind::Locations)}}, "required": ["roleId"]},
+                "then": {"required": ["locationIds"], "properties": {"locationIds": {"type": "array", "minItems": 1}}},
+                "else": {"properties": {"locationIds": {"type": "null"}}}
+            }
+        ]),
+    );
+    set(
+        "LicenseOperation",
+        "/properties/operation",
+        "enum",
+        json!(["add", "remove"]),
+    );
+    set("NewToken", "/properties/ttlDays", "minimum", json!(1));
+    set("NewToken", "/properties/ttlDays", "maximum", json!(366));
+    set(
+        "NewToken",
+        "/properties/scope",
+        "pattern",
+        json!("^(read|write)$"),
+    );
+    set(
+        "NewRoleAssignment",
+        "/properties/expires",
+        "format",
+        json!("date-time"),
+    );
+    // An expiry lies in the future; in the document's terms, from the year 2030 on.
+    set(
+        "NewRoleAssignment",
+        "/properties/expires",
+        "pattern",
+        json!("^(20[3-9][0-9]|2[1-9][0-9]{2}|[3-9][0-9]{3})-"),
+    );
+    let license = json!("^(cc_premium_agent|cc_standard_agent|calling|meetings_host:[!-~]+)$");
+    set(
+        "LicenseOperation",
+        "/properties/id",
+        "pattern",
+        license.clone(),
+    );
+    set(
+        "PersonUpdate",
+        "/properties/licenses/items",
+        "pattern",
+        license,
+    );
+    set(
+        "NewRoleAssignment",
+        "",
+        "anyOf",
+        json!([
+            {"required": ["personId"], "properties": {"personId": {"type": "string"}}},
+            {"required": ["personEmail"], "properties": {"personEmail": {"type": "string"}}}
+        ]),
+    );
+    set(
+        "LicenseChangeRequest",
+        "",
+        "anyOf",
+        json!([
+            {"required": ["personId"], "properties": {"personId": {"type": "string"}}},
+            {"required": ["email"], "properties": {"email": {"type": "string"}}}
+        ]),
+    );
+    set(
+        "PersonUpdate",
+        "/properties/status",
+        "pattern",
+        json!("^(active|inactive)$"),
+    );
 }
 
 #[cfg(test)]

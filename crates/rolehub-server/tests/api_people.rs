@@ -261,14 +261,15 @@ async fn people_create_update_delete() {
         r.expect(200);
         assert_eq!(r.json()["status"], "inactive");
         assert_eq!(s.acme_person(&w.users[0].id).await["status"], "inactive");
-        // Invalid values are named (422).
-        for (body, field) in [
-            (json!({"licenses": ["gold_star"]}), "licenses"),
-            (json!({"locationId": "atlantis"}), "Location"),
-            (json!({"status": "sleeping"}), "Status"),
+        // Invalid values are named (422); a location the org does not have is not found (404),
+        // as an unknown person or site is.
+        for (body, field, status) in [
+            (json!({"licenses": ["gold_star"]}), "licenses", 422),
+            (json!({"locationId": "atlantis"}), "Location", 404),
+            (json!({"status": "sleeping"}), "Status", 422),
         ] {
             let r = s.put(&format!("/v1/people/{id}"), admin, &body).await;
-            r.expect(422);
+            r.expect(status);
             assert_eq!(r.json()["errors"][0]["field"], field, "{}", r.text);
         }
         // R-CCSA-2 through PUT: the CCSA keeps the Premium Agent license.

@@ -177,17 +177,17 @@ async fn get_person(
 
 /// Adds a user to the org: pending, holding no role (R-NEW-1), invited by mail.
 #[utoipa::path(post, path = "/v1/people", tag = "people", params(ChangeQuery), request_body = NewPerson,
-    responses((status = 201, body = Person), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Person), (status = 200, body = Person, description = "With `dryRun`: the person as they would be created"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_person(
     State(state): State<AppState>,
     Acting { caller, ctx }: Acting,
     ApiQuery(_query): ApiQuery<ChangeQuery>,
     ApiJson(body): ApiJson<NewPerson>,
 ) -> ApiResult<Response> {
-    let email = body
-        .emails
-        .first()
-        .ok_or_else(|| ApiError::bad_request("emails", "give one email address"))?;
+    // Webex takes a list, of one address: more would be silently dropped, so they are refused.
+    let [email] = body.emails.as_slice() else {
+        return Err(ApiError::bad_request("emails", "give one email address"));
+    };
     let added = state
         .service
         .add_user(
@@ -201,6 +201,9 @@ async fn create_person(
         )
         .await?;
     if ctx.dry_run {
+        // Nothing was created: the answer carries no id a client could look up.
+        let mut added = added;
+        added.view.id = String::new();
         let summary = rolehub_store::PersonSummary {
             person: added,
             grants: vec![],
@@ -279,6 +282,13 @@ async fn update_person(
     if let Some(first) = report.errors.first() {
         let status = if report.errors.iter().any(|e| e.rule.id() != "R-CSV-2") {
             StatusCode::FORBIDDEN
+        } else if report
+            .errors
+            .iter()
+            .all(|e| e.column.as_deref() == Some("Location"))
+        {
+            // A location the org does not have is a reference to nothing: not found.
+            StatusCode::NOT_FOUND
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
         };

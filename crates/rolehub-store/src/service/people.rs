@@ -70,18 +70,20 @@ impl Service {
         }
         // The cursor names the last person of the page by id, never by a (possibly withheld)
         // email.
+        // A cursor naming nobody (a person since removed, or one never given out) has nothing
+        // after it: an empty last page, as when paging past the end.
         let after = match &query.after {
-            Some(id) => Some(
-                load::person_by_id(&mut read.tx, id)
-                    .await?
-                    .map(|p| p.view.email)
-                    .ok_or_else(|| {
-                        ServiceError::invalid(
-                            "after",
-                            "the cursor is not one this service gave out",
-                        )
-                    })?,
-            ),
+            Some(id) => match load::person_by_id(&mut read.tx, id).await? {
+                Some(p) => Some(p.view.email),
+                None => {
+                    read.close().await?;
+                    return Ok(PeoplePage {
+                        items: Vec::new(),
+                        shared: mask.shared,
+                        more: false,
+                    });
+                }
+            },
             None => None,
         };
         let limit = query.limit.clamp(1, 1000);
