@@ -43,11 +43,27 @@ impl CheckpointKey {
         Ok(CheckpointKey(trimmed.to_vec()))
     }
 
-    fn mac(&self, c: &Checkpoint) -> String {
+    fn hmac(&self, c: &Checkpoint) -> Hmac<Sha256> {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
             .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
         mac.update(format!("{DOMAIN}\n{}\n{}\n{}\n{}", c.org, c.seq, c.hash, c.at.0).as_bytes());
-        hex(&mac.finalize().into_bytes())
+        mac
+    }
+
+    fn mac(&self, c: &Checkpoint) -> String {
+        hex(&self.hmac(c).finalize().into_bytes())
+    }
+
+    /// Whether `mac` (hex) signs `c`, compared in constant time.
+    fn signs(&self, c: &Checkpoint, mac: &str) -> bool {
+        let bytes: Option<Vec<u8>> = (0..mac.len())
+            .step_by(2)
+            .map(|i| {
+                mac.get(i..i + 2)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            })
+            .collect();
+        bytes.is_some_and(|b| self.hmac(c).verify_slice(&b).is_ok())
     }
 }
 
@@ -102,7 +118,7 @@ impl Checkpoint {
             hash: line.hash,
             at,
         };
-        if key.mac(&checkpoint) != line.mac {
+        if !key.signs(&checkpoint, &line.mac) {
             return Err(
                 "its signature does not match: it was changed, or signed with another key".into(),
             );

@@ -134,6 +134,23 @@ async fn r_csv_2_a_preview_is_kept_and_applied_by_id_from_another_server() {
             .unwrap();
         assert_eq!(rest.iter().map(|r| r.row).collect::<Vec<_>>(), [4, 5]);
 
+        // A dry run of the kept upload checks it again and keeps it as it is.
+        let dry = ctx("admin@acme.example", "acme").dry_run(true);
+        match b
+            .apply_upload(&dry, &checked.upload.id, ImportOptions::default(), false)
+            .await
+            .unwrap()
+        {
+            Applied::Done(done) => {
+                assert!(!done.report.applied);
+                assert_eq!(
+                    done.upload.id, checked.upload.id,
+                    "{backend}: no new upload"
+                );
+            }
+            Applied::Queued(_) => panic!("{backend}: a dry run is answered at once"),
+        }
+        assert!(b.upload(&me, &checked.upload.id).await.unwrap().applicable);
         // Nobody else sees it: not another administrator of the org, not another org.
         for (who, org) in [
             ("other@acme.example", "acme"),
@@ -310,6 +327,12 @@ async fn a_job_refused_as_a_whole_fails_with_its_rule_and_changes_nothing() {
         else {
             panic!("{backend}");
         };
+        // One job per upload: applying it again while its job waits is a conflict.
+        let again = service
+            .apply_upload(&me, &bad_row.upload_id, ImportOptions::default(), true)
+            .await
+            .unwrap_err();
+        assert_eq!(again.kind(), ErrorKind::Conflict, "{backend}: {again}");
         assert_eq!(service.run_jobs().await.unwrap(), 2, "{backend}");
         let failed = service.job(&me, &bad_header.id).await.unwrap();
         assert_eq!(failed.state, JobState::Failed, "{backend}");

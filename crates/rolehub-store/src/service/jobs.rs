@@ -233,13 +233,17 @@ pub(crate) async fn insert(
 pub(crate) async fn finish(
     conn: &mut AnyConnection,
     id: &str,
+    attempt: i64,
     report: &ImportReport,
     now: Timestamp,
 ) -> Result<(), ServiceError> {
     let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
-    sqlx::query(
+    // Only the attempt that holds the job ends it; one that lost it (its lease ran out and another
+    // server took over) rolls back everything it did.
+    let ended = sqlx::query(
         "UPDATE jobs SET state = 'succeeded', finished_at = $1, rows_total = $2, rows_done = $2, \
-         rows_applied = $3, rows_with_errors = $4, lease_until = NULL WHERE id = $5",
+         rows_applied = $3, rows_with_errors = $4, lease_until = NULL \
+         WHERE id = $5 AND state = 'running' AND attempts = $6",
     )
     .bind(now.0)
     .bind(n(report.rows_total))
@@ -250,14 +254,22 @@ pub(crate) async fn finish(
     }))
     .bind(n(report.refused_rows().len()))
     .bind(id.to_string())
+    .bind(attempt)
     .execute(&mut *conn)
-    .await?;
+    .await?
+    .rows_affected();
+    if ended != 1 {
+        return Err(ServiceError::Conflict(format!(
+            "job `{id}` was taken over by another attempt; this one changed nothing"
+        )));
+    }
     Ok(())
 }
 
 /// A job claimed by this server, with what it needs to run as its submitter.
 struct Claimed {
     job: Job,
+    attempt: i64,
     actor_email: String,
     lang: String,
     request_id: String,
@@ -376,13 +388,14 @@ impl Service {
             return Ok(None);
         }
         let row = sqlx::query(&format!(
-            "SELECT {JOB_COLUMNS}, actor_email, lang, request_id, client_addr FROM jobs WHERE id = $1"
+            "SELECT {JOB_COLUMNS}, attempts, actor_email, lang, request_id, client_addr FROM jobs WHERE id = $1"
         ))
         .bind(id)
         .fetch_one(&mut *conn)
         .await?;
         Ok(Some(Claimed {
             job: job_from_row(&row)?,
+            attempt: row.try_get("attempts")?,
             actor_email: row.try_get("actor_email")?,
             lang: row.try_get("lang")?,
             request_id: row.try_get("request_id")?,
@@ -394,8 +407,14 @@ impl Service {
     async fn run_claimed(&self, claimed: Claimed) {
         let id = claimed.job.id.clone();
         let progress = self.jobs.start(&id);
-        let reporter = (self.backend() == Backend::Postgres)
-            .then(|| tokio::spawn(report_progress(self.clone(), id.clone(), progress.clone())));
+        let reporter = (self.backend() == Backend::Postgres).then(|| {
+            tokio::spawn(report_progress(
+                self.clone(),
+                id.clone(),
+                claimed.attempt,
+                progress.clone(),
+            ))
+        });
         let result = self.import_job(&claimed, &progress).await;
         if let Some(reporter) = reporter {
             reporter.abort();
@@ -404,7 +423,7 @@ impl Service {
         if let Err(error) = result {
             let lang = Lang::from_accept_language(&claimed.lang);
             tracing::info!(job = %id, error = %error, "import job failed");
-            if let Err(e) = self.fail(&id, &error, lang).await {
+            if let Err(e) = self.fail(&id, claimed.attempt, &error, lang).await {
                 tracing::warn!(job = %id, error = %e, "could not record the failure of a job");
             }
         }
@@ -435,7 +454,7 @@ impl Service {
         let keep = Keep {
             upload_id: &job.upload_id,
             new_content: None,
-            job: Some(&job.id),
+            job: Some((&job.id, claimed.attempt)),
             expires: Timestamp(
                 ctx.now.0 + i64::try_from(self.upload_limits().keep.as_millis()).unwrap_or(0),
             ),
@@ -455,35 +474,49 @@ impl Service {
         Ok(())
     }
 
-    async fn fail(&self, id: &str, error: &ServiceError, lang: Lang) -> Result<(), ServiceError> {
+    async fn fail(
+        &self,
+        id: &str,
+        attempt: i64,
+        error: &ServiceError,
+        lang: Lang,
+    ) -> Result<(), ServiceError> {
         let mut conn = self.conn().await?;
+        // An attempt that lost the job to another says nothing of it.
         sqlx::query(
             "UPDATE jobs SET state = 'failed', finished_at = $1, lease_until = NULL, \
-             error_rule = $2, error_message = $3 WHERE id = $4",
+             error_rule = $2, error_message = $3 WHERE id = $4 AND state = 'running' AND attempts = $5",
         )
         .bind(crate::clock::system_now().0)
         .bind(error.refusal().map(|r| r.rule.id().to_string()))
         .bind(error.message(lang))
         .bind(id.to_string())
+        .bind(attempt)
         .execute(&mut *conn)
         .await?;
         Ok(())
     }
 }
 
-/// Writes a running job's progress to its row every second, for the other servers (PostgreSQL).
-async fn report_progress(service: Service, id: String, progress: Arc<Progress>) {
+/// Writes a running job's progress to its row every second, for the other servers, and renews its
+/// lease, so that a long import is not taken for one whose server died (PostgreSQL).
+async fn report_progress(service: Service, id: String, attempt: i64, progress: Arc<Progress>) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     loop {
         tick.tick().await;
         let done = i64::try_from(progress.done.load(Ordering::Relaxed)).unwrap_or(0);
         let written = async {
             let mut conn = service.conn().await?;
-            sqlx::query("UPDATE jobs SET rows_done = $1 WHERE id = $2 AND state = 'running'")
-                .bind(done)
-                .bind(id.clone())
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query(
+                "UPDATE jobs SET rows_done = $1, lease_until = $2 \
+                 WHERE id = $3 AND state = 'running' AND attempts = $4",
+            )
+            .bind(done)
+            .bind(crate::clock::system_now().0 + LEASE_MS)
+            .bind(id.clone())
+            .bind(attempt)
+            .execute(&mut *conn)
+            .await?;
             Ok::<(), ServiceError>(())
         };
         if let Err(e) = written.await {

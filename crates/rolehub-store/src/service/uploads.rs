@@ -128,8 +128,9 @@ pub(crate) struct Keep<'a> {
     pub(crate) upload_id: &'a str,
     /// The file, when this import is its first check (the upload row is then created).
     pub(crate) new_content: Option<&'a [u8]>,
-    /// The job this import runs as, ended in the same transaction.
-    pub(crate) job: Option<&'a str>,
+    /// The job this import runs as (its id and the attempt that claimed it), ended in the same
+    /// transaction.
+    pub(crate) job: Option<(&'a str, i64)>,
     /// Until when the results are kept.
     pub(crate) expires: Timestamp,
 }
@@ -197,12 +198,14 @@ pub(crate) async fn write_results(
             .await?;
         }
         None => {
+            // Only a file still kept can be applied: of two applications of one upload (two
+            // clicks, two servers), the second finds it gone and changes nothing.
             let sql = if keep_file {
                 "UPDATE uploads SET rows_total = $1, rows_changed = $2, rows_with_errors = $3, \
-                 expires_at = $4 WHERE id = $5"
+                 expires_at = $4 WHERE id = $5 AND size > 0"
             } else {
                 "UPDATE uploads SET rows_total = $1, rows_changed = $2, rows_with_errors = $3, \
-                 expires_at = $4, content = $6, size = 0 WHERE id = $5"
+                 expires_at = $4, content = $6, size = 0 WHERE id = $5 AND size > 0"
             };
             let mut q = sqlx::query(sql)
                 .bind(total)
@@ -213,12 +216,32 @@ pub(crate) async fn write_results(
             if !keep_file {
                 q = q.bind(Vec::<u8>::new());
             }
-            q.execute(&mut *conn).await?;
+            if q.execute(&mut *conn).await?.rows_affected() != 1 {
+                return Err(applied_already(keep.upload_id));
+            }
         }
     }
     replace_rows(conn, keep.upload_id, report).await?;
-    if let Some(job) = keep.job {
-        super::jobs::finish(conn, job, report, now).await?;
+    if let Some((job, attempt)) = keep.job {
+        super::jobs::finish(conn, job, attempt, report, now).await?;
+    }
+    Ok(())
+}
+
+fn applied_already(id: &str) -> ServiceError {
+    ServiceError::Conflict(format!(
+        "upload `{id}` was applied already; upload the file again to change more"
+    ))
+}
+
+/// Takes the lock of a person's uploads (PostgreSQL; SQLite's writes are serial already), so that
+/// making room for a new upload never drops one a job is being queued for at the same time.
+async fn lock_person(conn: &mut AnyConnection, person_id: &str) -> Result<(), ServiceError> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT id FROM persons WHERE id = $1 FOR UPDATE")
+            .bind(person_id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
     }
     Ok(())
 }
@@ -329,6 +352,7 @@ async fn make_room(
     person_id: &str,
     per_person: usize,
 ) -> Result<(), ServiceError> {
+    lock_person(conn, person_id).await?;
     let ids: Vec<String> = sqlx::query(
         "SELECT id FROM uploads WHERE person_id = $1 AND id NOT IN \
          (SELECT upload_id FROM jobs WHERE state IN ('queued', 'running')) \
@@ -480,13 +504,16 @@ impl Service {
         ctx.require_write()?;
         let upload = self.upload(ctx, id).await?;
         if !upload.applicable {
-            return Err(ServiceError::Conflict(format!(
-                "upload `{id}` was applied already; upload the file again to change more"
-            )));
+            return Err(applied_already(id));
         }
         if ctx.dry_run {
+            // Checked again as it would be applied now; the kept upload stays as it is.
             let text = self.upload_content(id).await?;
-            return self.preview_csv(ctx, &text).await.map(Applied::Done);
+            let parsed = read_csv(&text, self.uploads.max_rows)?;
+            let report = self
+                .run_import(ctx, &parsed, options, CSV_ACTION, None, None)
+                .await?;
+            return Ok(Applied::Done(Checked { upload, report }));
         }
         if background || upload.rows_total > self.uploads.inline_rows {
             let job = self
@@ -623,6 +650,7 @@ impl Service {
         }
         let mut tx = self.begin_write().await?;
         let actor = super::actor(&mut tx, ctx).await?;
+        lock_person(&mut tx, &actor.view.id).await?;
         let expires = Timestamp(self.expiry(ctx.now).0 + super::jobs::LEASE_MS);
         match new_content {
             Some(content) => {
@@ -641,11 +669,21 @@ impl Service {
                 .await?;
             }
             None => {
-                sqlx::query("UPDATE uploads SET expires_at = $1 WHERE id = $2")
-                    .bind(expires.0)
-                    .bind(upload_id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
+                // A kept file with no job applying it yet: one job per upload.
+                let queued = sqlx::query(
+                    "UPDATE uploads SET expires_at = $1 WHERE id = $2 AND size > 0 AND NOT EXISTS \
+                     (SELECT 1 FROM jobs WHERE upload_id = $2 AND state IN ('queued', 'running'))",
+                )
+                .bind(expires.0)
+                .bind(upload_id.to_string())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if queued != 1 {
+                    return Err(ServiceError::Conflict(format!(
+                        "upload `{upload_id}` is being applied or was applied already"
+                    )));
+                }
             }
         }
         let job = super::jobs::insert(&mut tx, ctx, &actor, upload_id, rows, options).await?;
