@@ -47,6 +47,54 @@ pub struct Person {
     pub last_sign_in: Option<String>,
 }
 
+/// A person as a dry run would create them: nothing was created, so there is no id to look up.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonPreview {
+    /// Email addresses (one).
+    pub emails: Vec<String>,
+    /// Display name.
+    pub display_name: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Home org.
+    pub org_id: String,
+    /// `pending`: a new user waits for their first sign-in.
+    pub status: String,
+    /// Location id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<String>,
+    /// Role ids (none yet).
+    pub roles: Vec<String>,
+    /// The admin roles as a comma list, or `None` (R-LIST-2).
+    pub admin_roles: String,
+    /// Licenses (none yet).
+    pub licenses: Vec<String>,
+    /// Whether they would be an external administrator (never, for a new user).
+    pub external: bool,
+}
+
+impl PersonPreview {
+    /// The preview of a person about to be created.
+    pub fn of(p: Person) -> PersonPreview {
+        PersonPreview {
+            emails: p.emails,
+            display_name: p.display_name,
+            first_name: p.first_name,
+            last_name: p.last_name,
+            org_id: p.org_id,
+            status: p.status,
+            location_id: p.location_id,
+            roles: p.roles,
+            admin_roles: p.admin_roles,
+            licenses: p.licenses,
+            external: p.external,
+        }
+    }
+}
+
 /// The R-LIST-2 summary of roles.
 pub fn roles_summary(grants: &[Grant], lang: Lang) -> String {
     if grants.is_empty() {

@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{Acting, Caller};
-use crate::dto::{Items, NewPerson, Person, PersonUpdate};
+use crate::dto::{Items, NewPerson, Person, PersonPreview, PersonUpdate};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{list, ApiJson, ApiQuery};
 use crate::paging;
@@ -177,7 +177,7 @@ async fn get_person(
 
 /// Adds a user to the org: pending, holding no role (R-NEW-1), invited by mail.
 #[utoipa::path(post, path = "/v1/people", tag = "people", params(ChangeQuery), request_body = NewPerson,
-    responses((status = 201, body = Person), (status = 200, body = Person, description = "With `dryRun`: the person as they would be created"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Person), (status = 200, body = PersonPreview, description = "With `dryRun`: the person as they would be created (no id: nothing was created)"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_person(
     State(state): State<AppState>,
     Acting { caller, ctx }: Acting,
@@ -202,8 +202,6 @@ async fn create_person(
         .await?;
     if ctx.dry_run {
         // Nothing was created: the answer carries no id a client could look up.
-        let mut added = added;
-        added.view.id = String::new();
         let summary = rolehub_store::PersonSummary {
             person: added,
             grants: vec![],
@@ -213,7 +211,10 @@ async fn create_person(
         };
         return Ok((
             StatusCode::OK,
-            Json(Person::from_summary(&summary, caller.info.lang)),
+            Json(PersonPreview::of(Person::from_summary(
+                &summary,
+                caller.info.lang,
+            ))),
         )
             .into_response());
     }
