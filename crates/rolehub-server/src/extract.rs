@@ -154,12 +154,12 @@ fn query_rejection(rejection: QueryRejection) -> ApiError {
 
 /// Reads an `after` cursor: only ever hex digits as this API gives them out (anything else is a 400,
 /// and never reaches [`crate::paging::decode`], which slices by byte), never decoding to a NUL
-/// character (which PostgreSQL cannot compare).
+/// character (which PostgreSQL cannot compare). An empty cursor (`after=`) is never given out either.
 pub fn cursor(after: &Option<String>) -> Result<Option<String>, ApiError> {
     let bad = || ApiError::bad_request("after", "the `after` cursor is not one this API gave out");
     if after
         .as_deref()
-        .is_some_and(|c| !c.bytes().all(|b| b.is_ascii_hexdigit()))
+        .is_some_and(|c| c.is_empty() || !c.bytes().all(|b| b.is_ascii_hexdigit()))
     {
         return Err(bad());
     }
@@ -198,5 +198,22 @@ where
         _ => Err(serde::de::Error::custom(format!(
             "`{number}` is not a whole number"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cursor;
+
+    #[test]
+    fn cursors_are_only_the_ones_given_out() {
+        assert_eq!(cursor(&None).unwrap(), None);
+        assert_eq!(
+            cursor(&Some("6162".into())).unwrap(),
+            Some("ab".to_string())
+        );
+        for bad in ["", "6", "zz", "00", "6g"] {
+            assert!(cursor(&Some(bad.into())).is_err(), "{bad:?} was taken");
+        }
     }
 }
