@@ -408,6 +408,25 @@ pub fn grant_label(role: Role, scope: &Scope) -> String {
     }
 }
 
+/// A grant as its label names it (the inverse of [`grant_label`]): the role and, for a site role,
+/// the site, for the location role, the locations. `None` when the role id is unknown. Whether the
+/// scope fits the role is checked where the grant is made, against the org's sites and locations.
+pub fn parse_grant_label(label: &str) -> Option<(Role, Option<String>, Vec<String>)> {
+    let (role, scope) = match label.split_once('@') {
+        Some((role, scope)) => (role, Some(scope)),
+        None => (label, None),
+    };
+    let role = Role::from_id(role.trim())?;
+    Some(match (role.scope_kind(), scope) {
+        (crate::ScopeKind::Locations, Some(list)) => (
+            role,
+            None,
+            list.split('+').map(|l| l.trim().to_string()).collect(),
+        ),
+        (_, scope) => (role, scope.map(|s| s.trim().to_string()), Vec::new()),
+    })
+}
+
 /// A person and their grants in one org.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Holder {
@@ -468,6 +487,33 @@ pub fn grant_works_for_relation(role: Role, relation: Relation) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grant_labels_read_back_as_they_are_written() {
+        for scope in [
+            Scope::Org,
+            Scope::Site("acme.webex.com".into()),
+            Scope::Locations(vec!["ams".into(), "rtm".into()]),
+        ] {
+            let role = match scope {
+                Scope::Org => Role::FullAdmin,
+                Scope::Site(_) => Role::SiteAdmin,
+                Scope::Locations(_) => Role::LocationAdmin,
+            };
+            let (read, site, locations) = parse_grant_label(&grant_label(role, &scope)).unwrap();
+            assert_eq!(read, role);
+            assert_eq!(site.as_deref(), scope.site());
+            assert_eq!(
+                locations,
+                match &scope {
+                    Scope::Locations(l) => l.clone(),
+                    _ => vec![],
+                }
+            );
+        }
+        assert_eq!(parse_grant_label("king"), None);
+        assert_eq!(parse_grant_label("king@acme.webex.com"), None);
+    }
 
     fn grant(role: Role, at: i64) -> Grant {
         Grant {

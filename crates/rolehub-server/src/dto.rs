@@ -17,8 +17,9 @@ pub struct Items<T: ToSchema> {
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Person {
-    /// Id.
-    pub id: String,
+    /// Id (absent only from a dry run's answer: nothing was created, so nothing can be looked up).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// Email addresses (one).
     pub emails: Vec<String>,
     /// Display name.
@@ -45,54 +46,19 @@ pub struct Person {
     /// Last interactive sign-in to the admin console.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_sign_in: Option<String>,
-}
-
-/// A person as a dry run would create them: nothing was created, so there is no id to look up.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PersonPreview {
-    /// Email addresses (one).
-    pub emails: Vec<String>,
-    /// Display name.
-    pub display_name: String,
-    /// First name.
-    pub first_name: String,
-    /// Last name.
-    pub last_name: String,
-    /// Home org.
-    pub org_id: String,
-    /// `pending`: a new user waits for their first sign-in.
-    pub status: String,
-    /// Location id.
+    /// The same, under Webex's name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<String>,
-    /// Role ids (none yet).
-    pub roles: Vec<String>,
-    /// The admin roles as a comma list, or `None` (R-LIST-2).
-    pub admin_roles: String,
-    /// Licenses (none yet).
-    pub licenses: Vec<String>,
-    /// Whether they would be an external administrator (never, for a new user).
-    pub external: bool,
-}
-
-impl PersonPreview {
-    /// The preview of a person about to be created.
-    pub fn of(p: Person) -> PersonPreview {
-        PersonPreview {
-            emails: p.emails,
-            display_name: p.display_name,
-            first_name: p.first_name,
-            last_name: p.last_name,
-            org_id: p.org_id,
-            status: p.status,
-            location_id: p.location_id,
-            roles: p.roles,
-            admin_roles: p.admin_roles,
-            licenses: p.licenses,
-            external: p.external,
-        }
-    }
+    pub last_activity: Option<String>,
+    /// When the user was added (absent from a dry run's answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// Whether they have yet to accept their invitation (`pending`).
+    pub invite_pending: bool,
+    /// Whether they may sign in (not `inactive`).
+    pub login_enabled: bool,
+    /// Always `person`.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// The R-LIST-2 summary of roles.
@@ -124,12 +90,19 @@ pub fn roles_summary(grants: &[Grant], lang: Lang) -> String {
 }
 
 impl Person {
+    /// The answer of a dry run that would add this person: no id, no time of creation.
+    pub fn preview(mut self) -> Person {
+        self.id = None;
+        self.created = None;
+        self
+    }
+
     /// A person as the service showed them to the caller (withheld fields already masked,
     /// R-EXT-10; expired grants already set apart, R-EXT-7).
     pub fn from_summary(p: &PersonSummary, lang: Lang) -> Person {
         let v = &p.person.view;
         Person {
-            id: v.id.clone(),
+            id: Some(v.id.clone()),
             emails: vec![v.email.clone()],
             display_name: p.person.display_name.clone(),
             first_name: v.first.clone(),
@@ -142,16 +115,23 @@ impl Person {
             licenses: p.licenses.clone(),
             external: p.external,
             last_sign_in: v.signed_in_at.map(|t| t.to_iso()),
+            last_activity: v.signed_in_at.map(|t| t.to_iso()),
+            created: Some(p.person.created_at.to_iso()),
+            invite_pending: v.status == rolehub_domain::Status::Pending,
+            login_enabled: v.status != rolehub_domain::Status::Inactive,
+            kind: "person".into(),
         }
     }
 }
 
-/// A new user.
+/// A new user (the Webex `POST /people` body; fields Rolehub does not keep are refused by name).
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewPerson {
-    /// Email addresses (the first is used).
+    /// Email addresses: exactly one.
     pub emails: Vec<String>,
+    /// Display name (default: first and last name).
+    pub display_name: Option<String>,
     /// First name.
     #[serde(default)]
     pub first_name: String,
@@ -160,12 +140,22 @@ pub struct NewPerson {
     pub last_name: String,
     /// Location id.
     pub location_id: Option<String>,
+    /// The org (default: the caller's, or the query's `orgId`).
+    pub org_id: Option<String>,
+    /// Roles: a new user holds none (R-NEW-1), so only an empty list is taken; give roles once
+    /// they are added (`PUT /v1/people/{id}` with `roles`, or `POST /v1/roleAssignments`).
+    pub roles: Option<Vec<String>>,
+    /// Licenses to give at once, under the license rules (R-LIC-1, R-CCSA-2).
+    pub licenses: Option<Vec<String>>,
 }
 
-/// A full replacement of a user's editable fields (like Webex's `PUT /people/{id}`).
+/// A full replacement of a user's editable fields (like Webex's `PUT /people/{id}`): a field left
+/// out keeps its value.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PersonUpdate {
+    /// Email addresses: the user's own (the email is their key and is not changed here).
+    pub emails: Option<Vec<String>>,
     /// First name.
     pub first_name: Option<String>,
     /// Last name.
@@ -176,6 +166,12 @@ pub struct PersonUpdate {
     pub status: Option<String>,
     /// Location id.
     pub location_id: Option<String>,
+    /// The org (default: the caller's, or the query's `orgId`).
+    pub org_id: Option<String>,
+    /// Every role the user should hold in the org afterwards (`full_admin`,
+    /// `site_admin@acme.webex.com`, `location_admin@ams+rtm`): one set of role changes under the
+    /// same rules, refused as a whole when a rule refuses one.
+    pub roles: Option<Vec<String>>,
     /// Every license the user should hold afterwards.
     pub licenses: Option<Vec<String>>,
 }
@@ -419,6 +415,9 @@ pub struct LicenseInfo {
     pub total_units: i64,
     /// Units in use.
     pub consumed_units: i64,
+    /// The Meetings site, for a host license.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_url: Option<String>,
 }
 
 /// A subscription.
@@ -457,18 +456,72 @@ pub struct LicenseChangeRequest {
     pub email: Option<String>,
     /// …or by id.
     pub person_id: Option<String>,
-    /// The changes.
+    /// The license changes.
+    #[serde(default)]
     pub licenses: Vec<LicenseOperation>,
+    /// Meetings site accounts: `host` gives or takes the site's host license
+    /// (`meetings_host:<site>`); Rolehub keeps no attendee accounts.
+    #[serde(default)]
+    pub site_urls: Vec<SiteUrlOperation>,
 }
 
 /// One license change.
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LicenseOperation {
     /// License id.
     pub id: String,
     /// `add` or `remove`.
     pub operation: String,
+    /// Webex's license properties; Rolehub reads `locationId`, which must name a location of the
+    /// org.
+    pub properties: Option<LicenseProperties>,
+}
+
+/// Properties of a license change.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LicenseProperties {
+    /// A location of the org.
+    pub location_id: Option<String>,
+}
+
+/// One Meetings site account change.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SiteUrlOperation {
+    /// The site, e.g. `acme.webex.com`.
+    pub site_url: String,
+    /// `host` (`attendee` accounts are not kept by Rolehub).
+    pub account_type: String,
+    /// `add` or `remove`.
+    pub operation: String,
+}
+
+/// A user's licenses after a change (Webex's `PATCH /licenses/users` answer).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserLicenses {
+    /// The org.
+    pub org_id: String,
+    /// The user.
+    pub person_id: String,
+    /// Their email (masked where the org withholds it, R-EXT-10).
+    pub email: String,
+    /// Every license they hold.
+    pub licenses: Vec<String>,
+    /// The Meetings sites they host on.
+    pub site_urls: Vec<SiteAccount>,
+}
+
+/// A Meetings site account.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SiteAccount {
+    /// The site.
+    pub site_url: String,
+    /// `host`.
+    pub account_type: String,
 }
 
 /// The email check.
@@ -594,6 +647,104 @@ pub struct AuditEventInfo {
     pub prev_hash: String,
     /// Own hash.
     pub hash: String,
+    /// The event in Webex's shape (`actorName`, `eventCategory`, `actionText`, …).
+    pub data: AuditEventData,
+}
+
+/// An audit event's `data`, in the Webex admin audit API's shape.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEventData {
+    /// The actor's name as shown (their email; masked where withheld, R-EXT-10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_name: Option<String>,
+    /// The actor's email.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_email: Option<String>,
+    /// The actor's address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_ip: Option<String>,
+    /// The category, as `/v1/adminAudit/eventCategories` lists them.
+    pub event_category: String,
+    /// What happened, in a few words.
+    pub event_description: String,
+    /// What happened, in a sentence.
+    pub action_text: String,
+    /// The target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_id: Option<String>,
+    /// The target's name as shown (their email).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_name: Option<String>,
+    /// `USER` for a person, `ORG` otherwise.
+    pub target_type: String,
+    /// The org the event is in.
+    pub target_org_id: String,
+    /// The request's tracking id.
+    pub tracking_id: String,
+}
+
+/// The event categories and the action family each names (`ROLES` is every `role.*` event).
+pub const EVENT_CATEGORIES: [(&str, &str); 6] = [
+    ("ROLES", "role"),
+    ("USERS", "user"),
+    ("LICENSES", "license"),
+    ("LOGINS", "auth"),
+    ("ORG_SETTINGS", "org"),
+    ("TOKENS", "token"),
+];
+
+/// The action family a category names; anything else (an action family or an action) as given.
+pub fn category_actions(category: &str) -> &str {
+    EVENT_CATEGORIES
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(category))
+        .map(|(_, family)| *family)
+        .unwrap_or(category)
+}
+
+/// The category of an action.
+fn category_of(action: &str) -> &'static str {
+    let family = action.split('.').next().unwrap_or(action);
+    EVENT_CATEGORIES
+        .iter()
+        .find(|(_, f)| *f == family)
+        .map(|(name, _)| *name)
+        .unwrap_or("OTHER")
+}
+
+/// An action in a few words.
+fn describe(action: &str) -> String {
+    match action {
+        "role.assign" => "Role assigned".into(),
+        "role.revoke" => "Role revoked".into(),
+        "role.revoke_all" => "All roles revoked".into(),
+        "role.expired" => "Role expired".into(),
+        "user.add" => "User added".into(),
+        "user.remove" => "User removed".into(),
+        "user.update" => "User changed".into(),
+        "user.update_csv" => "Users changed by CSV".into(),
+        "user.status" => "User status changed".into(),
+        "user.resend_invite" => "Invitation sent again".into(),
+        "user.activate" => "Account activated".into(),
+        "user.password_set" => "Password set".into(),
+        "license.change" => "Licenses changed".into(),
+        "auth.sign_in" => "Signed in".into(),
+        "auth.sign_in_failed" => "Sign-in failed".into(),
+        "org.setting" => "Org setting changed".into(),
+        "org.create" => "Org created".into(),
+        "token.create" => "Access token created".into(),
+        "token.revoke" => "Access token revoked".into(),
+        other => other.replace(['.', '_'], " "),
+    }
+}
+
+/// The categories `eventCategories` takes.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventCategories {
+    /// Category names.
+    pub event_categories: Vec<String>,
 }
 
 impl AuditEventInfo {
@@ -619,6 +770,44 @@ impl AuditEventInfo {
             client_address: e.client_addr.clone(),
             prev_hash: e.prev_hash.clone(),
             hash: e.hash.clone(),
+            data: AuditEventData::of(e),
+        }
+    }
+}
+
+impl AuditEventData {
+    /// The Webex shape of a stored (already masked) event.
+    fn of(e: &rolehub_store::StoredEvent) -> AuditEventData {
+        let description = describe(&e.action);
+        let actor = e
+            .actor_email
+            .clone()
+            .unwrap_or_else(|| "Rolehub".to_string());
+        let mut action_text = match &e.target_email {
+            Some(target) => format!("{actor}: {description}, {target}"),
+            None => format!("{actor}: {description}"),
+        };
+        if e.outcome != "ok" {
+            action_text.push_str(&format!(
+                " (refused{})",
+                e.rule_id
+                    .as_deref()
+                    .map(|r| format!(", {r}"))
+                    .unwrap_or_default()
+            ));
+        }
+        AuditEventData {
+            actor_name: e.actor_email.clone(),
+            actor_email: e.actor_email.clone(),
+            actor_ip: e.client_addr.clone(),
+            event_category: category_of(&e.action).into(),
+            event_description: description,
+            action_text,
+            target_id: e.target_id.clone(),
+            target_name: e.target_email.clone(),
+            target_type: if e.target_id.is_some() { "USER" } else { "ORG" }.into(),
+            target_org_id: e.org_id.clone(),
+            tracking_id: e.request_id.clone(),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod paging;
 pub mod routes;
 pub mod settings;
 pub mod state;
+pub mod webex_ids;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -110,6 +111,11 @@ pub fn app(state: AppState) -> Router {
             )
             .into_response()
         },
+    ))
+    // Webex's encoded ids become plain ids before any route sees them.
+    .layer(axum::middleware::from_fn_with_state(
+        state.config.json_limit,
+        webex_ids::decode,
     ))
     .layer(axum::middleware::map_response(api_headers))
     .layer(axum::middleware::from_fn_with_state(

@@ -35,14 +35,21 @@ pub fn decode(cursor: &Option<String>) -> ApiResult<Option<String>> {
 
 /// Adds `Link: <uri with after=cursor>; rel="next"`.
 pub fn link_next(headers: &mut HeaderMap, uri: &Uri, cursor: &str) {
+    link_next_with(headers, uri, "after", cursor);
+}
+
+/// Adds `Link: <uri with name=value>; rel="next"`, the request's other parameters kept (clients
+/// such as the Webex SDK put back any parameter a next link leaves out).
+pub fn link_next_with(headers: &mut HeaderMap, uri: &Uri, name: &str, value: &str) {
+    let prefix = format!("{name}=");
     let mut query: Vec<String> = uri
         .query()
         .unwrap_or("")
         .split('&')
-        .filter(|p| !p.is_empty() && !p.starts_with("after="))
+        .filter(|p| !p.is_empty() && !p.starts_with(&prefix))
         .map(str::to_string)
         .collect();
-    query.push(format!("after={cursor}"));
+    query.push(format!("{name}={value}"));
     let link = format!("<{}?{}>; rel=\"next\"", uri.path(), query.join("&"));
     if let Ok(v) = HeaderValue::from_str(&link) {
         headers.insert(axum::http::header::LINK, v);

@@ -150,7 +150,7 @@ async fn r_ext_10_withheld_fields_stay_masked_in_csv_and_audit() {
             &json!({ "emails": ["newbie@acme.example"], "firstName": "Nina", "lastName": "Nieuw" }),
         )
         .await
-        .expect(201);
+        .expect(200);
         s.put(
             "/v1/organizations/acme/settings",
             &w.admin.token,

@@ -380,6 +380,8 @@ pub struct EventFilter {
     pub limit: Option<i64>,
     /// Keyset cursor: only events after this position (within the one org filtered on).
     pub after_seq: Option<i64>,
+    /// Events to skip first (after the cursor): Webex's `offset`.
+    pub offset: i64,
 }
 
 /// Lists events, oldest first.
@@ -391,7 +393,7 @@ pub async fn list(
     let sql = format!(
         "SELECT {EVENT_COLUMNS} FROM audit_events WHERE ($1 IS NULL OR org_id = $1) AND ($2 IS NULL OR actor_email = $2) \
          AND ($3 IS NULL OR action = $3 OR action LIKE $4) AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6) \
-         AND ($8 IS NULL OR seq > $8) ORDER BY org_id, seq LIMIT $7"
+         AND ($8 IS NULL OR seq > $8) ORDER BY org_id, seq LIMIT $7 OFFSET $9"
     );
     let rows = sqlx::query(&sql)
         .bind(filter.org_id.clone())
@@ -402,6 +404,7 @@ pub async fn list(
         .bind(filter.to.map(|t| t.0))
         .bind(filter.limit.unwrap_or(i64::MAX))
         .bind(filter.after_seq)
+        .bind(filter.offset.max(0))
         .fetch_all(&mut *conn)
         .await?;
     rows.iter().map(event_from_row).collect()

@@ -20,12 +20,14 @@ pub struct PersonRecord {
     pub location: Option<String>,
     /// The phone number.
     pub phone: Option<String>,
+    /// When they were added.
+    pub created_at: Timestamp,
 }
 
 /// The columns [`person_from_row`] reads, for `FROM persons p JOIN orgs o ON o.id = p.home_org`.
 pub const PERSON_COLUMNS: &str = "p.id AS p_id, p.email AS p_email, p.first_name AS p_first, p.last_name AS p_last, \
      p.display_name AS p_display, p.home_org AS p_home, o.kind AS p_home_kind, o.cc_enabled AS p_home_cc, \
-     p.status AS p_status, p.location AS p_location, p.phone AS p_phone, p.signed_in_at AS p_signed_in";
+     p.status AS p_status, p.location AS p_location, p.phone AS p_phone, p.signed_in_at AS p_signed_in, p.created_at AS p_created";
 
 fn corrupt(what: &str, value: &str) -> ServiceError {
     ServiceError::Internal(format!(
@@ -52,6 +54,7 @@ pub fn person_from_row(row: &AnyRow) -> Result<PersonRecord, ServiceError> {
         display_name: row.try_get("p_display")?,
         location: row.try_get("p_location")?,
         phone: row.try_get("p_phone")?,
+        created_at: Timestamp(row.try_get("p_created")?),
     })
 }
 

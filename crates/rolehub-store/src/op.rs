@@ -140,6 +140,14 @@ impl<'c> OrgOp<'c> {
         Ok(p)
     }
 
+    /// Reads the org's grants again, under the lock already held: after one step of a change that
+    /// is made of several (a full replacement of someone's roles), the next is checked against
+    /// what the previous ones did.
+    pub(crate) async fn reload_state(&mut self) -> Result<(), ServiceError> {
+        self.state = load::org_state(&mut self.tx, &self.ctx.org).await?;
+        Ok(())
+    }
+
     /// Commits this change even when it recorded no event: its writes are a report of what was
     /// checked (an upload's row results), which is kept whether or not anything changed.
     pub(crate) fn keep(&mut self) {

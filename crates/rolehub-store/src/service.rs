@@ -34,7 +34,9 @@ pub use jobs::{Job, JobState, MAX_ATTEMPTS};
 pub use orgs::SettingChange;
 pub use people::{PeoplePage, PeopleQuery};
 pub use reads::{Health, OrgDetails};
-pub use roles::{parse_area, parse_level, parse_role, AssignRequest, GrantListing, PrincipalFacts};
+pub use roles::{
+    parse_area, parse_level, parse_role, AssignRequest, GrantListing, PrincipalFacts, RolesReplaced,
+};
 pub use uploads::{Applied, Checked, ReportRow, RowKind, Upload, UploadLimits};
 pub use users::{validate_email, NewUser};
 

@@ -444,6 +444,7 @@ fn audit_query(q: &[(String, String)]) -> Result<AuditQuery, String> {
         to: time("to")?,
         limit: 100,
         after_seq: first(q, "after").parse::<i64>().ok(),
+        offset: 0,
     })
 }
 

@@ -104,7 +104,7 @@ pub async fn detail(
     let shown = flash.is_some();
     c.flash = flash;
     let page = UserPage {
-        id: view.id.clone(),
+        id: view.id.clone().unwrap_or_default(),
         name: format!("{} {}", view.first_name, view.last_name)
             .trim()
             .to_string(),

@@ -114,7 +114,7 @@ pub async fn list(
                     for p in &page.items {
                         let person = crate::dto::Person::from_summary(p, lang);
                         rows.push(UserRow {
-                            id: person.id,
+                            id: person.id.unwrap_or_default(),
                             name: format!("{} {}", person.first_name, person.last_name)
                                 .trim()
                                 .to_string(),

@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 
 use super::people::OrgQuery;
 use crate::auth::Acting;
-use crate::dto::{AuditEventInfo, AuditVerification, Items};
+use crate::dto::{AuditEventInfo, AuditVerification, EventCategories, Items};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{list, ApiQuery};
 use crate::paging;
@@ -22,6 +22,7 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_events))
+        .routes(routes!(event_categories))
         .routes(routes!(verify_chain))
 }
 
@@ -42,10 +43,13 @@ struct EventsQuery {
     to: Option<String>,
     /// Only this actor's (person id or email).
     actor_id: Option<String>,
-    /// Comma-separated categories or actions: `role`, `user`, `license`, `auth`, `org`, `role.assign`, …
+    /// Comma-separated categories (`ROLES`, `USERS`, … as `/v1/adminAudit/eventCategories` lists
+    /// them) or action families and actions (`role`, `user`, `role.assign`, …).
     event_categories: Option<String>,
     /// Page size (at most 1000).
     max: Option<i64>,
+    /// Events to skip (Webex's paging; the next link then carries the next offset).
+    offset: Option<i64>,
     /// The cursor from the `Link` header.
     after: Option<String>,
 }
@@ -71,13 +75,24 @@ async fn list_events(
         })?),
         None => None,
     };
+    let offset = q.offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(ApiError::bad_request(
+            "offset",
+            "the offset is not negative",
+        ));
+    }
     let query = AuditQuery {
         actor: q.actor_id.clone(),
-        categories: list(&q.event_categories),
+        categories: list(&q.event_categories)
+            .iter()
+            .map(|c| crate::dto::category_actions(c).to_string())
+            .collect(),
         from: time(&q.from, "from")?,
         to: time(&q.to, "to")?,
         limit: paging::page_size(q.max, 100, 1000),
         after_seq,
+        offset,
     };
     let AuditPage { events, more } = state.service.audit_events(&ctx, &query).await?;
     let mut response = Json(Items {
@@ -85,7 +100,11 @@ async fn list_events(
     })
     .into_response();
     if more {
-        if let Some(last) = events.last() {
+        if q.offset.is_some() {
+            // Paged by offset, as the Webex SDK asks: the next page is the next offset.
+            let next = offset.saturating_add(events.len() as i64);
+            paging::link_next_with(response.headers_mut(), &uri, "offset", &next.to_string());
+        } else if let Some(last) = events.last() {
             paging::link_next(
                 response.headers_mut(),
                 &uri,
@@ -94,6 +113,18 @@ async fn list_events(
         }
     }
     Ok(response)
+}
+
+/// The event categories `eventCategories` takes (Webex's `GET /adminAudit/eventCategories`).
+#[utoipa::path(get, path = "/v1/adminAudit/eventCategories", tag = "adminAudit",
+    responses((status = 200, body = EventCategories), (status = 401, body = ErrorBody)))]
+async fn event_categories(_caller: crate::auth::Caller) -> Json<EventCategories> {
+    Json(EventCategories {
+        event_categories: crate::dto::EVENT_CATEGORIES
+            .iter()
+            .map(|(name, _)| (*name).to_string())
+            .collect(),
+    })
 }
 
 /// Verifies the org's hash chain: every event's hash, every link, no gap, the head.

@@ -13,7 +13,7 @@ use super::people::{ChangeQuery, OrgQuery};
 use crate::auth::{Acting, Caller};
 use crate::dto::{
     Items, LicenseChangeRequest, LicenseInfo, LicenseQuantity, LocationInfo, OrgSettings,
-    Organization, SiteInfo, SubscriptionInfo,
+    Organization, SiteAccount, SiteInfo, SubscriptionInfo, UserLicenses,
 };
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_settings, put_settings))
         .routes(routes!(setup_chat))
         .routes(routes!(list_licenses))
+        .routes(routes!(get_license))
         .routes(routes!(change_user_licenses))
         .routes(routes!(list_locations))
         .routes(routes!(list_sites))
@@ -176,30 +177,54 @@ async fn list_licenses(
 ) -> ApiResult<Json<Items<LicenseInfo>>> {
     let usage = state.service.license_usage(&ctx).await?;
     Ok(Json(Items {
-        items: usage
-            .into_iter()
-            .map(|u| LicenseInfo {
-                name: license_name(&u.license),
-                id: u.license,
-                total_units: u.total,
-                consumed_units: u.used,
-            })
-            .collect(),
+        items: usage.into_iter().map(license_info).collect(),
     }))
 }
 
-/// Gives and takes licenses of one user, in one change (R-LIC-1, R-CCSA-2, R-CCSA-8).
+/// One license of the org (needs read on `account`).
+#[utoipa::path(get, path = "/v1/licenses/{id}", tag = "licenses", params(("id" = String, Path, description = "License id"), OrgQuery),
+    responses((status = 200, body = LicenseInfo), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_license(
+    State(state): State<AppState>,
+    Acting { ctx, .. }: Acting,
+    Path(id): Path<String>,
+    ApiQuery(_query): ApiQuery<OrgQuery>,
+) -> ApiResult<Json<LicenseInfo>> {
+    let wanted = License::from_id(&id).map(|l| l.id());
+    let usage = state.service.license_usage(&ctx).await?;
+    usage
+        .into_iter()
+        .find(|u| Some(&u.license) == wanted.as_ref())
+        .map(|u| Json(license_info(u)))
+        .ok_or_else(|| ApiError::not_found("license"))
+}
+
+fn license_info(u: rolehub_store::LicenseUsage) -> LicenseInfo {
+    let site_url = match License::from_id(&u.license) {
+        Some(License::MeetingsHost(site)) => Some(site),
+        _ => None,
+    };
+    LicenseInfo {
+        name: license_name(&u.license),
+        id: u.license,
+        total_units: u.total,
+        consumed_units: u.used,
+        site_url,
+    }
+}
+
+/// Gives and takes licenses of one user, in one change (R-LIC-1, R-CCSA-2, R-CCSA-8), and answers
+/// the licenses they hold afterwards (with `dryRun`: would hold), as Webex does.
 #[utoipa::path(patch, path = "/v1/licenses/users", tag = "licenses", params(ChangeQuery), request_body = LicenseChangeRequest,
-    responses((status = 204, description = "Done"), (status = 200, description = "Dry run"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = UserLicenses), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn change_user_licenses(
     State(state): State<AppState>,
     acting: Acting,
     ApiQuery(_query): ApiQuery<ChangeQuery>,
     ApiJson(body): ApiJson<LicenseChangeRequest>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Json<UserLicenses>> {
     let Acting { ctx, .. } = acting.in_org(&state, body.org_id.as_deref()).await?;
-    let dry_run = ctx.dry_run;
-    let email = match (&body.email, &body.person_id) {
+    let key = match (&body.email, &body.person_id) {
         (Some(e), _) => e.clone(),
         (None, Some(id)) => id.clone(),
         (None, None) => {
@@ -209,27 +234,77 @@ async fn change_user_licenses(
             ))
         }
     };
-    let mut changes = Vec::with_capacity(body.licenses.len());
+    let operation = |field: String, op: &str| match op {
+        "add" => Ok(true),
+        "remove" => Ok(false),
+        other => Err(ApiError::from(rolehub_store::ServiceError::invalid(
+            field,
+            format!("`{other}` is not `add` or `remove`"),
+        ))),
+    };
+    let mut changes = Vec::with_capacity(body.licenses.len() + body.site_urls.len());
+    let mut locations = Vec::new();
     for (i, op) in body.licenses.iter().enumerate() {
-        let on = match op.operation.as_str() {
-            "add" => true,
-            "remove" => false,
-            other => {
-                return Err(rolehub_store::ServiceError::invalid(
-                    format!("licenses[{i}].operation"),
-                    format!("`{other}` is not `add` or `remove`"),
-                )
-                .into())
-            }
-        };
-        changes.push((op.id.clone(), on));
+        changes.push((
+            op.id.clone(),
+            operation(format!("licenses[{i}].operation"), &op.operation)?,
+        ));
+        if let Some(location) = op.properties.as_ref().and_then(|p| p.location_id.clone()) {
+            locations.push(location);
+        }
     }
-    state.service.set_licenses(&ctx, &email, &changes).await?;
-    Ok(if dry_run {
-        StatusCode::OK
-    } else {
-        StatusCode::NO_CONTENT
-    })
+    for (i, site) in body.site_urls.iter().enumerate() {
+        if site.account_type != "host" {
+            return Err(rolehub_store::ServiceError::invalid(
+                format!("siteUrls[{i}].accountType"),
+                format!(
+                    "`{}` accounts are not kept by Rolehub; `host` gives or takes the site's host license",
+                    site.account_type
+                ),
+            )
+            .into());
+        }
+        changes.push((
+            License::MeetingsHost(site.site_url.trim().to_ascii_lowercase()).id(),
+            operation(format!("siteUrls[{i}].operation"), &site.operation)?,
+        ));
+    }
+    if !locations.is_empty() {
+        let known = state.service.locations(&ctx).await?;
+        if let Some(unknown) = locations.iter().find(|l| !known.contains(l)) {
+            return Err(rolehub_store::ServiceError::not_found("location", unknown.clone()).into());
+        }
+    }
+    state.service.set_licenses(&ctx, &key, &changes).await?;
+    let person = state.service.get_person(&ctx, &key).await?;
+    let mut held = person.licenses.clone();
+    if ctx.dry_run {
+        for (id, on) in &changes {
+            let id = License::from_id(id).map(|l| l.id()).unwrap_or_default();
+            held.retain(|h| *h != id);
+            if *on {
+                held.push(id);
+            }
+        }
+        held.sort();
+    }
+    let site_urls = held
+        .iter()
+        .filter_map(|id| match License::from_id(id) {
+            Some(License::MeetingsHost(site)) => Some(SiteAccount {
+                site_url: site,
+                account_type: "host".into(),
+            }),
+            _ => None,
+        })
+        .collect();
+    Ok(Json(UserLicenses {
+        org_id: ctx.org.clone(),
+        person_id: person.person.view.id.clone(),
+        email: person.person.view.email.clone(),
+        licenses: held,
+        site_urls,
+    }))
 }
 
 /// The org's locations (with read on `locations` or `users`; a location administrator's own).

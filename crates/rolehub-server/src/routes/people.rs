@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{Acting, Caller};
-use crate::dto::{Items, NewPerson, Person, PersonPreview, PersonUpdate};
+use crate::dto::{Items, NewPerson, Person, PersonUpdate};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{list, ApiJson, ApiQuery};
 use crate::paging;
@@ -175,19 +175,33 @@ async fn get_person(
     Ok(Json(one(&state, &caller, &ctx, &id).await?))
 }
 
-/// Adds a user to the org: pending, holding no role (R-NEW-1), invited by mail.
+/// Adds a user to the org: pending, holding no role (R-NEW-1), invited by mail. Answers 200 with
+/// the person, as Webex does.
 #[utoipa::path(post, path = "/v1/people", tag = "people", params(ChangeQuery), request_body = NewPerson,
-    responses((status = 201, body = Person), (status = 200, body = PersonPreview, description = "With `dryRun`: the person as they would be created (no id: nothing was created)"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Person, description = "The person added; with `dryRun`, the person as they would be added (no id: nothing was created)"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_person(
     State(state): State<AppState>,
-    Acting { caller, ctx }: Acting,
+    acting: Acting,
     ApiQuery(_query): ApiQuery<ChangeQuery>,
     ApiJson(body): ApiJson<NewPerson>,
 ) -> ApiResult<Response> {
+    let Acting { caller, ctx } = acting.in_org(&state, body.org_id.as_deref()).await?;
     // Webex takes a list, of one address: more would be silently dropped, so they are refused.
     let [email] = body.emails.as_slice() else {
         return Err(ApiError::bad_request("emails", "give one email address"));
     };
+    if body.roles.as_ref().is_some_and(|r| !r.is_empty()) {
+        return Err(ApiError::Plain {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: "A user added to the org holds no role; give roles once they are added, with `PUT /v1/people/{id}` and `roles` or `POST /v1/roleAssignments`. (R-NEW-1)".into(),
+            errors: vec![crate::error::ErrorItem {
+                description: "a new user holds no role (R-NEW-1)".into(),
+                rule_id: Some("R-NEW-1".into()),
+                field: Some("roles".into()),
+            }],
+            retry_after: None,
+        });
+    }
     let added = state
         .service
         .add_user(
@@ -197,6 +211,8 @@ async fn create_person(
                 first: body.first_name,
                 last: body.last_name,
                 location: body.location_id,
+                display_name: body.display_name,
+                licenses: body.licenses.unwrap_or_default(),
             },
         )
         .await?;
@@ -209,76 +225,50 @@ async fn create_person(
             external: false,
             expired: vec![],
         };
-        return Ok((
-            StatusCode::OK,
-            Json(PersonPreview::of(Person::from_summary(
-                &summary,
-                caller.info.lang,
-            ))),
-        )
-            .into_response());
+        return Ok(
+            Json(Person::from_summary(&summary, caller.info.lang).preview()).into_response(),
+        );
     }
-    Ok((
-        StatusCode::CREATED,
-        Json(one(&state, &caller, &ctx, &added.view.id).await?),
-    )
-        .into_response())
+    Ok(Json(one(&state, &caller, &ctx, &added.view.id).await?).into_response())
 }
 
-/// Replaces a user's editable fields; licenses given are the full set held afterwards. Checked as
-/// one CSV row would be (R-CSV-2, R-CCSA-10, R-LIC-1, R-CCSA-2, R-ASSIGN-3), in one change.
+/// Replaces a user's editable fields; `licenses` and `roles` given are the full sets held
+/// afterwards. The fields are checked as one CSV row would be (R-CSV-2, R-CCSA-10, R-LIC-1,
+/// R-CCSA-2, R-ASSIGN-3), the roles as one set of role changes under the role rules; all in one
+/// change, refused as a whole.
 #[utoipa::path(put, path = "/v1/people/{id}", tag = "people", params(("id" = String, Path, description = "Person id"), ChangeQuery), request_body = PersonUpdate,
-    responses((status = 200, body = Person), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Person, description = "The person afterwards (with `dryRun`: as they would be)"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_person(
     State(state): State<AppState>,
-    Acting { caller, ctx }: Acting,
+    acting: Acting,
     Path(id): Path<String>,
     ApiQuery(_query): ApiQuery<ChangeQuery>,
     ApiJson(body): ApiJson<PersonUpdate>,
 ) -> ApiResult<Json<Person>> {
+    let Acting { caller, ctx } = acting.in_org(&state, body.org_id.as_deref()).await?;
     let p = state.service.get_person(&ctx, &id).await?;
     if p.person.view.home_org != ctx.org {
         return Err(ApiError::not_found("person"));
     }
-    let mut cells: Vec<(String, String)> = Vec::new();
-    let mut put = |column: &str, value: &Option<String>| {
-        if let Some(v) = value {
-            cells.push((column.to_string(), v.clone()));
-        }
-    };
-    put("First Name", &body.first_name);
-    put("Last Name", &body.last_name);
-    put("Display Name", &body.display_name);
-    put("Status", &body.status);
-    put("Location", &body.location_id);
-    if let Some(wanted) = &body.licenses {
-        let mut all: Vec<String> = p.licenses.clone();
-        for id in wanted {
-            let license = License::from_id(id).ok_or_else(|| {
-                ApiError::from(rolehub_store::ServiceError::invalid(
-                    "licenses",
-                    format!("`{id}` is not a license"),
-                ))
-            })?;
-            all.push(license.id());
-        }
-        all.sort();
-        all.dedup();
-        for id in all {
-            if let Some(license) = License::from_id(&id) {
-                let on = wanted
-                    .iter()
-                    .any(|w| License::from_id(w).is_some_and(|l| l == license));
-                cells.push((
-                    license.csv_column(),
-                    if on { "TRUE".into() } else { "FALSE".into() },
-                ));
-            }
+    if let Some(emails) = &body.emails {
+        let own = emails.len() == 1 && emails[0].trim().eq_ignore_ascii_case(&p.person.view.email);
+        if !own && !p.person.view.email.contains('*') {
+            return Err(ApiError::Plain {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                message: "A user's email is their key and is not changed here; give their own address, or leave `emails` out. (R-CSV-2)".into(),
+                errors: vec![crate::error::ErrorItem {
+                    description: "the email cannot be changed (R-CSV-2)".into(),
+                    rule_id: Some("R-CSV-2".into()),
+                    field: Some("emails".into()),
+                }],
+                retry_after: None,
+            });
         }
     }
-    let report = state
+    let cells = update_cells(&body, &p.licenses)?;
+    let (report, replaced) = state
         .service
-        .update_user(&ctx, &p.person.view.id, &cells)
+        .update_person(&ctx, &p.person.view.id, &cells, body.roles.as_deref())
         .await?;
     if let Some(first) = report.errors.first() {
         let status = if report.errors.iter().any(|e| e.rule.id() != "R-CSV-2") {
@@ -308,7 +298,107 @@ async fn update_person(
             retry_after: None,
         });
     }
+    if ctx.dry_run {
+        // Nothing was written: answer the person as the change would leave them.
+        return Ok(Json(preview_update(p, &body, replaced, caller.info.lang)));
+    }
     Ok(Json(one(&state, &caller, &ctx, &id).await?))
+}
+
+/// The template columns a `PUT /people/{id}` body changes: names, status, location, and every
+/// license the user holds or is to hold (`TRUE` when wanted, `FALSE` otherwise).
+fn update_cells(body: &PersonUpdate, held: &[String]) -> ApiResult<Vec<(String, String)>> {
+    let mut cells: Vec<(String, String)> = Vec::new();
+    let mut put = |column: &str, value: &Option<String>| {
+        if let Some(v) = value {
+            cells.push((column.to_string(), v.clone()));
+        }
+    };
+    put("First Name", &body.first_name);
+    put("Last Name", &body.last_name);
+    put("Display Name", &body.display_name);
+    put("Status", &body.status);
+    put("Location", &body.location_id);
+    if let Some(wanted) = &body.licenses {
+        let mut wanted_licenses = Vec::with_capacity(wanted.len());
+        for id in wanted {
+            wanted_licenses.push(License::from_id(id).ok_or_else(|| {
+                ApiError::from(rolehub_store::ServiceError::invalid(
+                    "licenses",
+                    format!("`{id}` is not a license"),
+                ))
+            })?);
+        }
+        let mut all: Vec<License> = held.iter().filter_map(|id| License::from_id(id)).collect();
+        all.extend(wanted_licenses.iter().cloned());
+        all.sort_by_key(License::id);
+        all.dedup();
+        for license in all {
+            let on = wanted_licenses.contains(&license);
+            cells.push((
+                license.csv_column(),
+                if on { "TRUE".into() } else { "FALSE".into() },
+            ));
+        }
+    }
+    Ok(cells)
+}
+
+/// The person a dry-run `PUT` would leave: the fields and sets asked for over the current ones.
+fn preview_update(
+    mut p: rolehub_store::PersonSummary,
+    body: &PersonUpdate,
+    replaced: Option<rolehub_store::service::RolesReplaced>,
+    lang: rolehub_domain::Lang,
+) -> Person {
+    if let Some(wanted) = &body.licenses {
+        let mut ids: Vec<String> = wanted
+            .iter()
+            .filter_map(|id| License::from_id(id).map(|l| l.id()))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        p.licenses = ids;
+    }
+    if let Some(replaced) = replaced {
+        p.grants.retain(|g| !replaced.removed.contains(&g.label()));
+        for label in &replaced.added {
+            if let Some((role, site, locations)) = rolehub_domain::parse_grant_label(label) {
+                let scope = match (site, role.scope_kind()) {
+                    (Some(site), _) => rolehub_domain::Scope::Site(site),
+                    (None, rolehub_domain::ScopeKind::Locations) => {
+                        rolehub_domain::Scope::Locations(locations)
+                    }
+                    (None, _) => rolehub_domain::Scope::Org,
+                };
+                p.grants.push(rolehub_domain::Grant {
+                    id: String::new(),
+                    role,
+                    scope,
+                    granted_at: rolehub_domain::Timestamp(0),
+                    expires_at: None,
+                });
+            }
+        }
+        p.grants.sort_by_key(|g| g.label());
+    }
+    let mut person = Person::from_summary(&p, lang);
+    if let Some(v) = &body.first_name {
+        person.first_name = v.trim().to_string();
+    }
+    if let Some(v) = &body.last_name {
+        person.last_name = v.trim().to_string();
+    }
+    if let Some(v) = &body.display_name {
+        person.display_name = v.trim().to_string();
+    }
+    if let Some(v) = &body.status {
+        person.status = v.trim().to_lowercase();
+    }
+    if let Some(v) = &body.location_id {
+        person.location_id = Some(v.clone());
+    }
+    person
 }
 
 /// Removes a user from the org, with their grants and licenses.

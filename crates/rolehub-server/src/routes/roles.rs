@@ -26,6 +26,7 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_roles))
+        .routes(routes!(get_role))
         .routes(routes!(list_assignments, create_assignment))
         .routes(routes!(delete_assignment))
         .routes(routes!(verify_external))
@@ -42,6 +43,15 @@ async fn list_roles(_caller: Caller) -> Json<Items<RoleInfo>> {
     Json(Items {
         items: Role::ALL.into_iter().map(RoleInfo::of).collect(),
     })
+}
+
+/// One role of the catalogue (by its id, or its Webex id such as `id_full_admin`).
+#[utoipa::path(get, path = "/v1/roles/{id}", tag = "roles", params(("id" = String, Path, description = "Role id")),
+    responses((status = 200, body = RoleInfo), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_role(_caller: Caller, Path(id): Path<String>) -> ApiResult<Json<RoleInfo>> {
+    Role::from_id(&id)
+        .map(|role| Json(RoleInfo::of(role)))
+        .ok_or_else(|| ApiError::not_found("role"))
 }
 
 /// Filters of role assignments.

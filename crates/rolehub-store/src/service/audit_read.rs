@@ -25,6 +25,8 @@ pub struct AuditQuery {
     pub limit: i64,
     /// Keyset cursor: events after this position.
     pub after_seq: Option<i64>,
+    /// Events to skip (after the cursor, if any): Webex's `offset`.
+    pub offset: i64,
 }
 
 /// A page of events.
@@ -78,6 +80,11 @@ impl Service {
                 limit + 1
             }),
             after_seq: query.after_seq,
+            offset: if query.categories.len() > 1 {
+                0
+            } else {
+                query.offset
+            },
         };
         let mut events = audit::list(&mut tx, &filter).await?;
         tx.rollback().await?;
@@ -88,6 +95,8 @@ impl Service {
                     .iter()
                     .any(|c| e.action == *c || e.action.starts_with(&format!("{c}.")))
             });
+            let skip = usize::try_from(query.offset).unwrap_or(0).min(events.len());
+            events.drain(..skip);
         }
         let more = events.len() as i64 > limit;
         events.truncate(limit as usize);

@@ -318,6 +318,21 @@ impl Service {
         key: &str,
         cells: &[(String, String)],
     ) -> Result<ImportReport, ServiceError> {
+        Ok(self.update_person(ctx, key, cells, None).await?.0)
+    }
+
+    /// Changes one user as [`Service::update_user`] does and, with `roles`, makes their grants in
+    /// the org exactly those (grant labels, as a person's `roles` list them), all in one change:
+    /// the fields are checked as a CSV row; the roles as one set of role changes under the same
+    /// rules. A row problem answers the report and changes nothing; a refused role step refuses
+    /// the whole.
+    pub async fn update_person(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        cells: &[(String, String)],
+        roles: Option<&[String]>,
+    ) -> Result<(ImportReport, Option<super::roles::RolesReplaced>), ServiceError> {
         let mut header = vec![KEY.to_string()];
         let mut row = vec![key.to_string()];
         for (column, value) in cells {
@@ -328,15 +343,25 @@ impl Service {
             header: csv::StringRecord::from(header),
             records: vec![csv::StringRecord::from(row)],
         };
-        self.run_import(
-            ctx,
-            &parsed,
-            ImportOptions::default(),
-            "user.update",
-            None,
-            None,
-        )
-        .await
+        let mut op = OrgOp::open(self, ctx, "user.update").await?;
+        let result = async {
+            let report = import_in(
+                &mut op,
+                &parsed,
+                ImportOptions::default(),
+                "user.update",
+                None,
+            )
+            .await?;
+            let Some(wanted) = roles.filter(|_| report.errors.is_empty()) else {
+                return Ok((report, None));
+            };
+            op.reload_state().await?;
+            let replaced = super::roles::replace_roles_in(&mut op, key, wanted).await?;
+            Ok((report, Some(replaced)))
+        }
+        .await;
+        op.settle(result).await
     }
 
     /// Validates a parsed file, then applies it (see [`Service::import_csv`]); with `keep`, writes

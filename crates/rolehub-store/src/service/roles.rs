@@ -358,6 +358,122 @@ async fn assign_in(
     apply_plan(op, &target, "role.assign", planned, 0).await
 }
 
+/// Makes a person's grants in the org exactly `wanted` (grant labels: `full_admin`,
+/// `site_admin@acme.webex.com`, `location_admin@ams+rtm`), as one set of role changes: first every
+/// grant not wanted is revoked, then every wanted grant not held is assigned, each step checked by
+/// the same rules as alone against what the steps before it did. The caller settles the operation,
+/// so a refusal of any step refuses the whole (nothing is kept but the refusal's audit event).
+pub(crate) async fn replace_roles_in(
+    op: &mut OrgOp<'_>,
+    key: &str,
+    wanted: &[String],
+) -> Result<RolesReplaced, ServiceError> {
+    let target = op.target(key).await?;
+    let mut requests: Vec<(Role, AssignRequest)> = Vec::with_capacity(wanted.len());
+    for label in wanted {
+        let Some((role, site, locations)) = rolehub_domain::parse_grant_label(label) else {
+            let id = label.split('@').next().unwrap_or(label);
+            return Err(ServiceError::invalid(
+                "roles",
+                format!(
+                    "`{id}` is not a role; roles are {}",
+                    Role::ALL.map(Role::id).join(", ")
+                ),
+            ));
+        };
+        let scope = scope_for(&op.state.org, role, site.as_deref(), &locations)?;
+        let label = rolehub_domain::grant_label(role, &scope);
+        if requests
+            .iter()
+            .any(|(r, q)| rolehub_domain::grant_label(*r, &scope_of(q, *r)) == label)
+        {
+            continue;
+        }
+        requests.push((
+            role,
+            AssignRequest {
+                person: target.view.id.clone(),
+                role: role.id().to_string(),
+                site,
+                locations,
+                expires_at: None,
+            },
+        ));
+    }
+    let wanted_labels: Vec<String> = requests
+        .iter()
+        .map(|(role, q)| rolehub_domain::grant_label(*role, &scope_of(q, *role)))
+        .collect();
+    let mut total = RolesReplaced::default();
+    let held: Vec<_> = op.state.grants_of(&target.view.id).to_vec();
+    for grant in held.iter().filter(|g| !wanted_labels.contains(&g.label())) {
+        // A side effect of an earlier revocation may have taken it already.
+        if !op
+            .state
+            .grants_of(&target.view.id)
+            .iter()
+            .any(|g| g.id == grant.id)
+        {
+            continue;
+        }
+        let outcome = revoke_in(op, &target.view.id, grant.role, grant.scope.site()).await?;
+        total.absorb(outcome);
+        op.reload_state().await?;
+    }
+    for (role, request) in &requests {
+        let label = rolehub_domain::grant_label(*role, &scope_of(request, *role));
+        if op
+            .state
+            .grants_of(&target.view.id)
+            .iter()
+            .any(|g| g.label() == label)
+        {
+            continue;
+        }
+        let outcome = assign_in(op, request, *role).await?;
+        total.absorb(outcome);
+        op.reload_state().await?;
+    }
+    Ok(total)
+}
+
+/// What a full replacement of someone's roles did (or, in a dry run, would do).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RolesReplaced {
+    /// The grants added.
+    pub added: Vec<String>,
+    /// Every grant removed, side effects included.
+    pub removed: Vec<String>,
+    /// Warnings, e.g. `single_full_admin` (R-ASSIGN-3).
+    pub warnings: Vec<rolehub_domain::Warning>,
+}
+
+impl RolesReplaced {
+    fn absorb(&mut self, step: ChangeOutcome) {
+        self.added.extend(step.added);
+        self.removed.extend(step.removed);
+        for w in step.warnings {
+            if !self.warnings.contains(&w) {
+                self.warnings.push(w);
+            }
+        }
+    }
+}
+
+/// The scope an already checked request names.
+fn scope_of(request: &AssignRequest, role: Role) -> Scope {
+    match role.scope_kind() {
+        ScopeKind::Org => Scope::Org,
+        ScopeKind::Site => Scope::Site(request.site.clone().unwrap_or_default()),
+        ScopeKind::Locations => {
+            let mut sorted = request.locations.clone();
+            sorted.sort();
+            sorted.dedup();
+            Scope::Locations(sorted)
+        }
+    }
+}
+
 async fn revoke_in(
     op: &mut OrgOp<'_>,
     person_email: &str,

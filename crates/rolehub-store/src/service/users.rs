@@ -20,6 +20,10 @@ pub struct NewUser {
     pub last: String,
     /// Location id, if any.
     pub location: Option<String>,
+    /// Display name (default: first and last name).
+    pub display_name: Option<String>,
+    /// Licenses given at once (R-LIC-1, R-CCSA-2 as for any license change).
+    pub licenses: Vec<String>,
 }
 
 /// Checks an email's shape: something, `@`, a domain with a dot.
@@ -46,11 +50,23 @@ pub fn validate_email(email: &str) -> Result<String, ServiceError> {
 }
 
 impl Service {
-    /// Adds a pending user to the org, holding no role (R-NEW-1).
+    /// Adds a pending user to the org, holding no role (R-NEW-1), with the licenses asked for in
+    /// the same change.
     pub async fn add_user(&self, ctx: &Ctx, user: &NewUser) -> Result<PersonRecord, ServiceError> {
         let email = validate_email(&user.email)?;
+        let mut licenses = Vec::with_capacity(user.licenses.len());
+        for id in &user.licenses {
+            licenses.push((parse_license(id)?, true));
+        }
         let mut op = OrgOp::open(self, ctx, "user.add").await?;
-        let result = self.add_user_in(&mut op, user, email).await;
+        let result = async {
+            let added = self.add_user_in(&mut op, user, email).await?;
+            if !licenses.is_empty() {
+                set_licenses_in(&mut op, &added.view.id, &licenses).await?;
+            }
+            Ok(added)
+        }
+        .await;
         op.settle(result).await
     }
 
@@ -72,9 +88,12 @@ impl Service {
             )));
         }
         let id = new_id();
-        let display = format!("{} {}", user.first.trim(), user.last.trim())
-            .trim()
-            .to_string();
+        let display = match user.display_name.as_deref().map(str::trim) {
+            Some(name) if !name.is_empty() => name.to_string(),
+            _ => format!("{} {}", user.first.trim(), user.last.trim())
+                .trim()
+                .to_string(),
+        };
         sqlx::query(
             "INSERT INTO persons (id, email, first_name, last_name, display_name, home_org, status, location, invited_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $8)",

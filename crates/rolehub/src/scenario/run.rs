@@ -401,6 +401,7 @@ impl Runner<'_> {
                     first: u.first.clone().unwrap_or_default(),
                     last: u.last.clone().unwrap_or_default(),
                     location: None,
+                    ..NewUser::default()
                 };
                 Got::unit(s.add_user(ctx, &user).await.map(|_| ()))
             }
