@@ -79,6 +79,16 @@ pub fn api(config: &Config) -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
+    // Webex's encoded ids become plain ids before routing, so that every route sees one form: a
+    // layer of the router itself would run after the route was chosen.
+    let decode_ids =
+        axum::middleware::from_fn_with_state(state.config.json_limit, webex_ids::decode);
+    let routed = routed(state);
+    Router::new().fallback_service(tower::Layer::layer(&decode_ids, routed))
+}
+
+/// The routes and every layer but the id decoding.
+fn routed(state: AppState) -> Router {
     let (api, mut doc) = api(&state.config);
     doc.paths
         .paths
@@ -111,11 +121,6 @@ pub fn app(state: AppState) -> Router {
             )
             .into_response()
         },
-    ))
-    // Webex's encoded ids become plain ids before any route sees them.
-    .layer(axum::middleware::from_fn_with_state(
-        state.config.json_limit,
-        webex_ids::decode,
     ))
     .layer(axum::middleware::map_response(api_headers))
     .layer(axum::middleware::from_fn_with_state(

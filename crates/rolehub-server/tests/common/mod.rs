@@ -730,8 +730,8 @@ impl Resp {
         );
         let target = target.trim().trim_start_matches('<').trim_end_matches('>');
         assert!(
-            target.contains("after="),
-            "{}: a next link without `after`: {link}",
+            target.contains("after=") || target.contains("offset="),
+            "{}: a next link without `after` (or `offset`, when paged by offset): {link}",
             self.desc
         );
         Some(match target.split_once("://") {
