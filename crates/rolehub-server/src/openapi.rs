@@ -295,7 +295,41 @@ pub fn constrain_values(doc: &mut Value) {
         "PersonUpdate",
         "/properties/licenses/items",
         "pattern",
-        license,
+        license.clone(),
+    );
+    set("NewPerson", "/properties/licenses/items", "pattern", license);
+    // A new user holds no role (R-NEW-1).
+    set("NewPerson", "/properties/roles", "maxItems", json!(0));
+    // Grant labels: an org role alone, a site role at a site, the location role at locations.
+    let labels = format!(
+        "^(({})|({})@[!-~]+|({})@[!-~]+)$",
+        alternatives(scoped(rolehub_domain::ScopeKind::Org)),
+        alternatives(scoped(rolehub_domain::ScopeKind::Site)),
+        alternatives(scoped(rolehub_domain::ScopeKind::Locations)),
+    );
+    set(
+        "PersonUpdate",
+        "/properties/roles/items",
+        "pattern",
+        json!(labels),
+    );
+    set(
+        "SiteUrlOperation",
+        "/properties/accountType",
+        "enum",
+        json!(["host"]),
+    );
+    set(
+        "SiteUrlOperation",
+        "/properties/operation",
+        "enum",
+        json!(["add", "remove"]),
+    );
+    set(
+        "SiteUrlOperation",
+        "/properties/siteUrl",
+        "pattern",
+        json!("^[!-~]+$"),
     );
     set(
         "NewRoleAssignment",

@@ -186,7 +186,7 @@ async fn post_people_takes_the_webex_body() {
                 &json!({"emails": ["other@acme.example"]}),
             )
             .await;
-        r.expect(422);
+        r.expect(409);
         assert_eq!(r.json()["errors"][0]["field"], "emails");
         s.put(
             &format!("/v1/people/{id}"),

@@ -237,7 +237,7 @@ async fn create_person(
 /// R-CCSA-2, R-ASSIGN-3), the roles as one set of role changes under the role rules; all in one
 /// change, refused as a whole.
 #[utoipa::path(put, path = "/v1/people/{id}", tag = "people", params(("id" = String, Path, description = "Person id"), ChangeQuery), request_body = PersonUpdate,
-    responses((status = 200, body = Person, description = "The person afterwards (with `dryRun`: as they would be)"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Person, description = "The person afterwards (with `dryRun`: as they would be)"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "`emails` names another address: the email is the user's key"), (status = 422, body = ErrorBody)))]
 async fn update_person(
     State(state): State<AppState>,
     acting: Acting,
@@ -253,8 +253,9 @@ async fn update_person(
     if let Some(emails) = &body.emails {
         let own = emails.len() == 1 && emails[0].trim().eq_ignore_ascii_case(&p.person.view.email);
         if !own && !p.person.view.email.contains('*') {
+            // The key cannot change: a conflict with the person as they are.
             return Err(ApiError::Plain {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
+                status: StatusCode::CONFLICT,
                 message: "A user's email is their key and is not changed here; give their own address, or leave `emails` out. (R-CSV-2)".into(),
                 errors: vec![crate::error::ErrorItem {
                     description: "the email cannot be changed (R-CSV-2)".into(),
