@@ -86,6 +86,13 @@ impl FromRequestParts<AppState> for Caller {
                 .authenticate_token(&token, now)
                 .await?
                 .ok_or_else(ApiError::unauthorized)?;
+            if who.scope == rolehub_store::service::TokenScope::Scim {
+                // A SCIM token provisions through SCIM and reaches nothing else.
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "this token has the `scim` scope: it is used at /identity/scim/{orgId}/v2/ only; use a personal access token with the `read` or `write` scope here",
+                ));
+            }
             return Ok(Caller {
                 person: who.person,
                 scope: who.scope,

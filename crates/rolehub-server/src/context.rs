@@ -168,13 +168,16 @@ pub async fn request_context(
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
+            .is_some_and(|v| {
+                v.starts_with("application/json") || v.starts_with("application/scim+json")
+            });
         let is_page = response
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("text/html"));
-        // The console answers its own readable error pages; everything else gets the API's shape.
+        // The console answers its own readable error pages, SCIM its own error messages;
+        // everything else gets the API's shape.
         if !is_json && !is_page {
             let error = ApiError::new(status, default_message(status));
             response = render(status, &error, lang, &tracking_id, response);

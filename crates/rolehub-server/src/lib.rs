@@ -14,6 +14,7 @@ pub mod mail;
 pub mod openapi;
 pub mod paging;
 pub mod routes;
+pub mod scim;
 pub mod settings;
 pub mod state;
 pub mod webex_ids;
@@ -102,6 +103,7 @@ fn routed(state: AppState) -> Router {
         get(move || async move { Json(doc_json.clone()) }),
     )
     .route("/healthz", get(|| async { "ok" }))
+    .merge(scim::router(state.config.json_limit))
     .merge(console::router(state.config.csv_limit))
     // Unknown routes and methods answer inside the router, so that every layer below (the error
     // shape, the security headers) covers them too.

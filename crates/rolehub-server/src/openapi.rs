@@ -297,7 +297,12 @@ pub fn constrain_values(doc: &mut Value) {
         "pattern",
         license.clone(),
     );
-    set("NewPerson", "/properties/licenses/items", "pattern", license);
+    set(
+        "NewPerson",
+        "/properties/licenses/items",
+        "pattern",
+        license,
+    );
     // A new user holds no role (R-NEW-1).
     set("NewPerson", "/properties/roles", "maxItems", json!(0));
     // Grant labels: an org role alone, a site role at a site, the location role at locations.

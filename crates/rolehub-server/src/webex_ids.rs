@@ -27,6 +27,22 @@ const WEBEX_ROLES: [(&str, &str); 5] = [
     ("id_supportadmin", "support_admin"),
 ];
 
+/// The catalogue id of a role Webex names (`id_full_admin` → `full_admin`), or `None`.
+pub fn role_from_webex(name: &str) -> Option<&'static str> {
+    WEBEX_ROLES
+        .iter()
+        .find(|(webex, _)| webex.eq_ignore_ascii_case(name))
+        .map(|(_, ours)| *ours)
+}
+
+/// Webex's name of a catalogue role, for the roles Webex has (`full_admin` → `id_full_admin`).
+pub fn webex_role_name(ours: &str) -> Option<&'static str> {
+    WEBEX_ROLES
+        .iter()
+        .find(|(_, o)| *o == ours)
+        .map(|(webex, _)| *webex)
+}
+
 /// The plain id an encoded Webex id names, or `None` when `text` is not one.
 pub fn plain_id(text: &str) -> Option<String> {
     let text = text.trim();

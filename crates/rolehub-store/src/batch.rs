@@ -116,10 +116,11 @@ pub(crate) struct PersonFields {
     pub(crate) location: Option<String>,
 }
 
-/// Updates people's names, status and location, a chunk per statement.
+/// Updates people's names, status and location (and when they changed), a chunk per statement.
 pub(crate) async fn update_people(
     conn: &mut AnyConnection,
     people: &[PersonFields],
+    now: Timestamp,
 ) -> Result<(), ServiceError> {
     let marks = Marks::of(conn);
     for chunk in people.chunks(CHUNK) {
@@ -129,9 +130,10 @@ pub(crate) async fn update_people(
         let sql = format!(
             "WITH v(id, first_name, last_name, display_name, status, location) AS (VALUES {}) \
              UPDATE persons SET first_name = v.first_name, last_name = v.last_name, \
-             display_name = v.display_name, status = v.status, location = v.location \
-             FROM v WHERE persons.id = v.id",
-            rows.join(", ")
+             display_name = v.display_name, status = v.status, location = v.location, \
+             modified_at = {} FROM v WHERE persons.id = v.id",
+            rows.join(", "),
+            marks.one(chunk.len() * 6 + 1)
         );
         let mut q = sqlx::query(&sql);
         for p in chunk {
@@ -143,7 +145,7 @@ pub(crate) async fn update_people(
                 .bind(p.status.clone())
                 .bind(p.location.clone());
         }
-        q.execute(&mut *conn).await?;
+        q.bind(now.0).execute(&mut *conn).await?;
     }
     Ok(())
 }

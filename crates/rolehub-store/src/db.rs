@@ -73,6 +73,11 @@ const SQLITE: Embedded = &[
         "audit append only",
         include_str!("../migrations/sqlite/0006_audit_append_only.sql"),
     ),
+    (
+        7,
+        "provisioning",
+        include_str!("../migrations/sqlite/0007_provisioning.sql"),
+    ),
 ];
 
 const POSTGRES: Embedded = &[
@@ -105,6 +110,11 @@ const POSTGRES: Embedded = &[
         6,
         "audit append only",
         include_str!("../migrations/postgres/0006_audit_append_only.sql"),
+    ),
+    (
+        7,
+        "provisioning",
+        include_str!("../migrations/postgres/0007_provisioning.sql"),
     ),
 ];
 

@@ -22,12 +22,17 @@ pub struct PersonRecord {
     pub phone: Option<String>,
     /// When they were added.
     pub created_at: Timestamp,
+    /// When their record last changed (their names, status or provisioning), if it has.
+    pub modified_at: Option<Timestamp>,
+    /// Their id at the org's identity provider, set by SCIM provisioning.
+    pub external_id: Option<String>,
 }
 
 /// The columns [`person_from_row`] reads, for `FROM persons p JOIN orgs o ON o.id = p.home_org`.
 pub const PERSON_COLUMNS: &str = "p.id AS p_id, p.email AS p_email, p.first_name AS p_first, p.last_name AS p_last, \
      p.display_name AS p_display, p.home_org AS p_home, o.kind AS p_home_kind, o.cc_enabled AS p_home_cc, \
-     p.status AS p_status, p.location AS p_location, p.phone AS p_phone, p.signed_in_at AS p_signed_in, p.created_at AS p_created";
+     p.status AS p_status, p.location AS p_location, p.phone AS p_phone, p.signed_in_at AS p_signed_in, p.created_at AS p_created, \
+     p.modified_at AS p_modified, p.external_id AS p_external_id";
 
 fn corrupt(what: &str, value: &str) -> ServiceError {
     ServiceError::Internal(format!(
@@ -55,6 +60,8 @@ pub fn person_from_row(row: &AnyRow) -> Result<PersonRecord, ServiceError> {
         location: row.try_get("p_location")?,
         phone: row.try_get("p_phone")?,
         created_at: Timestamp(row.try_get("p_created")?),
+        modified_at: row.try_get::<Option<i64>, _>("p_modified")?.map(Timestamp),
+        external_id: row.try_get("p_external_id")?,
     })
 }
 

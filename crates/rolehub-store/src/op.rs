@@ -387,9 +387,11 @@ pub(crate) async fn begin_read(pool: &sqlx::AnyPool, backend: Backend) -> Result
 pub(crate) fn origin(ctx: &Ctx, actor: Option<&PersonRecord>) -> Origin {
     Origin {
         actor_id: actor.map(|a| a.view.id.clone()),
-        actor_email: actor
-            .map(|a| a.view.email.clone())
-            .or_else(|| (!ctx.actor.is_empty()).then(|| ctx.actor.clone())),
+        actor_email: ctx.client.clone().or_else(|| {
+            actor
+                .map(|a| a.view.email.clone())
+                .or_else(|| (!ctx.actor.is_empty()).then(|| ctx.actor.clone()))
+        }),
         actor_org: actor.map(|a| a.view.home_org.clone()),
         request_id: ctx.request_id.clone(),
         client_addr: ctx.client_addr.clone(),

@@ -16,6 +16,7 @@ pub(crate) mod jobs;
 pub mod masking;
 mod orgs;
 mod people;
+pub mod provisioning;
 mod reads;
 pub(crate) mod roles;
 pub(crate) mod uploads;
@@ -29,7 +30,9 @@ use sqlx::AnyConnection;
 pub use admins::{neutralise, roles_cell, write_admin_csv, AdminList, AdminRow};
 pub use audit_read::{AuditPage, AuditQuery};
 pub use auth::TokenScope;
-pub use csv_import::{template_columns, ImportOptions, ImportReport, RowChange, RowError};
+pub use csv_import::{
+    template_columns, ImportOptions, ImportReport, PersonChange, RowChange, RowError,
+};
 pub use jobs::{Job, JobState, MAX_ATTEMPTS};
 pub use orgs::SettingChange;
 pub use people::{PeoplePage, PeopleQuery};
@@ -66,6 +69,9 @@ pub struct Ctx {
     pub scope: TokenScope,
     /// Record the refusal of a previewed role change, as the console does: the person saw it.
     pub audit_previewed_refusals: bool,
+    /// A client acting through a token of its own interface (`scim:NAME`): the audit log names it
+    /// as the actor; the authority is its holder's.
+    pub client: Option<String>,
 }
 
 impl Ctx {
@@ -81,6 +87,7 @@ impl Ctx {
             lang: Lang::En,
             scope: TokenScope::Write,
             audit_previewed_refusals: false,
+            client: None,
         }
     }
 
@@ -101,7 +108,7 @@ impl Ctx {
     /// Refuses a change made with a `read` credential (R-PERM-1: the scope narrows the roles).
     pub fn require_write(&self) -> Result<(), ServiceError> {
         match self.scope {
-            TokenScope::Write => Ok(()),
+            TokenScope::Write | TokenScope::Scim => Ok(()),
             TokenScope::Read => Err(ServiceError::Refused(Refusal::new(
                 RuleId::Perm1,
                 rolehub_domain::Reason::ReadOnlyToken,

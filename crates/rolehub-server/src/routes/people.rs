@@ -269,7 +269,15 @@ async fn update_person(
     let cells = update_cells(&body, &p.licenses)?;
     let (report, replaced) = state
         .service
-        .update_person(&ctx, &p.person.view.id, &cells, body.roles.as_deref())
+        .update_person(
+            &ctx,
+            &p.person.view.id,
+            &rolehub_store::service::PersonChange {
+                cells,
+                roles: body.roles.clone(),
+                external_id: None,
+            },
+        )
         .await?;
     if let Some(first) = report.errors.first() {
         let status = if report.errors.iter().any(|e| e.rule.id() != "R-CSV-2") {

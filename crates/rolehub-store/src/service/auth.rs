@@ -24,6 +24,9 @@ pub enum TokenScope {
     Read,
     /// Everything the holder's roles allow.
     Write,
+    /// SCIM provisioning of the holder's org only, with the holder's authority (a full
+    /// administrator's); refused by every other interface.
+    Scim,
 }
 
 impl TokenScope {
@@ -32,6 +35,7 @@ impl TokenScope {
         match self {
             TokenScope::Read => "read",
             TokenScope::Write => "write",
+            TokenScope::Scim => "scim",
         }
     }
 
@@ -40,6 +44,7 @@ impl TokenScope {
         match id {
             "read" => Some(TokenScope::Read),
             "write" => Some(TokenScope::Write),
+            "scim" => Some(TokenScope::Scim),
             _ => None,
         }
     }
@@ -131,6 +136,8 @@ pub struct Authenticated {
     pub scope: TokenScope,
     /// The session's CSRF token, for console sessions.
     pub csrf: Option<String>,
+    /// The token's name, for tokens.
+    pub token_name: Option<String>,
 }
 
 impl Service {
@@ -272,6 +279,7 @@ impl Service {
                 person,
                 scope: TokenScope::Write,
                 csrf: Some(csrf),
+                token_name: None,
             }))
     }
 
@@ -321,19 +329,21 @@ impl Service {
         now: Timestamp,
     ) -> Result<Option<Authenticated>, ServiceError> {
         let mut conn = self.conn().await?;
-        let row = sqlx::query("SELECT id, person_id, scope FROM tokens WHERE hash = $1 AND revoked_at IS NULL AND expires_at > $2")
+        let row = sqlx::query("SELECT id, person_id, scope, name FROM tokens WHERE hash = $1 AND revoked_at IS NULL AND expires_at > $2")
             .bind(secret_hash(secret))
             .bind(now.0)
             .fetch_optional(&mut *conn)
             .await?;
         let Some(row) = row else { return Ok(None) };
         let scope: String = row.try_get("scope")?;
+        let token_name: String = row.try_get("name")?;
         let person_id: String = row.try_get("person_id")?;
         let person = load::person_by_id(&mut conn, &person_id).await?;
         Ok(person.map(|person| Authenticated {
             person,
             scope: TokenScope::from_id(&scope).unwrap_or(TokenScope::Read),
             csrf: None,
+            token_name: Some(token_name),
         }))
     }
 
@@ -520,6 +530,25 @@ pub(crate) async fn issue_token(
             "ttlDays",
             "a token lives from 1 to 366 days",
         ));
+    }
+    if scope == TokenScope::Scim {
+        // A SCIM client provisions the holder's org with the holder's authority: only a full
+        // administrator of it holds one (R-ASSIGN-1: they make every role change there).
+        let mut conn = service.conn().await?;
+        let full =
+            load::holds_full_admin(&mut conn, &person.view.id, &person.view.home_org, ctx.now)
+                .await?;
+        if !full {
+            return Err(ServiceError::Refused(rolehub_domain::Refusal::new(
+                rolehub_domain::RuleId::Assign1,
+                rolehub_domain::Reason::Access {
+                    area: rolehub_domain::Area::Integrations,
+                    asked: rolehub_domain::Level::Write,
+                    held: rolehub_domain::Level::None,
+                    via: None,
+                },
+            )));
+        }
     }
     let secret = format!("rh_{}", new_secret()?);
     let info = TokenInfo {

@@ -318,24 +318,27 @@ impl Service {
         key: &str,
         cells: &[(String, String)],
     ) -> Result<ImportReport, ServiceError> {
-        Ok(self.update_person(ctx, key, cells, None).await?.0)
+        let change = PersonChange {
+            cells: cells.to_vec(),
+            ..PersonChange::default()
+        };
+        Ok(self.update_person(ctx, key, &change).await?.0)
     }
 
     /// Changes one user as [`Service::update_user`] does and, with `roles`, makes their grants in
-    /// the org exactly those (grant labels, as a person's `roles` list them), all in one change:
-    /// the fields are checked as a CSV row; the roles as one set of role changes under the same
-    /// rules. A row problem answers the report and changes nothing; a refused role step refuses
-    /// the whole.
+    /// the org exactly those (grant labels, as a person's `roles` list them), and with
+    /// `external_id`, sets their identity provider's id; all in one change: the fields are checked
+    /// as a CSV row; the roles as one set of role changes under the same rules. A row problem
+    /// answers the report and changes nothing; a refused role step refuses the whole.
     pub async fn update_person(
         &self,
         ctx: &Ctx,
         key: &str,
-        cells: &[(String, String)],
-        roles: Option<&[String]>,
+        change: &PersonChange,
     ) -> Result<(ImportReport, Option<super::roles::RolesReplaced>), ServiceError> {
         let mut header = vec![KEY.to_string()];
         let mut row = vec![key.to_string()];
-        for (column, value) in cells {
+        for (column, value) in &change.cells {
             header.push(column.clone());
             row.push(value.clone());
         }
@@ -353,7 +356,13 @@ impl Service {
                 None,
             )
             .await?;
-            let Some(wanted) = roles.filter(|_| report.errors.is_empty()) else {
+            if !report.errors.is_empty() {
+                return Ok((report, None));
+            }
+            if let Some(external_id) = &change.external_id {
+                super::provisioning::set_external_id(&mut op, key, external_id.as_deref()).await?;
+            }
+            let Some(wanted) = &change.roles else {
                 return Ok((report, None));
             };
             op.reload_state().await?;
@@ -394,6 +403,18 @@ impl Service {
         .await;
         op.settle(result).await
     }
+}
+
+/// A change of one person: template cells, and optionally their full set of roles and their
+/// identity provider's id.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PersonChange {
+    /// Template columns and values (`First Name`, `Status`, `Webex Calling`, …).
+    pub cells: Vec<(String, String)>,
+    /// Every role (grant label) the person is to hold in the org afterwards.
+    pub roles: Option<Vec<String>>,
+    /// Their id at the identity provider (`Some(None)` clears it).
+    pub external_id: Option<Option<String>>,
 }
 
 /// A CSV file read into its header and records.
@@ -815,7 +836,7 @@ async fn import_in(
         );
         events.push((person, before, after));
     }
-    crate::batch::update_people(&mut op.tx, &fields).await?;
+    crate::batch::update_people(&mut op.tx, &fields, ctx.now).await?;
     crate::batch::delete_licenses(&mut op.tx, &removed).await?;
     crate::batch::insert_licenses(&mut op.tx, &ctx.org, &added, ctx.now).await?;
     op.record_many(action, &events).await?;

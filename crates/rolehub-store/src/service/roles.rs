@@ -323,7 +323,7 @@ impl Service {
     }
 }
 
-async fn assign_in(
+pub(crate) async fn assign_in(
     op: &mut OrgOp<'_>,
     req: &AssignRequest,
     role: Role,
@@ -474,7 +474,7 @@ fn scope_of(request: &AssignRequest, role: Role) -> Scope {
     }
 }
 
-async fn revoke_in(
+pub(crate) async fn revoke_in(
     op: &mut OrgOp<'_>,
     person_email: &str,
     role: Role,

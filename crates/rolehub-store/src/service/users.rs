@@ -70,7 +70,7 @@ impl Service {
         op.settle(result).await
     }
 
-    async fn add_user_in(
+    pub(crate) async fn add_user_in(
         &self,
         op: &mut OrgOp<'_>,
         user: &NewUser,
@@ -264,6 +264,7 @@ async fn remove_user_in(op: &mut OrgOp<'_>, key: &str) -> Result<Vec<Warning>, S
         .map(|g| g.label())
         .collect();
     for table in [
+        "DELETE FROM scim_group_members WHERE person_id = $1",
         "DELETE FROM person_licenses WHERE person_id = $1",
         "DELETE FROM grants WHERE person_id = $1",
         "DELETE FROM persons WHERE id = $1",
@@ -290,7 +291,7 @@ async fn remove_user_in(op: &mut OrgOp<'_>, key: &str) -> Result<Vec<Warning>, S
     Ok(warning.into_iter().collect())
 }
 
-async fn set_status_in(
+pub(crate) async fn set_status_in(
     op: &mut OrgOp<'_>,
     key: &str,
     status: Status,
@@ -314,9 +315,10 @@ async fn set_status_in(
     if target.view.status == status {
         return Ok(warnings);
     }
-    sqlx::query("UPDATE persons SET status = $1 WHERE id = $2")
+    sqlx::query("UPDATE persons SET status = $1, modified_at = $3 WHERE id = $2")
         .bind(status.id())
         .bind(target.view.id.clone())
+        .bind(op.ctx.now.0)
         .execute(&mut *op.tx)
         .await?;
     op.record(

@@ -166,7 +166,7 @@ async fn dispatch(
         } => {
             let service = open(cli).await?;
             let scope = TokenScope::from_id(scope)
-                .ok_or_else(|| invalid(format!("`{scope}` is not `read` or `write`")))?;
+                .ok_or_else(|| invalid(format!("`{scope}` is not `read`, `write` or `scim`")))?;
             let (info, secret) = service
                 .operator(OPERATOR)
                 .create_token(email, name, scope, *ttl_days, system_now())

@@ -267,7 +267,8 @@ pub enum TokenCommand {
         /// Days it lives.
         #[arg(long, default_value_t = 30)]
         ttl_days: i64,
-        /// `read` or `write`.
+        /// `read`, `write`, or `scim`: SCIM provisioning of the person's org only (the person is a
+        /// full administrator of it; the audit log names the token as the actor).
         #[arg(long, default_value = "write")]
         scope: String,
         /// A name to recognise it by.
