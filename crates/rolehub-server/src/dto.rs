@@ -685,9 +685,10 @@ pub struct AuditEventData {
 }
 
 /// The event categories and the action family each names (`ROLES` is every `role.*` event).
-pub const EVENT_CATEGORIES: [(&str, &str); 6] = [
+pub const EVENT_CATEGORIES: [(&str, &str); 7] = [
     ("ROLES", "role"),
     ("USERS", "user"),
+    ("GROUPS", "group"),
     ("LICENSES", "license"),
     ("LOGINS", "auth"),
     ("ORG_SETTINGS", "org"),
@@ -734,6 +735,10 @@ fn describe(action: &str) -> String {
         "org.setting" => "Org setting changed".into(),
         "org.create" => "Org created".into(),
         "token.create" => "Access token created".into(),
+        "group.create" => "Group created".into(),
+        "group.update" => "Group changed".into(),
+        "group.delete" => "Group deleted".into(),
+        "group.role" => "Group linked to a role".into(),
         "token.revoke" => "Access token revoked".into(),
         other => other.replace(['.', '_'], " "),
     }
@@ -750,7 +755,13 @@ pub struct EventCategories {
 impl AuditEventInfo {
     /// The API form of a stored event.
     pub fn of(e: &rolehub_store::StoredEvent) -> AuditEventInfo {
-        let parse = |s: &Option<String>| s.as_deref().and_then(|t| serde_json::from_str(t).ok());
+        // Absent rather than null, as everywhere in the API: a state that had no value for a field
+        // leaves the field out.
+        let parse = |s: &Option<String>| {
+            s.as_deref()
+                .and_then(|t| serde_json::from_str(t).ok())
+                .map(without_nulls)
+        };
         AuditEventInfo {
             id: e.id.clone(),
             org_id: e.org_id.clone(),
@@ -809,6 +820,23 @@ impl AuditEventData {
             target_org_id: e.org_id.clone(),
             tracking_id: e.request_id.clone(),
         }
+    }
+}
+
+/// A JSON value with every null member of its objects left out.
+fn without_nulls(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(fields) => serde_json::Value::Object(
+            fields
+                .into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, without_nulls(v)))
+                .collect(),
+        ),
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.into_iter().map(without_nulls).collect())
+        }
+        other => other,
     }
 }
 

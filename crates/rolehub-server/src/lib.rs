@@ -55,6 +55,7 @@ pub use state::{AppState, Config};
         (name = "authorize", description = "Access decisions, explained"),
         (name = "adminAudit", description = "The hash-chained audit log"),
         (name = "jobs", description = "Background jobs: large CSV imports, to poll until they end"),
+        (name = "groups", description = "Groups kept by the identity provider (SCIM), and the role each gives its members"),
         (name = "sessions", description = "Sign-in, sign-out and account activation"),
         (name = "tokens", description = "Personal access tokens")
     )
@@ -71,6 +72,7 @@ pub fn api(config: &Config) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routes::session::router())
         .merge(routes::csv::router())
         .merge(routes::jobs::router())
+        .merge(routes::groups::router())
         .layer(DefaultBodyLimit::max(config.json_limit));
     let upload = routes::csv::upload_router().layer(DefaultBodyLimit::max(config.csv_limit));
     let (router, mut doc) = json.merge(upload).split_for_parts();

@@ -316,6 +316,12 @@ pub fn constrain_values(doc: &mut Value) {
         "PersonUpdate",
         "/properties/roles/items",
         "pattern",
+        json!(labels.clone()),
+    );
+    set(
+        "GroupRoleRequest",
+        "/properties/role",
+        "pattern",
         json!(labels),
     );
     set(

@@ -90,6 +90,8 @@ struct Vars {
     upload: String,
     /// A job of the caller.
     job: String,
+    /// A group of the org.
+    group: String,
     /// Whether to name the org (`orgId`) where the operation takes it.
     with_org: bool,
     /// The email of a new user or external admin.
@@ -115,6 +117,7 @@ fn fill_path(op: &Op, v: &Vars) -> String {
             ("tokens", "id") => v.token.clone(),
             ("csvUploads", "uploadId") => v.upload.clone(),
             ("jobs", "jobId") => v.job.clone(),
+            ("groups", "id") => v.group.clone(),
             ("roles", "id") => "full_admin".into(),
             ("licenses", "id") => "calling".into(),
             _ => panic!(
@@ -202,6 +205,7 @@ fn body_for(op: &Op, v: &Vars) -> Option<Body> {
         ("POST", "/v1/organizations/{id}/contactCenter/chat") => None,
         ("POST", "/v1/csvUploads/{uploadId}/apply") => None,
         ("POST", "/v1/tokens") => Some(Body::Json(json!({"name": "sweep"}))),
+        ("PUT", "/v1/groups/{id}/role") => Some(Body::Json(json!({"role": "device_admin"}))),
         ("POST", "/v1/sessions") => Some(Body::Json(
             json!({"email": "admin@globex.example", "password": PASSWORD}),
         )),
@@ -220,6 +224,23 @@ async fn call_op(s: &Server, op: &Op, token: &str, path: &str, body: Option<Body
         None => {}
     }
     call.send().await
+}
+
+/// A group of acme with one member, as its identity provider would keep it; answers its id.
+async fn acme_group(s: &Server, name: &str) -> String {
+    let ctx = rolehub_store::Ctx::new(s.w.admin.email.clone(), "acme", system_now());
+    s.service
+        .create_group(
+            &ctx,
+            &rolehub_store::service::provisioning::GroupFields {
+                display_name: name.into(),
+                external_id: None,
+                members: vec![s.w.users[7].id.clone()],
+            },
+        )
+        .await
+        .unwrap()
+        .id
 }
 
 /// Previews a one-row change of `email`'s last name; answers the kept upload's id.
@@ -287,6 +308,7 @@ async fn a_read_token_reads_and_changes_nothing() {
             token: w.admin.token_id.clone(),
             upload: csv_preview(&s, &w.admin.token, &w.users[0].email).await,
             job: csv_job(&s, &w.admin.token, &w.users[0].email).await,
+            group: acme_group(&s, "read token").await,
             with_org: true,
             fresh_email: "readtoken@acme.example".into(),
         };
@@ -396,6 +418,7 @@ async fn tenant_isolation_on_every_documented_route() {
         }
         let acme_upload = csv_preview(&s, &w.admin.token, &w.users[0].email).await;
         let acme_job = csv_job(&s, &w.admin.token, &w.users[0].email).await;
+        let acme_group_id = acme_group(&s, "isolation").await;
         let before_events = s.acme_events().await;
         let before_grants = sset(&ids(
             &s.get("/v1/roleAssignments", &w.admin.token).await.items(),
@@ -416,6 +439,7 @@ async fn tenant_isolation_on_every_documented_route() {
             token: w.admin2.token_id.clone(),
             upload: acme_upload.clone(),
             job: acme_job.clone(),
+            group: acme_group_id.clone(),
             with_org,
             fresh_email: format!("sweep{n}@elsewhere.example"),
         };
@@ -427,6 +451,7 @@ async fn tenant_isolation_on_every_documented_route() {
             token: "00112233445566778899aabbccddeeff".into(),
             upload: "0a0b0c0d0e0f00112233445566778899".into(),
             job: "99887766554433221100ffeeddccbbaa".into(),
+            group: "aabbccddeeff00112233445566778899".into(),
             with_org,
             fresh_email: format!("ghost{n}@elsewhere.example"),
         };
@@ -510,6 +535,7 @@ async fn tenant_isolation_on_every_documented_route() {
                         (va.token.as_str(), "<TOKEN>"),
                         (va.upload.as_str(), "<UPLOAD>"),
                         (va.job.as_str(), "<JOB>"),
+                        (va.group.as_str(), "<GROUP>"),
                         (va.email.as_str(), "<EMAIL>"),
                         (va.fresh_email.as_str(), "<FRESH>"),
                         ("`acme`", "`<ORG>`"),
@@ -520,6 +546,7 @@ async fn tenant_isolation_on_every_documented_route() {
                         (vg.token.as_str(), "<TOKEN>"),
                         (vg.upload.as_str(), "<UPLOAD>"),
                         (vg.job.as_str(), "<JOB>"),
+                        (vg.group.as_str(), "<GROUP>"),
                         (vg.email.as_str(), "<EMAIL>"),
                         (vg.fresh_email.as_str(), "<FRESH>"),
                         ("`ghostorg`", "`<ORG>`"),
@@ -718,6 +745,11 @@ async fn happy_call(s: &Server, op: &Op) -> Resp {
             s.request(Method::POST, &format!("/v1/csvUploads/{id}/apply")).bearer(admin).send().await
         }
         "GET /v1/jobs" => s.get("/v1/jobs", admin).await,
+        "GET /v1/groups" => s.get("/v1/groups", admin).await,
+        "PUT /v1/groups/{id}/role" => {
+            let id = acme_group(s, "covered").await;
+            s.put(&format!("/v1/groups/{id}/role"), admin, &json!({"role": "device_admin"})).await
+        }
         "GET /v1/jobs/{jobId}" => {
             let id = csv_job(s, admin, &w.users[6].email).await;
             s.get(&format!("/v1/jobs/{id}"), admin).await

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod csv;
+pub mod groups;
 pub mod jobs;
 pub mod orgs;
 pub mod people;
