@@ -865,7 +865,7 @@ pub struct NewToken {
     /// Days it lives (1–366, default 90).
     #[serde(default, deserialize_with = "crate::extract::whole_number")]
     pub ttl_days: Option<i64>,
-    /// `read` or `write` (default `read`).
+    /// `read`, `write` (default `read`), or `scim`: SCIM provisioning of the caller's org, for its full administrators.
     pub scope: Option<String>,
 }
 

@@ -269,7 +269,7 @@ pub fn constrain_values(doc: &mut Value) {
         "NewToken",
         "/properties/scope",
         "pattern",
-        json!("^(read|write)$"),
+        json!("^(read|write|scim)$"),
     );
     set(
         "NewRoleAssignment",

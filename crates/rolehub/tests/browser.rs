@@ -1,6 +1,7 @@
 //! The console in a real browser (Debian's Chromium, headless, through chromedriver) against the
 //! real server on an ephemeral port with the demo world: every task of the seeds, in English and
-//! Dutch. Screenshots of the main pages go to `docs/screenshots/`.
+//! Dutch. Screenshots of the main pages go to `target/screenshots/` (to `docs/screenshots/` with
+//! `ROLEHUB_UPDATE_SCREENSHOTS=1`).
 
 #![allow(
     clippy::unwrap_used,
@@ -18,8 +19,15 @@ use rolehub_store::scratch::Scratch;
 use rolehub_store::Service;
 use webdriver::{Browser, TempDir};
 
+/// Where screenshots go: `target/screenshots`, so that a test run leaves the working tree as it
+/// was; `ROLEHUB_UPDATE_SCREENSHOTS=1` writes them into `docs/screenshots/` for the README.
 fn screenshots() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots")
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    if std::env::var_os("ROLEHUB_UPDATE_SCREENSHOTS").is_some() {
+        root.join("docs/screenshots")
+    } else {
+        root.join("target/screenshots")
+    }
 }
 
 async fn start_server() -> (String, Service, tokio::sync::oneshot::Sender<()>, Scratch) {
@@ -237,6 +245,91 @@ async fn a_read_only_administrator_sees_read_only_pages_and_no_contact_center() 
         .await;
     b.goto(&format!("{base}/contact-center?org=acme")).await;
     b.wait_for_text("R-CC-3").await;
+    b.quit().await;
+    let _ = stop.send(());
+    scratch.close().await;
+}
+
+/// A full administrator connects an identity provider from the console: the SCIM address, a SCIM
+/// token shown once (and working at the SCIM address), a provider's group linked to a role whose
+/// members then hold it, and the token revoked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_administrator_connects_scim_provisioning_in_the_browser() {
+    let Some(b) = Browser::start().await else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must have chromium and chromium-driver"
+        );
+        return;
+    };
+    let (base, _service, stop, scratch) = start_server().await;
+    b.goto(&format!("{base}/signin?lang=en")).await;
+    b.type_into("#email", "admin@acme.example").await;
+    b.type_into("#password", "rolehub-demo").await;
+    b.click("button[type=submit]").await;
+    b.wait_for_text("Administrators").await;
+    b.goto(&format!("{base}/provisioning?org=acme")).await;
+    b.wait_for_text("SCIM provisioning").await;
+    let address = b
+        .script("return document.getElementById('scim-url').value")
+        .await;
+    assert_eq!(address, format!("{base}/identity/scim/acme/v2"));
+    b.type_into("#token-name", "entra").await;
+    b.click("#create-scim-token").await;
+    b.wait_for_text("shown only once").await;
+    let secret = b
+        .script("return document.getElementById('scim-secret').value")
+        .await;
+    let secret = secret.as_str().unwrap().to_string();
+
+    // The token works at the SCIM address: the provider creates a group with a member.
+    let http = reqwest::Client::new();
+    let scim = format!("{base}/identity/scim/acme/v2");
+    let users: serde_json::Value = http
+        .get(format!(
+            "{scim}/Users?filter=userName%20eq%20%22noah.dijkstra%40acme.example%22"
+        ))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let member = users["Resources"][0]["id"].as_str().unwrap().to_string();
+    let created = http
+        .post(format!("{scim}/Groups"))
+        .bearer_auth(&secret)
+        .json(&serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Device team", "members": [{"value": member}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+
+    // Link the group to a role; its member holds it, and their page says where it comes from.
+    b.goto(&format!("{base}/provisioning?org=acme")).await;
+    b.wait_for_text("Device team").await;
+    b.script("var i = document.querySelector('input[name=role]'); i.value = 'device_admin'; i.form.submit();").await;
+    b.wait_for_text("The group's role was saved.").await;
+    b.goto(&format!("{base}/users/{member}?org=acme")).await;
+    b.wait_for_text("Roles from groups").await;
+    assert!(b
+        .text("#group-roles")
+        .await
+        .contains("device_admin (Device team)"));
+
+    // Revoke the token: the provider is shut out.
+    b.goto(&format!("{base}/provisioning?org=acme")).await;
+    b.script("document.querySelector('form[action*=\"/revoke\"]').submit();")
+        .await;
+    b.wait_for_text("The token was revoked.").await;
+    let after = http
+        .get(format!("{scim}/Users"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status().as_u16(), 401);
     b.quit().await;
     let _ = stop.send(());
     scratch.close().await;

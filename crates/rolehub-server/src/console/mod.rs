@@ -13,6 +13,7 @@ mod external;
 mod form;
 mod i18n;
 mod pages;
+mod provisioning;
 mod signin;
 mod user;
 mod users;
@@ -99,6 +100,16 @@ pub fn router(csv_limit: usize) -> Router<AppState> {
         .route("/events", get(pages::events))
         .route("/settings", get(pages::settings).post(pages::save_settings))
         .route("/audit", get(pages::audit))
+        .route("/provisioning", get(provisioning::show))
+        .route("/provisioning/tokens", post(provisioning::create_token))
+        .route(
+            "/provisioning/tokens/{id}/revoke",
+            post(provisioning::revoke_token),
+        )
+        .route(
+            "/provisioning/groups/{id}/role",
+            post(provisioning::group_role),
+        )
         .route("/audit/export", get(pages::audit_export))
         .layer(axum::middleware::map_response(security_headers))
 }
@@ -392,6 +403,7 @@ impl Console {
         add("/events", "nav-events", facts.org.events);
         add("/settings", "nav-settings", can(Area::OrgSettings));
         add("/audit", "nav-audit", can(Area::AuditLog));
+        add("/provisioning", "nav-provisioning", can(Area::Users));
         Chrome {
             t,
             me: self.person.view.email.clone(),

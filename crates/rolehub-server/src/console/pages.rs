@@ -87,7 +87,7 @@ pub async fn switch_org(console: Console, Query(q): Query<SwitchQuery>) -> Respo
     response
 }
 
-async fn guarded(
+pub(crate) async fn guarded(
     state: &AppState,
     console: &Console,
     area: Area,

@@ -37,6 +37,8 @@ struct UserPage {
     home_org: String,
     location: String,
     roles_summary: String,
+    /// The roles the person holds through their identity provider's groups: "role (group)".
+    group_roles: Vec<String>,
     licenses: String,
     last_sign_in: String,
     grants: Vec<GrantRow>,
@@ -100,10 +102,20 @@ pub async fn detail(
         || holds(Role::CcServiceAdmin)
         || holds(Role::EventsAdmin)
         || holds(Role::SiteAdmin);
+    // Roles that come from groups are shown as such: leaving the group takes them away.
+    let group_roles = state
+        .service
+        .group_roles_of(&ctx, &p.person.view.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(role, group)| format!("{role} ({group})"))
+        .collect();
     let mut c = console.chrome(&facts, "/users");
     let shown = flash.is_some();
     c.flash = flash;
     let page = UserPage {
+        group_roles,
         id: view.id.clone().unwrap_or_default(),
         name: format!("{} {}", view.first_name, view.last_name)
             .trim()

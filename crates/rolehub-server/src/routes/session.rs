@@ -178,7 +178,7 @@ async fn create_token(
         Some(s) => TokenScope::from_id(s).ok_or_else(|| {
             ApiError::from(rolehub_store::ServiceError::invalid(
                 "scope",
-                format!("`{s}` is not `read` or `write`"),
+                format!("`{s}` is not `read`, `write` or `scim`"),
             ))
         })?,
     };
