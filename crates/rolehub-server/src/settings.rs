@@ -131,6 +131,8 @@ pub const SETTINGS: &[Def] = &[
         "Seconds between checkpoints."),
     def("log.filter", "ROLEHUB_LOG", None, "info,sqlx=warn", Kind::Text,
         "What the server logs, as a tracing filter (`info`, `debug`, `info,rolehub_server=debug`, …)."),
+    def("log.format", "ROLEHUB_LOG_FORMAT", Some("--log-format"), "plain", Kind::Choice(&["plain", "json"]),
+        "How the server writes its log to standard error: `plain` lines (coloured only on a terminal), or `json`, one object a line, for log shippers."),
 ];
 
 /// Where a value came from.
@@ -387,6 +389,7 @@ impl Layers {
             smtp_login: text("mail.smtp_login").map(Secret),
             mail_from: self.get("mail.from").to_string(),
             log_filter: self.get("log.filter").to_string(),
+            log_json: self.get("log.format") == "json",
             checkpoint_file: text("audit.checkpoint_file").map(PathBuf::from),
             checkpoint_key_file: text("audit.checkpoint_key_file").map(PathBuf::from),
             checkpoint_interval: Duration::from_secs(self.number("audit.checkpoint_interval_secs")),
@@ -491,6 +494,8 @@ pub struct Settings {
     pub mail_from: String,
     /// `log.filter`.
     pub log_filter: String,
+    /// `log.format` is `json`.
+    pub log_json: bool,
     /// `audit.checkpoint_file`.
     pub checkpoint_file: Option<PathBuf>,
     /// `audit.checkpoint_key_file`.

@@ -13,7 +13,8 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "error: cannot start the runtime: {e}");
             return ExitCode::from(5);
         }
     };

@@ -110,7 +110,7 @@ fn demo_world_can_be_explored_and_changed_from_the_cli() {
         "assign",
         "--as",
         "admin@acme.example",
-        "--person",
+        "--email",
         "readonly@acme.example",
         "--role",
         "support_admin",
@@ -125,7 +125,7 @@ fn demo_world_can_be_explored_and_changed_from_the_cli() {
         "assign",
         "--as",
         "readonly@acme.example",
-        "--person",
+        "--email",
         "devices@acme.example",
         "--role",
         "full_admin",
@@ -276,7 +276,7 @@ fn signed_checkpoints_catch_a_cut_log_a_rewritten_log_and_an_edited_checkpoint()
             "assign",
             "--as",
             "admin@acme.example",
-            "--person",
+            "--email",
             "readonly@acme.example",
             "--role",
             role,
@@ -358,7 +358,7 @@ fn cli_outputs_are_pinned() {
             "assign",
             "--as",
             "readonly@acme.example",
-            "--person",
+            "--email",
             "devices@acme.example",
             "--role",
             "full_admin",
@@ -384,4 +384,121 @@ fn cli_outputs_are_pinned() {
         ]),
     );
     insta::assert_snapshot!(text);
+}
+
+/// What a new user meets first: a new database is named when it is created, an empty one gets the
+/// way to fill it, a reader that stops reading ends the command quietly (no panic, success), a
+/// typo gets the near flag, and a taken port names the setting to change.
+#[test]
+fn the_cli_says_what_it_did_and_never_panics() {
+    let cli = Cli::new("firsthour");
+    let out = cli.run(&["token", "create", "--email", "admin@acme.example"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("created a new, empty database at"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("rolehub demo"), "{stderr}");
+
+    cli.ok(&["demo"]);
+    // `| head -1`, with standard error going the same way (`2>&1 | head -1`).
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rolehub"))
+        .arg("--db")
+        .arg(format!("sqlite://{}", cli.db.display()))
+        .args(["users", "list", "--org", "acme"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "a closed pipe ends the command quietly"
+    );
+
+    let out = cli.run(&[
+        "roles",
+        "assign",
+        "--as",
+        "admin@acme.example",
+        "--emial",
+        "x",
+        "--role",
+        "full_admin",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.contains("a similar argument exists: '--email'"),
+        "{stderr}"
+    );
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let out = cli.run(&["serve", "--listen", &address]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains("--listen") && stderr.contains("ROLEHUB_LISTEN"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no colour codes off a terminal: {stderr}"
+    );
+}
+
+/// `--log-format json` writes one JSON object a line, for log shippers.
+#[test]
+fn the_server_logs_json_lines_on_request() {
+    let cli = Cli::new("jsonlog");
+    cli.ok(&["demo"]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let address = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rolehub"))
+        .arg("--db")
+        .arg(format!("sqlite://{}", cli.db.display()))
+        .args(["serve", "--listen", &address, "--log-format", "json"])
+        .env("ROLEHUB_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut served = false;
+    for _ in 0..100 {
+        if let Ok(mut stream) = std::net::TcpStream::connect(&address) {
+            use std::io::{Read, Write};
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            let mut answer = String::new();
+            let _ = stream.read_to_string(&mut answer);
+            served = answer.contains("200");
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(served, "the server answered");
+    let log = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty(), "it logged");
+    for line in &lines {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON line: {line}"));
+        assert!(v.get("level").is_some(), "{line}");
+    }
+    assert!(log.contains("\"status\":200"), "{log}");
 }

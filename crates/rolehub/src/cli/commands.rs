@@ -32,19 +32,26 @@ pub async fn run(cli: Cli) -> Exit {
     let layers = match cli.layers() {
         Ok(layers) => layers,
         Err(e) => {
-            eprintln!("error: {e}");
+            note(&format!("error: {e}"));
             return Exit::Invalid;
         }
     };
     let result = dispatch(&cli, &layers, &mut out).await;
     match result {
         Ok(exit) => exit,
+        // A reader that stopped reading (a broken pipe) ends the command quietly.
+        Err(f) if f.exit == Exit::Ok => Exit::Ok,
         Err(f) => {
             let _ = out.flush();
-            eprintln!("error: {}", f.message);
+            note(&format!("error: {}", f.message));
             f.exit
         }
     }
+}
+
+/// Writes a line to standard error; a closed standard error (`2>&1 | head`) is no reason to fail.
+pub(crate) fn note(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// The settings in effect.
@@ -55,14 +62,43 @@ fn settings(cli: &Cli) -> Result<rolehub_server::Settings, Failure> {
         .settings())
 }
 
-/// Opens the database the settings name.
+/// Opens the database the settings name. A SQLite file that does not exist yet is created, and
+/// the command says so, with where; a database with no organization in it gets a hint for the
+/// commands that read one (the demo and generation fill it).
 pub(crate) async fn open(cli: &Cli) -> Result<Service, Failure> {
     let settings = settings(cli)?;
-    Ok(Service::open(
+    let new_file =
+        sqlite_path(&settings.database_url).filter(|p| !std::path::Path::new(p).exists());
+    let service = Service::open(
         &settings.database_url,
         &settings.store_options("http://127.0.0.1:8080"),
     )
-    .await?)
+    .await?;
+    if let Some(path) = new_file {
+        note(&format!(
+            "note: created a new, empty database at {path} (name another with --db or ROLEHUB_DB)"
+        ));
+    }
+    let fills = matches!(
+        cli.command,
+        Command::Demo | Command::Gen(_) | Command::Migrate
+    );
+    if !fills && service.operator(OPERATOR).orgs().await?.is_empty() {
+        note(&format!(
+            "note: the database {} holds no organization; load the demo world with `rolehub demo` (or start the server with `rolehub serve --demo`)",
+            settings.database_url
+        ));
+    }
+    Ok(service)
+}
+
+/// The file of a SQLite database URL (`sqlite://rolehub.db`, `sqlite:rolehub.db?mode=rwc`).
+fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| path.to_string())
 }
 
 fn roles(ids: &[String]) -> Result<Vec<Role>, Failure> {
@@ -178,11 +214,11 @@ async fn dispatch(
                 )?;
             } else {
                 writeln!(out, "{secret}")?;
-                eprintln!(
+                note(&format!(
                     "a {} token for {email}, valid until {} — it is shown only now",
                     info.scope.id(),
                     info.expires_at.to_iso()
-                );
+                ));
             }
             Ok(Exit::Ok)
         }

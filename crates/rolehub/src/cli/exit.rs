@@ -101,6 +101,14 @@ impl From<rolehub_store::world::WorldError> for Failure {
 
 impl From<std::io::Error> for Failure {
     fn from(e: std::io::Error) -> Failure {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            // The reader stopped reading (`| head`): it has what it wanted, so the command ends
+            // quietly and successfully.
+            return Failure {
+                exit: Exit::Ok,
+                message: String::new(),
+            };
+        }
         Failure {
             exit: Exit::Failure,
             message: format!("output failed: {e}"),

@@ -200,6 +200,9 @@ pub struct ServeArgs {
     /// The sender address of mail (setting `mail.from`).
     #[arg(long)]
     pub mail_from: Option<String>,
+    /// `plain` or `json` log lines on standard error (setting `log.format`, env ROLEHUB_LOG_FORMAT).
+    #[arg(long)]
+    pub log_format: Option<String>,
 }
 
 impl std::fmt::Debug for ServeArgs {
@@ -252,6 +255,7 @@ impl ServeArgs {
         put("mail.smtp", self.smtp.clone(), "--smtp");
         put("mail.smtp_login", self.smtp_login.clone(), "--smtp-login");
         put("mail.from", self.mail_from.clone(), "--mail-from");
+        put("log.format", self.log_format.clone(), "--log-format");
         out
     }
 }
@@ -364,8 +368,8 @@ pub enum RolesCommand {
     Assign {
         #[command(flatten)]
         acting: Acting,
-        /// The person's email.
-        #[arg(long)]
+        /// The person's email (`--person` is taken too).
+        #[arg(long = "email", alias = "person", value_name = "EMAIL")]
         person: String,
         /// The role id (see `roles list`).
         #[arg(long)]
@@ -384,8 +388,8 @@ pub enum RolesCommand {
     Revoke {
         #[command(flatten)]
         acting: Acting,
-        /// The person's email.
-        #[arg(long)]
+        /// The person's email (`--person` is taken too).
+        #[arg(long = "email", alias = "person", value_name = "EMAIL")]
         person: String,
         /// The role id.
         #[arg(long)]
@@ -425,8 +429,8 @@ pub enum ExternalCommand {
     Revoke {
         #[command(flatten)]
         acting: Acting,
-        /// Their email.
-        #[arg(long)]
+        /// Their email (`--person` is taken too).
+        #[arg(long = "email", alias = "person", value_name = "EMAIL")]
         person: String,
     },
 }

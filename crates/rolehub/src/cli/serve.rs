@@ -11,14 +11,23 @@ use rolehub_server::Settings;
 use super::exit::{Exit, Failure};
 use super::ServeArgs;
 
+/// Logs to standard error: plain lines, coloured only when a person reads them on a terminal
+/// (never escape codes in a file), or one JSON object a line for log shippers.
 fn init_logs(settings: &Settings) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_new(&settings.log_filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = if settings.log_json {
+        builder.json().flatten_event(true).try_init()
+    } else {
+        builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init()
+    };
 }
 
 fn smtp_config(settings: &Settings) -> Result<Option<SmtpConfig>, Failure> {
@@ -64,7 +73,10 @@ pub async fn serve(
         .await
         .map_err(|e| Failure {
             exit: Exit::Failure,
-            message: format!("cannot listen on {}: {e}", settings.listen),
+            message: format!(
+                "cannot listen on {}: {e}; choose another address with --listen HOST:PORT (or ROLEHUB_LISTEN)",
+                settings.listen
+            ),
         })?;
     let bound = listener.local_addr().map_err(|e| Failure {
         exit: Exit::Failure,
@@ -79,7 +91,13 @@ pub async fn serve(
     if args.demo && !super::demo::load(&service, out).await? {
         writeln!(
             out,
-            "the database already holds data; the demo world is not loaded again"
+            "The database ({}) already holds data; the demo world is not loaded again.",
+            settings.database_url
+        )?;
+        super::demo::print_accounts(out)?;
+        writeln!(
+            out,
+            "To start over, stop the server, remove that database (or name another with --db) and run `serve --demo` again."
         )?;
     }
     let checkpoints = match (&settings.checkpoint_file, super::checkpoints::key(settings)?) {
