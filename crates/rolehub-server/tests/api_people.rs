@@ -525,3 +525,33 @@ async fn people_paging_follows_link_headers() {
         s.stop().await;
     }
 }
+
+/// R-CCSA-9: a Contact Center service administrator sees the roles of CCSA holders only — in the
+/// users list (its role filter included) and on a user's page, as in the administrators lists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ccsa_sees_ccsa_roles_only_r_ccsa_9() {
+    for b in backends() {
+        let s = Server::start(&b).await;
+        let w = s.w.clone();
+        let ccsa = &w.ccsa.token;
+        let r = s.get("/v1/people?roles=full_admin", ccsa).await;
+        r.expect(200);
+        assert!(r.items().is_empty(), "{}: {}", s.backend, r.text);
+        let r = s.get(&format!("/v1/people/{}", w.admin.id), ccsa).await;
+        r.expect(200);
+        assert_eq!(r.json()["roles"], json!([]), "{}", s.backend);
+        assert_eq!(r.json()["adminRoles"], "None");
+        let r = s.get("/v1/people?roles=cc_service_admin", ccsa).await;
+        assert!(
+            r.items().iter().any(|p| p["id"] == w.ccsa.id.as_str()),
+            "{}: CCSA holders are seen with their role",
+            s.backend
+        );
+        // A full administrator still sees everyone's roles.
+        let r = s
+            .get(&format!("/v1/people/{}", w.admin.id), &w.admin2.token)
+            .await;
+        assert_eq!(r.json()["roles"], json!(["full_admin"]));
+        s.stop().await;
+    }
+}

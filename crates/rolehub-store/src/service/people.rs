@@ -104,6 +104,11 @@ impl Service {
         .await?;
         let more = items.len() as i64 > limit;
         items.truncate(limit as usize);
+        if ccsa_only(&read) {
+            for item in &mut items {
+                only_ccsa_grants(item);
+            }
+        }
         if !query.roles.is_empty() {
             // R-LIST-1 with R-EXT-7: a role filter lists holders of a grant in effect, not of an
             // expired one.
@@ -150,6 +155,9 @@ impl Service {
                 .into_result()?;
         }
         let mut summary = summary_of(&mut read, target).await?;
+        if ccsa_only(&read) && summary.person.view.id != read.actor.view.id {
+            only_ccsa_grants(&mut summary);
+        }
         in_effect(&read.state.org, &mut summary, ctx.now);
         mask.person(&mut summary.person);
         read.close().await?;
@@ -237,4 +245,20 @@ fn in_effect(
         .partition(|g| g.is_expired(relation, &org.settings, now));
     summary.grants = current;
     summary.expired = expired;
+}
+
+/// R-CCSA-9: a viewer who reads roles only through the Contact Center service administrator role
+/// sees the roles of Contact Center service administrators and no other, in the users list and on
+/// a user's page as in the administrators lists.
+fn ccsa_only(read: &OrgRead<'_>) -> bool {
+    read.principal()
+        .decide(Area::Roles, Level::Read, Target::Org)
+        .via
+        == Some(Role::CcServiceAdmin)
+}
+
+/// Leaves a person's Contact Center service administrator grants only (R-CCSA-9).
+fn only_ccsa_grants(p: &mut PersonSummary) {
+    p.grants.retain(|g| g.role == Role::CcServiceAdmin);
+    p.expired.retain(|g| g.role == Role::CcServiceAdmin);
 }
