@@ -305,6 +305,17 @@ pub fn constrain_values(doc: &mut Value) {
     );
     // A new user holds no role (R-NEW-1).
     set("NewPerson", "/properties/roles", "maxItems", json!(0));
+    // Names are at most 256 characters (a longer one is refused, naming the field).
+    for schema in ["NewPerson", "PersonUpdate"] {
+        for field in ["firstName", "lastName", "displayName"] {
+            set(
+                schema,
+                &format!("/properties/{field}"),
+                "maxLength",
+                json!(256),
+            );
+        }
+    }
     // Grant labels: an org role alone, a site role at a site, the location role at locations.
     let labels = format!(
         "^(({})|({})@[!-~]+|({})@[!-~]+)$",

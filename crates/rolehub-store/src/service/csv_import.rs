@@ -438,6 +438,7 @@ pub(crate) fn read_csv(text: &[u8], max_rows: usize) -> Result<Parsed, ServiceEr
         ));
     }
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter_of(text))
         .has_headers(true)
         .flexible(false)
         .trim(csv::Trim::None)
@@ -457,6 +458,30 @@ pub(crate) fn read_csv(text: &[u8], max_rows: usize) -> Result<Parsed, ServiceEr
         records.push(record.map_err(|e| csv_error(&e))?);
     }
     Ok(Parsed { header, records })
+}
+
+/// The longest first, last or display name a file may set.
+pub(crate) const MAX_NAME_CHARS: usize = 256;
+
+/// The separator of a file: the comma, or the semicolon (Excel's in Dutch and other locales) or
+/// the tab when the header line holds more of those.
+fn delimiter_of(text: &[u8]) -> u8 {
+    let header = text.split(|b| *b == b'\n').next().unwrap_or_default();
+    let count = |d: u8| header.iter().filter(|b| **b == d).count();
+    // On a tie the comma wins (the last of equal maxima is taken).
+    [b'\t', b';', b',']
+        .into_iter()
+        .max_by_key(|d| count(*d))
+        .unwrap_or(b',')
+}
+
+/// A cell as exported: exports escape a value that starts like a formula with a leading `'`
+/// (R-EXPORT-3); that quote is the escape's, so an untouched export reads back as it was.
+fn unescape_formula(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
+    }
 }
 
 /// What an uploader may change: everything a user administrator may, or (a CCSA) the Contact
@@ -605,11 +630,21 @@ async fn import_in(
         let mut plan = RowPlan::default();
         let mut changes = Vec::new();
         for (i, column) in columns.iter().enumerate() {
-            let cell = record.get(i).unwrap_or("").trim();
+            let cell = unescape_formula(record.get(i).unwrap_or("").trim());
             if cell.is_empty() || *column == Column::Key {
                 continue;
             }
             let name = column_name(column);
+            if matches!(column, Column::First | Column::Last | Column::Display)
+                && cell.chars().count() > MAX_NAME_CHARS
+            {
+                err(
+                    Some(column),
+                    RuleId::Csv2,
+                    format!("row {row}, column `{name}`: at most {MAX_NAME_CHARS} characters"),
+                );
+                continue;
+            }
             let text_change = |current: &str| (cell != current).then(|| cell.to_string());
             let changed = match column {
                 Column::Key => false,
@@ -920,6 +955,38 @@ mod fuzz {
                     "the error names no place: {message}"
                 );
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+
+    #[test]
+    fn semicolon_and_tab_separated_files_and_a_bom_are_read() {
+        for text in [
+            "\u{feff}User ID/Email;Last Name\r\na@b.example;Smit\r\n",
+            "User ID/Email\tLast Name\na@b.example\tSmit\n",
+            "User ID/Email,Last Name\na@b.example,\"Smit; de\"\n",
+        ] {
+            let parsed = read_csv(text.as_bytes(), 10).unwrap();
+            assert_eq!(parsed.header.len(), 2, "{text:?}");
+            assert_eq!(parsed.records[0].len(), 2, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn exported_formula_escapes_read_back_as_the_value() {
+        assert_eq!(unescape_formula("'=1+1"), "=1+1");
+        assert_eq!(unescape_formula("'-x"), "-x");
+        assert_eq!(unescape_formula("'t Hart"), "'t Hart");
+        assert_eq!(unescape_formula("Smit"), "Smit");
+        for value in ["=cmd", "+1", "@x", "-y", "plain"] {
+            assert_eq!(
+                unescape_formula(&super::super::admins::neutralise(value)),
+                value
+            );
         }
     }
 }

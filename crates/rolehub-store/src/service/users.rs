@@ -54,6 +54,22 @@ impl Service {
     /// the same change.
     pub async fn add_user(&self, ctx: &Ctx, user: &NewUser) -> Result<PersonRecord, ServiceError> {
         let email = validate_email(&user.email)?;
+        let limit = super::csv_import::MAX_NAME_CHARS;
+        for (field, value) in [
+            ("firstName", user.first.as_str()),
+            ("lastName", user.last.as_str()),
+            (
+                "displayName",
+                user.display_name.as_deref().unwrap_or_default(),
+            ),
+        ] {
+            if value.trim().chars().count() > limit {
+                return Err(ServiceError::invalid(
+                    field,
+                    format!("at most {limit} characters"),
+                ));
+            }
+        }
         let mut licenses = Vec::with_capacity(user.licenses.len());
         for id in &user.licenses {
             licenses.push((parse_license(id)?, true));
