@@ -40,6 +40,16 @@ impl Timestamp {
         ))
     }
 
+    /// A day (`2026-11-01`, the start of that day in UTC) or an RFC 3339 time, as a person types a
+    /// date into a filter.
+    pub fn parse_day_or_time(text: &str) -> Result<Self, TimeParseError> {
+        let text = text.trim();
+        if text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-' {
+            return Timestamp::parse(&format!("{text}T00:00:00Z"));
+        }
+        Timestamp::parse(text)
+    }
+
     /// The instant plus a number of milliseconds.
     pub fn plus_ms(self, ms: i64) -> Self {
         Timestamp(self.0.saturating_add(ms))
@@ -102,6 +112,20 @@ pub fn parse_duration_ms(text: &str) -> Result<i64, TimeParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_is_its_start_in_utc() {
+        assert_eq!(
+            Timestamp::parse_day_or_time("2026-11-01").unwrap(),
+            Timestamp::parse("2026-11-01T00:00:00Z").unwrap()
+        );
+        assert_eq!(
+            Timestamp::parse_day_or_time("2026-11-01T09:00:00Z").unwrap(),
+            Timestamp::parse("2026-11-01T09:00:00Z").unwrap()
+        );
+        assert!(Timestamp::parse_day_or_time("2026-13-01").is_err());
+        assert!(Timestamp::parse_day_or_time("1 Nov").is_err());
+    }
 
     #[test]
     fn parses_and_formats_round_trip() {

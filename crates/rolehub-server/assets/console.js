@@ -1,10 +1,8 @@
 // Rolehub console: light progressive enhancement. Every page works without it.
 (function () {
   "use strict";
-  // The org switcher and language switcher submit on change.
-  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-    select.addEventListener("change", function () { select.form.submit(); });
-  });
+  // The org and language switchers change nothing until their button is pressed, so that
+  // moving through them with the keyboard never leaves the page (WCAG 3.2.2).
   // Scope fields follow the chosen role: a site for site roles, locations for the location role.
   var role = document.getElementById("role");
   if (role) {

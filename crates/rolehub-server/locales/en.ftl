@@ -187,3 +187,7 @@ flash-scim-token = The SCIM token was created.
 flash-token-revoked = The token was revoked.
 flash-group-role = The group's role was saved.
 roles-from-groups = Roles from groups
+skip-to-content = Skip to the content
+audit-actor-hint = the start of an email
+audit-newest-first = Newest first. Dates are days (2026-11-01) or times; “To” includes its day.
+audit-older = Older events

@@ -187,3 +187,7 @@ flash-scim-token = Het SCIM-token is gemaakt.
 flash-token-revoked = Het token is ingetrokken.
 flash-group-role = De rol van de groep is opgeslagen.
 roles-from-groups = Rollen via groepen
+skip-to-content = Naar de inhoud
+audit-actor-hint = het begin van een e-mailadres
+audit-newest-first = Nieuwste eerst. Datums zijn dagen (2026-11-01) of tijden; „Tot” telt de hele dag mee.
+audit-older = Oudere gebeurtenissen

@@ -382,6 +382,10 @@ pub struct EventFilter {
     pub after_seq: Option<i64>,
     /// Events to skip first (after the cursor): Webex's `offset`.
     pub offset: i64,
+    /// `actor_email` is a prefix (`LIKE`, with `%` and `_` escaped) rather than the whole email.
+    pub actor_prefix: bool,
+    /// Newest first (the cursor then names events before its position).
+    pub newest_first: bool,
 }
 
 /// Lists events, oldest first.
@@ -390,14 +394,34 @@ pub async fn list(
     filter: &EventFilter,
 ) -> Result<Vec<StoredEvent>, ServiceError> {
     let action_prefix = filter.action.as_ref().map(|a| format!("{a}.%"));
+    let actor = if filter.actor_prefix {
+        "($2 IS NULL OR actor_email LIKE $2 ESCAPE '\\')"
+    } else {
+        "($2 IS NULL OR actor_email = $2)"
+    };
+    let (after, order) = if filter.newest_first {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
     let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM audit_events WHERE ($1 IS NULL OR org_id = $1) AND ($2 IS NULL OR actor_email = $2) \
+        "SELECT {EVENT_COLUMNS} FROM audit_events WHERE ($1 IS NULL OR org_id = $1) AND {actor} \
          AND ($3 IS NULL OR action = $3 OR action LIKE $4) AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at < $6) \
-         AND ($8 IS NULL OR seq > $8) ORDER BY org_id, seq LIMIT $7 OFFSET $9"
+         AND ($8 IS NULL OR seq {after} $8) ORDER BY org_id {order}, seq {order} LIMIT $7 OFFSET $9"
     );
+    let actor_email = match (&filter.actor_email, filter.actor_prefix) {
+        (Some(prefix), true) => Some(format!(
+            "{}%",
+            prefix
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        )),
+        (email, _) => email.clone(),
+    };
     let rows = sqlx::query(&sql)
         .bind(filter.org_id.clone())
-        .bind(filter.actor_email.clone())
+        .bind(actor_email)
         .bind(filter.action.clone())
         .bind(action_prefix)
         .bind(filter.from.map(|t| t.0))

@@ -427,11 +427,19 @@ fn audit_query(q: &[(String, String)]) -> Result<AuditQuery, String> {
         if v.trim().is_empty() {
             Ok(None)
         } else {
-            Timestamp::parse(v.trim())
+            Timestamp::parse_day_or_time(v.trim())
                 .map(Some)
                 .map_err(|e| e.to_string())
         }
     };
+    // A day given as the end means up to and including that day.
+    let to = time("to")?.map(|t| {
+        if first(q, "to").trim().len() == 10 {
+            t.plus_days(1)
+        } else {
+            t
+        }
+    });
     let action = first(q, "action").trim().to_string();
     Ok(AuditQuery {
         actor: Some(first(q, "actor").trim().to_lowercase()).filter(|a| !a.is_empty()),
@@ -441,10 +449,13 @@ fn audit_query(q: &[(String, String)]) -> Result<AuditQuery, String> {
             vec![action]
         },
         from: time("from")?,
-        to: time("to")?,
+        to,
         limit: 100,
         after_seq: first(q, "after").parse::<i64>().ok(),
         offset: 0,
+        // The console searches by the start of an email and shows the newest first.
+        actor_prefix: true,
+        newest_first: true,
     })
 }
 

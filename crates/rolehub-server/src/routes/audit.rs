@@ -93,6 +93,8 @@ async fn list_events(
         limit: paging::page_size(q.max, 100, 1000),
         after_seq,
         offset,
+        actor_prefix: false,
+        newest_first: false,
     };
     let AuditPage { events, more } = state.service.audit_events(&ctx, &query).await?;
     let mut response = Json(Items {

@@ -27,6 +27,10 @@ pub struct AuditQuery {
     pub after_seq: Option<i64>,
     /// Events to skip (after the cursor, if any): Webex's `offset`.
     pub offset: i64,
+    /// `actor` is the start of an email (as a person types it into a search).
+    pub actor_prefix: bool,
+    /// Newest first, the cursor naming events before it.
+    pub newest_first: bool,
 }
 
 /// A page of events.
@@ -53,6 +57,11 @@ impl Service {
             .into_result()?;
         let mask = Mask::for_viewer(&state.org, &viewer.view);
         let actor_email = match &query.actor {
+            Some(a) if query.actor_prefix => {
+                // R-EXT-10: a withheld email is no search key, whole or in part.
+                mask.refuse_key(rolehub_domain::SharedField::Email)?;
+                Some(a.trim().to_lowercase())
+            }
             Some(a) if a.contains('@') => {
                 // R-EXT-10: a withheld email is no search key.
                 mask.refuse_key(rolehub_domain::SharedField::Email)?;
@@ -85,6 +94,8 @@ impl Service {
             } else {
                 query.offset
             },
+            actor_prefix: query.actor_prefix,
+            newest_first: query.newest_first,
         };
         let mut events = audit::list(&mut tx, &filter).await?;
         tx.rollback().await?;

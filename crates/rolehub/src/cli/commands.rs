@@ -662,7 +662,7 @@ async fn audit_cmd(cli: &Cli, command: &AuditCommand, out: &mut impl Write) -> D
                 to: time(to, "to")?,
                 limit: *limit,
                 after_seq: None,
-                offset: 0,
+                ..EventFilter::default()
             };
             let events = operator.audit(&filter).await?;
             match (cli.json, format) {

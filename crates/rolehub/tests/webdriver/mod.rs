@@ -200,6 +200,39 @@ impl Browser {
         .await
     }
 
+    /// Runs axe-core (the accessibility checker, from npm; `.ci/run` installs it under
+    /// `target/axe/`) on the page and answers its critical and serious violations as
+    /// `rule: target…` lines; `None` when axe-core is not installed.
+    pub async fn axe(&self) -> Option<Vec<String>> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../target/axe/node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(path).ok()?;
+        let script = format!(
+            "var done = arguments[arguments.length - 1];\n{source}\n\
+             axe.run(document, {{runOnly: {{type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}}}})\n\
+             .then(function (r) {{ done(r.violations.filter(function (v) {{ return v.impact === 'critical' || v.impact === 'serious'; }})\n\
+             .map(function (v) {{ return v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(function (n) {{ return n.target.join(' '); }}).join(', '); }})); }})\n\
+             .catch(function (e) {{ done(['axe failed: ' + e]); }});"
+        );
+        let answer = self
+            .cmd(
+                reqwest::Method::POST,
+                "/execute/async",
+                Some(json!({ "script": script, "args": [] })),
+            )
+            .await;
+        Some(
+            answer
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        )
+    }
+
     /// The visible text of an element.
     pub async fn text(&self, css: &str) -> String {
         let e = self.find(css).await;
