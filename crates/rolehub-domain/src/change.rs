@@ -812,8 +812,17 @@ pub fn verify_external(
         roles
     };
     if !authority(state, actor, now).full {
-        // An internal CCSA offers only the CCSA role (R-CCSA-6).
+        // An internal CCSA offers only the CCSA role (R-CCSA-6); when that is not offered either,
+        // the answer says why rather than offering nothing.
         offered.retain(|r| *r == Role::CcServiceAdmin);
+        if offered.is_empty() && org.contact_center.enabled {
+            return Err(if partner {
+                Refusal::new(RuleId::Ccsa4, Reason::CcsaPartner)
+            } else {
+                // R-CCSA-3
+                Refusal::new(RuleId::Ccsa3, Reason::CcsaHomeHasContactCenter)
+            });
+        }
     }
     Ok(Verification { partner, offered })
 }

@@ -610,6 +610,22 @@ fn r_ext_1_2_3_adding_external_administrators() {
 }
 
 #[test]
+fn r_ccsa_3_and_4_a_ccsa_checking_an_email_is_told_why_nothing_is_offered() {
+    let mut w = World::new();
+    w.hold("cc", "acme", &[org_grant(Role::CcServiceAdmin)]);
+    let cc = w.who("cc", "acme");
+    let eve = person("eve", "ccorg");
+    let refused = verify_external(&w.state, &cc, Some(&eve), "eve@ccorg.example", NOW).unwrap_err();
+    assert_eq!(refused.rule, RuleId::Ccsa3);
+    let pat = person("pat", "pnet");
+    let refused = verify_external(&w.state, &cc, Some(&pat), "pat@pnet.example", NOW).unwrap_err();
+    assert_eq!(refused.rule, RuleId::Ccsa4);
+    let gus = person("gus", "globex");
+    let offered = verify_external(&w.state, &cc, Some(&gus), "gus@globex.example", NOW).unwrap();
+    assert_eq!(offered.offered, vec![Role::CcServiceAdmin]);
+}
+
+#[test]
 fn r_ext_4_and_5_one_external_role_at_a_time_and_revoke_all() {
     let mut w = World::new();
     w.hold(

@@ -253,6 +253,14 @@ pub async fn contact_center(
     c.flash = flash;
     let cc = facts.org.contact_center;
     let yes_no = |b: bool| t.get(if b { "yes" } else { "no" });
+    // R-CC-4: the set-up is offered to those who may make it; others read why not, beside it.
+    let principal = rolehub_domain::ops::Principal {
+        org: &facts.org,
+        person: &facts.person.view,
+        grants: &facts.grants,
+        now: rolehub_store::clock::system_now(),
+    };
+    let chat_refusal = rolehub_domain::ops::check_setup_chat(&principal).err();
     let sections = vec![Section {
         heading: t.get("cc-status"),
         rows: vec![
@@ -265,8 +273,8 @@ pub async fn contact_center(
             action: format!("/contact-center/chat?org={}", console.org),
             id: "setup-chat",
             label: t.get("cc-setup-chat"),
-            disabled: cc.chat_configured,
-            note: t.get("cc-chat-note"),
+            disabled: cc.chat_configured || chat_refusal.is_some(),
+            note: chat_refusal.map_or_else(|| t.get("cc-chat-note"), |r| r.message(t.lang)),
         }],
         ..Section::default()
     }];

@@ -407,8 +407,20 @@ pub async fn role_apply(
                 message.push(' ');
                 message.push_str(w.message(lang));
             }
+            // An external administrator whose last role went is no longer of this org: their
+            // page is gone, so the list of external administrators is shown instead.
+            let gone = state
+                .service
+                .get_person(&console.ctx(false), &person_id)
+                .await
+                .is_err();
+            let to = if gone {
+                format!("/users?tab=external&org={}", console.org)
+            } else {
+                format!("/users/{id}?org={}", console.org)
+            };
             redirect_with_flash(
-                &format!("/users/{id}?org={}", console.org),
+                &to,
                 if outcome.warnings.is_empty() {
                     "ok"
                 } else {
