@@ -77,7 +77,7 @@ async fn an_administrator_does_every_task_of_the_seeds_in_the_browser() {
     b.type_into("#password", "rolehub-demo").await;
     b.click("button[type=submit]").await;
     b.wait_for_text("Administrators").await;
-    assert!(b.url().await.ends_with("/users"), "{}", b.url().await);
+    assert!(b.url().await.contains("/users"), "{}", b.url().await);
     b.screenshot(&shots.join("users.png")).await;
 
     // Filter users by role (R-LIST-1).
@@ -426,6 +426,50 @@ async fn every_page_passes_axe_core_in_both_languages() {
         "axe-core violations:\n{}",
         found.join("\n")
     );
+    b.quit().await;
+    let _ = stop.send(());
+    scratch.close().await;
+}
+
+/// Each administrator lands on the first page their roles reach: an external read-only
+/// administrator in the customer org they administer (their home org gives them nothing), a site
+/// administrator and an Events administrator on a page of theirs — never on a refusal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_administrator_lands_on_a_page_their_roles_reach() {
+    let Some(b) = Browser::start().await else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must have chromium and chromium-driver"
+        );
+        return;
+    };
+    let (base, _service, stop, scratch) = start_server().await;
+    for (who, lands_in) in [
+        ("ava.clarke@zentech.example", "org=acme"),
+        ("site.admin@acme.example", "org=acme"),
+        ("events@acme.example", "org=acme"),
+        ("admin@acme.example", "/users?org=acme"),
+    ] {
+        b.goto(&format!("{base}/signin?lang=en")).await;
+        b.type_into("#email", who).await;
+        b.type_into("#password", "rolehub-demo").await;
+        b.click("button[type=submit]").await;
+        b.wait_for_text(who).await;
+        let url = b.url().await;
+        assert!(url.contains(lands_in), "{who} landed on {url}");
+        let text = b.body_text().await;
+        assert!(
+            !text.contains("(R-"),
+            "{who} landed on a refusal at {url}: {text}"
+        );
+        assert!(
+            !b.text("nav.side").await.trim().is_empty(),
+            "{who}: an empty menu"
+        );
+        b.script("document.querySelector('form[action=\"/signout\"]').submit();")
+            .await;
+        b.find("#password").await;
+    }
     b.quit().await;
     let _ = stop.send(());
     scratch.close().await;

@@ -46,7 +46,7 @@ pub const ORG_COOKIE: &str = "rolehub_org";
 /// The console's routes; the CSV upload takes files up to `csv_limit` bytes, as the API does.
 pub fn router(csv_limit: usize) -> Router<AppState> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/users") }))
+        .route("/", get(landing))
         .route(
             "/assets/console.css",
             get(|| async {
@@ -243,6 +243,28 @@ impl FromRequestParts<AppState> for Console {
             orgs,
         })
     }
+}
+
+/// Where a person lands: the first page their roles reach in the org they act in, else in the
+/// first other org they administer (an external or partner administrator has nothing in their own
+/// org), else the users page, which says why there is nothing.
+async fn landing(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    Page { console, facts }: Page,
+) -> Response {
+    if let Some(first) = console.chrome(&facts, "").nav.first() {
+        return Redirect::to(&format!("{}?org={}", first.href, console.org)).into_response();
+    }
+    for (org, _) in console.orgs.iter().filter(|(o, _)| *o != console.org) {
+        let mut elsewhere = console.ctx(false);
+        elsewhere.org = org.clone();
+        if let Ok(facts) = state.service.principal(&elsewhere).await {
+            if let Some(first) = console.chrome(&facts, "").nav.first() {
+                return Redirect::to(&format!("{}?org={org}", first.href)).into_response();
+            }
+        }
+    }
+    Redirect::to("/users").into_response()
 }
 
 /// The opening of a console page, written once: the signed-in person and their facts in the org

@@ -153,7 +153,8 @@ pub async fn submit(
     }
     match sign_in_person(&state, &info, &form.email, &form.password).await {
         Ok((_, secret, _)) => with_cookies(
-            Redirect::to("/users").into_response(),
+            // The landing page picks the first page the person's roles reach.
+            Redirect::to("/").into_response(),
             &[session_cookie(&state, &secret)],
         ),
         Err(ApiError::Plain {
