@@ -474,3 +474,68 @@ async fn each_administrator_lands_on_a_page_their_roles_reach() {
     let _ = stop.send(());
     scratch.close().await;
 }
+
+/// A full administrator adds a user, deactivates, reactivates and removes them from the console;
+/// a user and device administrator who tries to deactivate a full administrator is told why not
+/// (reading A-8).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_are_added_deactivated_and_removed_in_the_console() {
+    let Some(b) = Browser::start().await else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must have chromium and chromium-driver"
+        );
+        return;
+    };
+    let (base, service, stop, scratch) = start_server().await;
+    b.goto(&format!("{base}/signin?lang=en")).await;
+    b.type_into("#email", "admin@acme.example").await;
+    b.type_into("#password", "rolehub-demo").await;
+    b.click("button[type=submit]").await;
+    b.wait_for_text("admin@acme.example").await;
+    b.goto(&format!("{base}/users?org=acme")).await;
+    b.script("document.querySelector('details.card').open = true;")
+        .await;
+    b.type_into("#new-email", "new.colleague@acme.example")
+        .await;
+    b.type_into("#new-first", "New").await;
+    b.type_into("#new-last", "Colleague").await;
+    b.click("#add-user").await;
+    b.wait_for_text("new.colleague@acme.example was added and invited.")
+        .await;
+    b.click("#deactivate").await;
+    b.wait_for_text("The user was deactivated.").await;
+    b.click("#reactivate").await;
+    b.wait_for_text("The user was reactivated.").await;
+    b.click("#confirm-remove").await;
+    b.click("#remove-user").await;
+    b.wait_for_text("new.colleague@acme.example was removed from the organization.")
+        .await;
+    assert!(service
+        .operator("tests")
+        .person("new.colleague@acme.example")
+        .await
+        .is_err());
+    b.script("document.querySelector('form[action=\"/signout\"]').submit();")
+        .await;
+    b.find("#password").await;
+
+    // Reading A-8: deactivating a full administrator takes away what their role gives.
+    b.type_into("#email", "userdevices@acme.example").await;
+    b.type_into("#password", "rolehub-demo").await;
+    b.click("button[type=submit]").await;
+    b.wait_for_text("userdevices@acme.example").await;
+    let admin = service
+        .operator("tests")
+        .person("daan.meijer@acme.example")
+        .await
+        .unwrap()
+        .view
+        .id;
+    b.goto(&format!("{base}/users/{admin}?org=acme")).await;
+    b.click("#deactivate").await;
+    b.wait_for_text("(R-ASSIGN").await;
+    b.quit().await;
+    let _ = stop.send(());
+    scratch.close().await;
+}

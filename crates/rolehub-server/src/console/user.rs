@@ -43,6 +43,8 @@ struct UserPage {
     last_sign_in: String,
     grants: Vec<GrantRow>,
     can_edit: bool,
+    /// May deactivate, reactivate and remove this user (a user of the org).
+    can_manage: bool,
     role_options: Vec<(String, String, String)>,
     sites: Vec<String>,
     locations_all: Vec<String>,
@@ -141,6 +143,9 @@ pub async fn detail(
             .unwrap_or_else(|| console.t.get("never")),
         grants,
         can_edit,
+        can_manage: !view.external
+            && p.person.view.home_org == console.org
+            && console.can(&facts, Area::Users, Level::Write),
         role_options: Role::ALL
             .into_iter()
             .map(|r| {

@@ -49,6 +49,7 @@ struct UsersPage {
     can_export: bool,
     can_add_external: bool,
     can_csv: bool,
+    can_add_user: bool,
     can_resend: bool,
     notice: Option<String>,
 }
@@ -191,6 +192,11 @@ pub async fn list(
         next,
         can_export: console.can(&facts, Area::Roles, Level::Read),
         can_add_external: console.can(&facts, Area::ExternalAdmins, Level::Write),
+        can_add_user: console.can(&facts, Area::Users, Level::Write)
+            && !facts
+                .grants
+                .iter()
+                .any(|g| g.role == rolehub_domain::Role::LocationAdmin),
         can_csv: console.can(&facts, Area::Users, Level::Write)
             || console.can(&facts, Area::CcLicenses, Level::Write),
         can_resend: console.can(&facts, Area::Users, Level::Write)
@@ -241,5 +247,89 @@ pub async fn resend(
             &console.t.with("flash-resent", "email", &email),
         ),
         Err(e) => console.back("/users", &e),
+    }
+}
+
+/// Adds a user (pending, holding no role, R-NEW-1) and opens their page.
+pub async fn add(
+    State(state): State<AppState>,
+    Submitted { console, form, .. }: Submitted,
+) -> Response {
+    let user = rolehub_store::service::NewUser {
+        email: first(&form, "email"),
+        first: first(&form, "first"),
+        last: first(&form, "last"),
+        ..rolehub_store::service::NewUser::default()
+    };
+    match state.service.add_user(&console.ctx(false), &user).await {
+        Ok(added) => redirect_with_flash(
+            &format!("/users/{}?org={}", added.view.id, console.org),
+            "ok",
+            &console
+                .t
+                .with("flash-user-added", "email", &added.view.email),
+        ),
+        Err(e) => console.back("/users", &e),
+    }
+}
+
+/// Deactivates or reactivates a user (R-AUTH-3; reading A-8 for someone holding roles).
+pub async fn set_status(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Submitted { console, form, .. }: Submitted,
+) -> Response {
+    let status = first(&form, "status");
+    match state
+        .service
+        .set_user_status(&console.ctx(false), &id, &status)
+        .await
+    {
+        Ok(warnings) => {
+            let lang = console.t.lang;
+            let mut message = console.t.get(if status == "inactive" {
+                "flash-deactivated"
+            } else {
+                "flash-reactivated"
+            });
+            for w in &warnings {
+                message.push(' ');
+                message.push_str(w.message(lang));
+            }
+            redirect_with_flash(
+                &format!("/users/{id}?org={}", console.org),
+                if warnings.is_empty() { "ok" } else { "warn" },
+                &message,
+            )
+        }
+        Err(e) => console.back(&format!("/users/{id}"), &e),
+    }
+}
+
+/// Removes a user from the org, once the form's confirmation is ticked (reading A-8).
+pub async fn remove(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Submitted { console, form, .. }: Submitted,
+) -> Response {
+    if first(&form, "confirm") != "yes" {
+        return redirect_with_flash(
+            &format!("/users/{id}?org={}", console.org),
+            "bad",
+            &console.t.get("remove-confirm-needed"),
+        );
+    }
+    let ctx = console.ctx(false);
+    let email = match state.service.get_person(&ctx, &id).await {
+        Ok(p) => p.person.view.email,
+        Err(e) => return console.error_page(&e),
+    };
+    match state.service.remove_user(&ctx, &id).await {
+        Ok(_) => redirect_with_flash(
+            &format!("/users?org={}", console.org),
+            "ok",
+            &console.t.with("flash-removed", "email", &email),
+        ),
+        Err(e) => console.back(&format!("/users/{id}"), &e),
     }
 }
