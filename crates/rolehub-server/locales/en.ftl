@@ -207,3 +207,10 @@ account-note = Deactivating or removing someone who holds admin roles needs the 
 flash-deactivated = The user was deactivated.
 flash-reactivated = The user was reactivated.
 flash-removed = { $email } was removed from the organization.
+count-all = { $count ->
+    [one] 1 person
+   *[other] { $count } people
+}
+count-more = { $count } shown, more on the next page
+filtered-by = filtered by
+clear-filters = Clear the filters

@@ -207,3 +207,10 @@ account-note = Wie beheerdersrollen heeft deactiveren of verwijderen vraagt de b
 flash-deactivated = De gebruiker is gedeactiveerd.
 flash-reactivated = De gebruiker is geheractiveerd.
 flash-removed = { $email } is uit de organisatie verwijderd.
+count-all = { $count ->
+    [one] 1 persoon
+   *[other] { $count } personen
+}
+count-more = { $count } getoond, meer op de volgende pagina
+filtered-by = gefilterd op
+clear-filters = Filters wissen

@@ -493,6 +493,21 @@ async fn users_are_added_deactivated_and_removed_in_the_console() {
     b.type_into("#password", "rolehub-demo").await;
     b.click("button[type=submit]").await;
     b.wait_for_text("admin@acme.example").await;
+    // Lists: the role filter is check-boxes; the count and the filters in force are shown, and
+    // cleared in one step.
+    b.goto(&format!("{base}/users?org=acme")).await;
+    b.click("input[name=roles][value=cc_service_admin]").await;
+    b.click("form.toolbar button[type=submit]").await;
+    b.wait_for_text("filtered by Contact Center service administrator")
+        .await;
+    let count = b.text("#result-count").await;
+    assert!(
+        count.contains("people") || count.contains("person"),
+        "{count}"
+    );
+    b.click("#clear-filters").await;
+    b.wait_for_text("more on the next page").await;
+    assert!(!b.url().await.contains("roles="));
     b.goto(&format!("{base}/users?org=acme")).await;
     b.script("document.querySelector('details.card').open = true;")
         .await;

@@ -74,6 +74,13 @@ impl Tr {
         self.format(key, Some(&args))
     }
 
+    /// A text with a number, which chooses the plural form (`1 person`, `2 people`).
+    pub fn with_count(&self, key: &str, name: &str, count: usize) -> String {
+        let mut args = FluentArgs::new();
+        args.set(name.to_string(), count);
+        self.format(key, Some(&args))
+    }
+
     /// A text with two variables.
     pub fn with2(&self, key: &str, a: (&str, &str), b: (&str, &str)) -> String {
         let mut args = FluentArgs::new();

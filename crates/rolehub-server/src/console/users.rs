@@ -52,6 +52,10 @@ struct UsersPage {
     can_add_user: bool,
     can_resend: bool,
     notice: Option<String>,
+    /// "12 people", "50 shown, more on the next page".
+    count_text: String,
+    /// The filters in force, in words; empty when none.
+    active_filters: String,
 }
 
 const PAGE: i64 = 50;
@@ -180,7 +184,21 @@ pub async fn list(
             )
         })
         .collect();
+    let count_text = if next.is_some() {
+        console.t.with_count("count-more", "count", rows.len())
+    } else {
+        console.t.with_count("count-all", "count", rows.len())
+    };
+    let mut filters: Vec<String> = picked
+        .iter()
+        .map(|r| role_name(*r, lang).to_string())
+        .collect();
+    if !q.is_empty() && tab == "all" {
+        filters.push(format!("“{q}”"));
+    }
     let page = UsersPage {
+        count_text,
+        active_filters: filters.join(", "),
         tab: tab.into(),
         q,
         role_options,
