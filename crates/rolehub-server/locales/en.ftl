@@ -214,3 +214,6 @@ count-all = { $count ->
 count-more = { $count } shown, more on the next page
 filtered-by = filtered by
 clear-filters = Clear the filters
+services-licenses = Services and licenses
+flash-licenses = The licenses were saved.
+flash-nothing-changed = Nothing was changed.

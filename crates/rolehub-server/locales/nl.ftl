@@ -214,3 +214,6 @@ count-all = { $count ->
 count-more = { $count } getoond, meer op de volgende pagina
 filtered-by = gefilterd op
 clear-filters = Filters wissen
+services-licenses = Services en licenties
+flash-licenses = De licenties zijn opgeslagen.
+flash-nothing-changed = Er is niets gewijzigd.

@@ -554,3 +554,52 @@ async fn users_are_added_deactivated_and_removed_in_the_console() {
     let _ = stop.send(());
     scratch.close().await;
 }
+
+/// Services and licenses on a user's page: a Contact Center service administrator changes the
+/// Contact Center licenses and no other (R-CCSA-8, R-CCSA-10).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ccsa_changes_contact_center_licenses_on_the_user_page() {
+    let Some(b) = Browser::start().await else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must have chromium and chromium-driver"
+        );
+        return;
+    };
+    let (base, service, stop, scratch) = start_server().await;
+    let noah = service
+        .operator("tests")
+        .person("noah.dijkstra@acme.example")
+        .await
+        .unwrap()
+        .view
+        .id;
+    b.goto(&format!("{base}/signin?lang=en")).await;
+    b.type_into("#email", "cc.admin@acme.example").await;
+    b.type_into("#password", "rolehub-demo").await;
+    b.click("button[type=submit]").await;
+    b.wait_for_text("cc.admin@acme.example").await;
+    b.goto(&format!("{base}/users/{noah}?org=acme")).await;
+    b.wait_for_text("Services and licenses").await;
+    let disabled = b
+        .script("return document.querySelector('input[name=license][value=calling]').disabled")
+        .await;
+    assert_eq!(
+        disabled,
+        serde_json::json!(true),
+        "a CCSA changes no Calling license"
+    );
+    b.click("input[name=license][value=cc_standard_agent]")
+        .await;
+    b.click("#save-licenses").await;
+    b.wait_for_text("The licenses were saved.").await;
+    let holds = b
+        .script(
+            "return document.querySelector('input[name=license][value=cc_standard_agent]').checked",
+        )
+        .await;
+    assert_eq!(holds, serde_json::json!(true));
+    b.quit().await;
+    let _ = stop.send(());
+    scratch.close().await;
+}

@@ -89,6 +89,7 @@ pub fn router(csv_limit: usize) -> Router<AppState> {
         .route("/users/{id}/resend", post(users::resend))
         .route("/users/add", post(users::add))
         .route("/users/{id}/status", post(users::set_status))
+        .route("/users/{id}/licenses", post(user::licenses))
         .route("/users/{id}/remove", post(users::remove))
         .route("/users/{id}/roles/preview", post(user::role_preview))
         .route("/users/{id}/roles/apply", post(user::role_apply))

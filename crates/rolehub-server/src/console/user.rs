@@ -45,6 +45,10 @@ struct UserPage {
     can_edit: bool,
     /// May deactivate, reactivate and remove this user (a user of the org).
     can_manage: bool,
+    /// The org's licenses: (id, name, held, may change).
+    license_rows: Vec<(String, String, bool, bool)>,
+    /// Whether any license may be changed here.
+    can_license: bool,
     role_options: Vec<(String, String, String)>,
     sites: Vec<String>,
     locations_all: Vec<String>,
@@ -104,6 +108,35 @@ pub async fn detail(
         || holds(Role::CcServiceAdmin)
         || holds(Role::EventsAdmin)
         || holds(Role::SiteAdmin);
+    // Services and licenses (Control Hub's "Services > Edit"): a user administrator changes every
+    // license of a user of the org, a CCSA the Contact Center licenses only (R-CCSA-8, R-CCSA-10).
+    let users_write = console.can(&facts, Area::Users, Level::Write);
+    let ccsa = facts.grants.iter().any(|g| g.role == Role::CcServiceAdmin);
+    let member = p.person.view.home_org == console.org;
+    let license_rows: Vec<(String, String, bool, bool)> = if member {
+        state
+            .service
+            .license_usage(&ctx)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|u| {
+                let held = p.licenses.contains(&u.license);
+                let contact_center = rolehub_domain::License::from_id(&u.license)
+                    .is_some_and(|l| l.is_contact_center());
+                let may = users_write || (ccsa && contact_center);
+                (
+                    u.license.clone(),
+                    crate::routes::orgs::license_name(&u.license),
+                    held,
+                    may,
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let can_license = license_rows.iter().any(|l| l.3);
     // Roles that come from groups are shown as such: leaving the group takes them away.
     let group_roles = state
         .service
@@ -143,6 +176,8 @@ pub async fn detail(
             .unwrap_or_else(|| console.t.get("never")),
         grants,
         can_edit,
+        license_rows,
+        can_license,
         can_manage: !view.external
             && p.person.view.home_org == console.org
             && console.can(&facts, Area::Users, Level::Write),
@@ -434,6 +469,52 @@ pub async fn role_apply(
                 &message,
             )
         }
+        Err(e) => console.back(&format!("/users/{id}"), &e),
+    }
+}
+
+/// Saves a user's licenses: every license of the form's list is held afterwards, every other one
+/// of those the actor may change is not; one change, under the license rules (R-LIC-1, R-CCSA-2).
+pub async fn licenses(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Submitted { console, form, .. }: Submitted,
+) -> Response {
+    let ctx = console.ctx(false);
+    let wanted: Vec<String> = form
+        .iter()
+        .filter(|(k, _)| k == "license")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let shown: Vec<String> = form
+        .iter()
+        .filter(|(k, _)| k == "shown")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let held = match state.service.get_person(&ctx, &id).await {
+        Ok(p) => p.licenses,
+        Err(e) => return console.error_page(&e),
+    };
+    let changes: Vec<(String, bool)> = shown
+        .iter()
+        .filter_map(|l| {
+            let on = wanted.contains(l);
+            (on != held.contains(l)).then(|| (l.clone(), on))
+        })
+        .collect();
+    if changes.is_empty() {
+        return redirect_with_flash(
+            &format!("/users/{id}?org={}", console.org),
+            "ok",
+            &console.t.get("flash-nothing-changed"),
+        );
+    }
+    match state.service.set_licenses(&ctx, &id, &changes).await {
+        Ok(()) => redirect_with_flash(
+            &format!("/users/{id}?org={}", console.org),
+            "ok",
+            &console.t.get("flash-licenses"),
+        ),
         Err(e) => console.back(&format!("/users/{id}"), &e),
     }
 }

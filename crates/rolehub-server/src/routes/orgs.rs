@@ -157,7 +157,8 @@ async fn setup_chat(
     })
 }
 
-fn license_name(id: &str) -> String {
+/// A license's name as Control Hub shows it (`Webex Calling`, `Webex Meetings host (acme.webex.com)`).
+pub fn license_name(id: &str) -> String {
     match License::from_id(id) {
         Some(License::CcPremiumAgent) => "Webex Contact Center Premium Agent".into(),
         Some(License::CcStandardAgent) => "Webex Contact Center Standard Agent".into(),
