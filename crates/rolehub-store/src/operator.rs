@@ -7,6 +7,7 @@
 
 use rolehub_domain::{Role, Timestamp};
 use serde_json::json;
+use sqlx::Row;
 
 use crate::audit::{self, Break, EventFilter, StoredEvent};
 use crate::directory::{self, PeopleFilter, PersonSummary};
@@ -40,6 +41,9 @@ pub struct Operator<'s> {
     service: &'s Service,
     name: String,
 }
+
+/// The advisory lock key of the expiry sweep on PostgreSQL (one sweep at a time across servers).
+const SWEEP_LOCK: i64 = 0x526f_6c65_6875_6201;
 
 impl Service {
     /// The operator handle, named for the audit log (`cli`, `demo`, `expiry sweep`, …).
@@ -222,7 +226,30 @@ impl Operator<'_> {
 
     /// Records the audit event of every grant that expired since the last sweep (R-EXT-7).
     pub async fn sweep_expired(&self, now: Timestamp) -> Result<usize, ServiceError> {
-        let swept = self.service.sweep_expired(now).await?;
+        // On PostgreSQL several servers share the database: one sweeps at a time (the others skip
+        // this round). Each grant's expiry is recorded under its org's lock and marked, so even
+        // sweeps that overlapped would record it once; the lock saves the wasted work.
+        let mut lock = None;
+        if self.service.backend() == crate::db::Backend::Postgres {
+            let mut conn = self.service.conn().await?;
+            let got: bool = sqlx::query("SELECT pg_try_advisory_lock($1) AS got")
+                .bind(SWEEP_LOCK)
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get("got")?;
+            if !got {
+                return Ok(0);
+            }
+            lock = Some(conn);
+        }
+        let swept = self.service.sweep_expired(now).await;
+        if let Some(mut conn) = lock {
+            sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(SWEEP_LOCK)
+                .execute(&mut *conn)
+                .await?;
+        }
+        let swept = swept?;
         let mut conn = self.service.conn().await?;
         crate::throttle::prune(&mut conn, now).await?;
         crate::service::uploads::prune(&mut conn, now).await?;

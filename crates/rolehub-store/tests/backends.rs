@@ -14,7 +14,7 @@ use std::sync::Arc;
 use rolehub_domain::{Area, Level, Role, RuleId, Target, Timestamp};
 use rolehub_store::service::AssignRequest;
 use rolehub_store::world::ContactCenterDef;
-use rolehub_store::{Ctx, EventFilter, Service, ServiceError};
+use rolehub_store::{Ctx, EventFilter, Options, Service, ServiceError};
 use rolehub_testkit::{grant, load, org, person, scratches, world_of};
 use sqlx::Executor;
 
@@ -573,6 +573,58 @@ async fn r_ext_7_the_expiry_sweep_records_each_expired_grant_once() {
         assert_eq!(events.len(), 1, "{backend}");
         assert_eq!(events[0].target_email.as_deref(), Some("p0@globex.example"));
         assert!(operator.verify_audit(None).await.unwrap().is_ok());
+        scratch.close().await;
+    }
+}
+
+/// Two servers on one database sweep at the same moment: each expired grant is recorded once
+/// (on PostgreSQL one sweep runs at a time; on both, the record is made under the org's lock).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn r_ext_7_concurrent_sweeps_record_each_expiry_once() {
+    for (backend, scratch) in scratches().await {
+        let service = scratch.service();
+        setup(
+            &service,
+            &[("acme", 1, 0), ("globex", 4, 0)],
+            &[
+                ("acme", "p0@acme.example", "full_admin"),
+                ("acme", "p0@globex.example", "readonly_admin"),
+                ("acme", "p1@globex.example", "readonly_admin"),
+                ("acme", "p2@globex.example", "readonly_admin"),
+            ],
+        )
+        .await;
+        let other = Service::open(scratch.url(), &Options::default())
+            .await
+            .unwrap();
+        let later = NOW.plus_days(15);
+        let (one, two) = (service.operator("one"), other.operator("two"));
+        let (a, b) = tokio::join!(one.sweep_expired(later), two.sweep_expired(later));
+        let swept = a.unwrap() + b.unwrap();
+        let events = service
+            .operator("tests")
+            .audit(&EventFilter {
+                org_id: Some("acme".into()),
+                action: Some("role.expired".into()),
+                ..EventFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(events.len(), 3, "{backend}: one event per expired grant");
+        assert!(swept <= 3, "{backend}");
+        // Whatever a skipped sweep left is recorded by the next one, once.
+        service.operator("one").sweep_expired(later).await.unwrap();
+        let again = service
+            .operator("tests")
+            .audit(&EventFilter {
+                org_id: Some("acme".into()),
+                action: Some("role.expired".into()),
+                ..EventFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(again.len(), 3, "{backend}");
+        other.close().await;
         scratch.close().await;
     }
 }
