@@ -378,6 +378,13 @@ impl Grant {
         grant_label(self.role, &self.scope)
     }
 
+    /// R-EXT-7 for a query over many grants: an external read-only grant given at or before this
+    /// instant has reached the org's time to live by `now` (the same rule as
+    /// [`Grant::effective_expiry`], as one bound).
+    pub fn external_readonly_cutoff(settings: &Settings, now: Timestamp) -> Timestamp {
+        now.plus_days(-settings.external_readonly_ttl_days)
+    }
+
     /// When the grant stops working: its explicit end, or for external read-only access the org's
     /// time to live after the grant (R-EXT-7), whichever comes first.
     pub fn effective_expiry(&self, relation: Relation, settings: &Settings) -> Option<Timestamp> {
@@ -487,6 +494,21 @@ pub fn grant_works_for_relation(role: Role, relation: Relation) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn r_ext_7_the_query_cutoff_agrees_with_each_grants_expiry() {
+        let settings = Settings::default();
+        let now = Timestamp(100 * crate::time::DAY_MS);
+        let cutoff = Grant::external_readonly_cutoff(&settings, now);
+        for at in [cutoff.0 - 1, cutoff.0, cutoff.0 + 1] {
+            let mut g = grant(Role::ReadonlyAdmin, at);
+            g.expires_at = None;
+            let expired = g
+                .effective_expiry(Relation::OtherOrg, &settings)
+                .is_some_and(|end| end <= now);
+            assert_eq!(expired, at <= cutoff.0, "granted at {at}");
+        }
+    }
 
     #[test]
     fn grant_labels_read_back_as_they_are_written() {

@@ -32,6 +32,9 @@ pub struct PeopleFilter {
     pub after: Option<String>,
     /// Page size.
     pub limit: i64,
+    /// With `roles`: only grants in effect at this instant, given the R-EXT-7 cutoff for external
+    /// read-only grants (`Grant::external_readonly_cutoff`), so that pages come back full.
+    pub in_effect_at: Option<(Timestamp, Timestamp)>,
 }
 
 /// A person in a listing, with their roles and licenses in the org.
@@ -77,8 +80,20 @@ pub async fn people(
         for role in &filter.roles {
             binds.push(Some(role.id().to_string()));
         }
+        let in_effect = match filter.in_effect_at {
+            Some((now, cutoff)) => {
+                let now = next(Some(now.0.to_string()), &mut binds);
+                let cutoff = next(Some(cutoff.0.to_string()), &mut binds);
+                format!(
+                    " AND (g.expires_at IS NULL OR g.expires_at > CAST({now} AS BIGINT)) \
+                     AND NOT (g.role = 'readonly_admin' AND q.home_org <> {org} AND g.granted_at <= CAST({cutoff} AS BIGINT))"
+                )
+            }
+            None => String::new(),
+        };
         sql.push_str(&format!(
-            "p.id IN (SELECT person_id FROM grants WHERE org_id = {org} AND role IN ({}))",
+            "p.id IN (SELECT g.person_id FROM grants g JOIN persons q ON q.id = g.person_id \
+             WHERE g.org_id = {org} AND g.role IN ({}){in_effect})",
             placeholders(start, filter.roles.len())
         ));
     }

@@ -577,6 +577,45 @@ async fn r_ext_7_the_expiry_sweep_records_each_expired_grant_once() {
     }
 }
 
+/// R-LIST-1 with R-EXT-7, in the query: a page of holders filtered by role is full, an expired
+/// external read-only holder taking no place in it.
+#[tokio::test]
+async fn r_list_1_role_filtered_pages_are_full_of_holders_in_effect() {
+    for (backend, scratch) in scratches().await {
+        let service = scratch.service();
+        setup(
+            &service,
+            &[("acme", 2, 0), ("globex", 1, 0)],
+            &[
+                ("acme", "p0@acme.example", "full_admin"),
+                ("acme", "p0@globex.example", "readonly_admin"),
+                ("acme", "p1@acme.example", "readonly_admin"),
+            ],
+        )
+        .await;
+        let later = NOW.plus_days(15);
+        let page = service
+            .list_people(
+                &Ctx::new("p0@acme.example", "acme", later),
+                &rolehub_store::service::PeopleQuery {
+                    roles: vec![rolehub_domain::Role::ReadonlyAdmin],
+                    limit: 1,
+                    ..rolehub_store::service::PeopleQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        let emails: Vec<_> = page
+            .items
+            .iter()
+            .map(|p| p.person.view.email.clone())
+            .collect();
+        assert_eq!(emails, ["p1@acme.example"], "{backend}: a full page");
+        assert!(!page.more, "{backend}");
+        scratch.close().await;
+    }
+}
+
 /// Two servers on one database sweep at the same moment: each expired grant is recorded once
 /// (on PostgreSQL one sweep runs at a time; on both, the record is made under the org's lock).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

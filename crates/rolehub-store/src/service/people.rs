@@ -99,6 +99,14 @@ impl Service {
                 status: query.status,
                 after,
                 limit: limit + 1,
+                // R-EXT-7 in the query: a page of holders is a full page of holders in effect.
+                in_effect_at: Some((
+                    ctx.now,
+                    rolehub_domain::Grant::external_readonly_cutoff(
+                        &read.state.org.settings,
+                        ctx.now,
+                    ),
+                )),
             },
         )
         .await?;
