@@ -348,14 +348,24 @@ impl Service {
         };
         let mut op = OrgOp::open(self, ctx, "user.update").await?;
         let result = async {
-            let report = import_in(
-                &mut op,
-                &parsed,
-                ImportOptions::default(),
-                "user.update",
-                None,
-            )
-            .await?;
+            if let Some(wanted) = &change.roles {
+                // A change of someone's roles: its refusal, whatever refuses it, is audited.
+                let target = op.target(key).await?;
+                op.audit_refusal(Some(&target), serde_json::json!({ "roles": wanted }));
+            }
+            // Roles alone change no field: the user-change checks of a row are not asked for.
+            let report = if change.cells.is_empty() {
+                ImportReport::default()
+            } else {
+                import_in(
+                    &mut op,
+                    &parsed,
+                    ImportOptions::default(),
+                    "user.update",
+                    None,
+                )
+                .await?
+            };
             if !report.errors.is_empty() {
                 return Ok((report, None));
             }
