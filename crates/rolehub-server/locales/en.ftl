@@ -217,3 +217,6 @@ clear-filters = Clear the filters
 services-licenses = Services and licenses
 flash-licenses = The licenses were saved.
 flash-nothing-changed = Nothing was changed.
+roles-editor = Roles
+roles-editor-note = Tick the roles this person should hold; the preview shows every change, saved together.
+change-set-roles = The roles of { $person }, as ticked

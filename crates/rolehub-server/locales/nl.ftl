@@ -217,3 +217,6 @@ clear-filters = Filters wissen
 services-licenses = Services en licenties
 flash-licenses = De licenties zijn opgeslagen.
 flash-nothing-changed = Er is niets gewijzigd.
+roles-editor = Rollen
+roles-editor-note = Vink de rollen aan die deze persoon moet hebben; het voorbeeld toont elke wijziging, samen opgeslagen.
+change-set-roles = De rollen van { $person }, zoals aangevinkt

@@ -38,7 +38,8 @@ pub use orgs::SettingChange;
 pub use people::{PeoplePage, PeopleQuery};
 pub use reads::{Health, OrgDetails};
 pub use roles::{
-    parse_area, parse_level, parse_role, AssignRequest, GrantListing, PrincipalFacts, RolesReplaced,
+    parse_area, parse_level, parse_role, AssignRequest, Assignable, GrantListing, PrincipalFacts,
+    RolesReplaced,
 };
 pub use uploads::{Applied, Checked, ReportRow, RowKind, Upload, UploadLimits};
 pub use users::{validate_email, NewUser};

@@ -149,7 +149,7 @@ pub async fn preview(
         console.chrome(&facts, "/users"),
         format!("/external/add?org={}", console.org),
         summary,
-        result,
+        result.map(super::user::Previewed::from),
         format!("/external/apply?org={}", console.org),
         fields,
     )

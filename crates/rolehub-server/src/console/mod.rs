@@ -93,6 +93,11 @@ pub fn router(csv_limit: usize) -> Router<AppState> {
         .route("/users/{id}/remove", post(users::remove))
         .route("/users/{id}/roles/preview", post(user::role_preview))
         .route("/users/{id}/roles/apply", post(user::role_apply))
+        .route(
+            "/users/{id}/roles/set/preview",
+            post(user::roles_set_preview),
+        )
+        .route("/users/{id}/roles/set/apply", post(user::roles_set_apply))
         .route("/external/add", get(external::page))
         .route("/external/check", post(external::check))
         .route("/external/preview", post(external::preview))

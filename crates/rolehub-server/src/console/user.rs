@@ -50,8 +50,27 @@ struct UserPage {
     /// Whether any license may be changed here.
     can_license: bool,
     role_options: Vec<(String, String, String)>,
+    /// The roles editor: every grant that could be given, checked when held, disabled with the
+    /// reason when the rules refuse it.
+    role_boxes: Vec<RoleBox>,
+    /// The org's locations, checked where the person is location administrator.
+    location_choices: Vec<(String, bool)>,
     sites: Vec<String>,
     locations_all: Vec<String>,
+}
+
+/// One check-box of the roles editor.
+struct RoleBox {
+    /// The form value: a grant label (`site_admin@acme.webex.com`), or `location_admin`.
+    value: String,
+    /// The role (and site) in words.
+    name: String,
+    checked: bool,
+    disabled: bool,
+    /// Why it is disabled: the rule's sentence and id.
+    reason: String,
+    /// The location role: its locations are chosen beside it.
+    locations: bool,
 }
 
 /// A user's page: summary (roles as a comma list or None, R-LIST-2) and the roles editor.
@@ -137,6 +156,58 @@ pub async fn detail(
         Vec::new()
     };
     let can_license = license_rows.iter().any(|l| l.3);
+    // The roles editor: what the rules would refuse is disabled, with the reason beside it.
+    let assignable = if can_edit {
+        state
+            .service
+            .assignable(&ctx, &p.person.view.id)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let role_boxes: Vec<RoleBox> = assignable
+        .iter()
+        .map(|a| {
+            let locations = a.role == Role::LocationAdmin;
+            let label = rolehub_domain::grant_label(a.role, &a.scope);
+            RoleBox {
+                value: if locations {
+                    "location_admin".into()
+                } else {
+                    label.clone()
+                },
+                name: if locations {
+                    a.role.name(lang).to_string()
+                } else {
+                    describe_label(&label, lang)
+                },
+                checked: a.held,
+                disabled: a.refusal.is_some(),
+                reason: a
+                    .refusal
+                    .as_ref()
+                    .map(|r| format!("{} ({})", without_rule_id(&r.message(lang)), r.rule))
+                    .unwrap_or_default(),
+                locations,
+            }
+        })
+        .collect();
+    let held_locations: Vec<String> = p
+        .grants
+        .iter()
+        .filter_map(|g| match &g.scope {
+            rolehub_domain::Scope::Locations(l) => Some(l.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let location_choices = facts
+        .org
+        .locations
+        .iter()
+        .map(|l| (l.clone(), held_locations.contains(l)))
+        .collect();
     // Roles that come from groups are shown as such: leaving the group takes them away.
     let group_roles = state
         .service
@@ -181,6 +252,8 @@ pub async fn detail(
         can_manage: !view.external
             && p.person.view.home_org == console.org
             && console.can(&facts, Area::Users, Level::Write),
+        role_boxes,
+        location_choices,
         role_options: Role::ALL
             .into_iter()
             .map(|r| {
@@ -216,7 +289,7 @@ struct PreviewPage {
     back: String,
     summary: String,
     refusal: Option<(String, String, String)>,
-    added: Option<String>,
+    added: Vec<String>,
     removed: Vec<String>,
     warnings: Vec<String>,
     nothing: bool,
@@ -323,12 +396,37 @@ impl RoleChange {
     }
 }
 
+/// What a previewed change does: the grants it adds and removes, with its warnings.
+pub(super) struct Previewed {
+    added: Vec<String>,
+    removed: Vec<String>,
+    warnings: Vec<rolehub_domain::Warning>,
+}
+
+impl From<ChangeOutcome> for Previewed {
+    fn from(o: ChangeOutcome) -> Previewed {
+        Previewed {
+            added: o.added.into_iter().collect(),
+            removed: o.removed,
+            warnings: o.warnings,
+        }
+    }
+}
+
+/// A refusal's sentence without the rule id at its end: the page shows the rule beside it.
+fn without_rule_id(message: &str) -> String {
+    match message.rfind(" (R-") {
+        Some(at) if message.ends_with(')') => message[..at].to_string(),
+        _ => message.to_string(),
+    }
+}
+
 pub(super) fn preview_page(
     console: &Console,
     chrome: Chrome,
     back: String,
     summary: String,
-    result: Result<ChangeOutcome, ServiceError>,
+    result: Result<Previewed, ServiceError>,
     confirm_action: String,
     fields: Vec<(String, String)>,
 ) -> Response {
@@ -338,7 +436,7 @@ pub(super) fn preview_page(
         back,
         summary,
         refusal: None,
-        added: None,
+        added: Vec::new(),
         removed: Vec::new(),
         warnings: Vec::new(),
         nothing: false,
@@ -347,8 +445,12 @@ pub(super) fn preview_page(
     };
     match result {
         Ok(outcome) => {
-            page.nothing = outcome.added.is_none() && outcome.removed.is_empty();
-            page.added = outcome.added.as_deref().map(|l| describe_label(l, lang));
+            page.nothing = outcome.added.is_empty() && outcome.removed.is_empty();
+            page.added = outcome
+                .added
+                .iter()
+                .map(|l| describe_label(l, lang))
+                .collect();
             page.removed = outcome
                 .removed
                 .iter()
@@ -362,7 +464,7 @@ pub(super) fn preview_page(
         }
         Err(ServiceError::Refused(r)) => {
             page.refusal = Some((
-                r.message(lang),
+                without_rule_id(&r.message(lang)),
                 r.rule.id().to_string(),
                 r.rule.summary(lang).to_string(),
             ))
@@ -415,7 +517,10 @@ pub async fn role_preview(
         Err(r) => return r,
     };
     let change = RoleChange::from_form(&form);
-    let result = change.run(&state, &console, &person_id, true).await;
+    let result = change
+        .run(&state, &console, &person_id, true)
+        .await
+        .map(Previewed::from);
     let back = format!("/users/{id}?org={}", console.org);
     preview_page(
         &console,
@@ -515,6 +620,114 @@ pub async fn licenses(
             "ok",
             &console.t.get("flash-licenses"),
         ),
+        Err(e) => console.back(&format!("/users/{id}"), &e),
+    }
+}
+
+/// The roles the editor's form asks for, as grant labels (the location role with the locations
+/// ticked beside it).
+fn wanted_roles(form: &[(String, String)]) -> Vec<String> {
+    let locations: Vec<String> = form
+        .iter()
+        .filter(|(k, _)| k == "locations")
+        .map(|(_, v)| v.clone())
+        .collect();
+    form.iter()
+        .filter(|(k, _)| k == "roles")
+        .map(|(_, v)| {
+            if v == "location_admin" {
+                format!("location_admin@{}", locations.join("+"))
+            } else {
+                v.clone()
+            }
+        })
+        .collect()
+}
+
+/// Runs the editor's set of roles as one change (previewed with `dry_run`).
+async fn set_roles(
+    state: &AppState,
+    console: &Console,
+    person_id: &str,
+    form: &[(String, String)],
+    dry_run: bool,
+) -> Result<Previewed, ServiceError> {
+    let change = rolehub_store::service::PersonChange {
+        roles: Some(wanted_roles(form)),
+        ..rolehub_store::service::PersonChange::default()
+    };
+    let (_, replaced) = state
+        .service
+        .update_person(&console.ctx(dry_run), person_id, &change)
+        .await?;
+    let replaced = replaced.unwrap_or_default();
+    Ok(Previewed {
+        added: replaced.added,
+        removed: replaced.removed,
+        warnings: replaced.warnings,
+    })
+}
+
+/// Previews the roles editor's set: every role change it makes, decided together, with every side
+/// effect, before anything is saved.
+pub async fn roles_set_preview(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Submitted {
+        console,
+        facts,
+        form,
+    }: Submitted,
+) -> Response {
+    let (person_id, who) = match person_named(&state, &console, &id).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let result = set_roles(&state, &console, &person_id, &form, true).await;
+    let fields: Vec<(String, String)> = form
+        .iter()
+        .filter(|(k, _)| k == "roles" || k == "locations")
+        .cloned()
+        .collect();
+    preview_page(
+        &console,
+        console.chrome(&facts, "/users"),
+        format!("/users/{id}?org={}", console.org),
+        console.t.with("change-set-roles", "person", &who),
+        result,
+        format!("/users/{id}/roles/set/apply?org={}", console.org),
+        fields,
+    )
+}
+
+/// Saves a previewed set of roles, as one change.
+pub async fn roles_set_apply(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Submitted { console, form, .. }: Submitted,
+) -> Response {
+    let (person_id, _) = match person_named(&state, &console, &id).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    match set_roles(&state, &console, &person_id, &form, false).await {
+        Ok(done) => {
+            let lang = console.t.lang;
+            let mut message = console.t.get("flash-changed");
+            for w in &done.warnings {
+                message.push(' ');
+                message.push_str(w.message(lang));
+            }
+            redirect_with_flash(
+                &format!("/users/{id}?org={}", console.org),
+                if done.warnings.is_empty() {
+                    "ok"
+                } else {
+                    "warn"
+                },
+                &message,
+            )
+        }
         Err(e) => console.back(&format!("/users/{id}"), &e),
     }
 }

@@ -257,6 +257,92 @@ impl Service {
         Ok(decision)
     }
 
+    /// Every grant the actor could give the person now, in catalogue order: each role alone, each
+    /// site role at each of the org's sites, the location role (at the org's first location), with
+    /// the refusal where the rules would refuse it (a role the person holds is answered as held).
+    /// The roles editor disables what is refused and says why, instead of refusing afterwards.
+    /// Nothing is written or audited.
+    pub async fn assignable(&self, ctx: &Ctx, key: &str) -> Result<Vec<Assignable>, ServiceError> {
+        let mut read = OrgRead::open(self, ctx).await?;
+        let target = crate::service::person(&mut read.tx, key).await?;
+        let visible =
+            target.view.home_org == ctx.org || !read.state.grants_of(&target.view.id).is_empty();
+        if !visible {
+            return Err(ServiceError::not_found("person", key));
+        }
+        let has_premium = target.view.home_org == ctx.org
+            && load::licenses_of(&mut read.tx, &target.view.id)
+                .await?
+                .iter()
+                .any(|l| l == "cc_premium_agent");
+        let home_full_admin = load::holds_full_admin(
+            &mut read.tx,
+            &read.actor.view.id,
+            &read.actor.view.home_org,
+            ctx.now,
+        )
+        .await?;
+        let held: Vec<String> = read
+            .state
+            .grants_of(&target.view.id)
+            .iter()
+            .map(|g| g.label())
+            .collect();
+        let org = read.state.org.clone();
+        let mut out = Vec::new();
+        for role in Role::ALL {
+            let scopes: Vec<Scope> = match role.scope_kind() {
+                ScopeKind::Org => vec![Scope::Org],
+                ScopeKind::Site => org
+                    .sites
+                    .iter()
+                    .filter(|s| s.managed_by == rolehub_domain::SiteManager::ControlHub)
+                    .map(|s| Scope::Site(s.url.clone()))
+                    .collect(),
+                ScopeKind::Locations => org
+                    .locations
+                    .first()
+                    .map(|l| vec![Scope::Locations(vec![l.clone()])])
+                    .unwrap_or_default(),
+            };
+            for scope in scopes {
+                let label = rolehub_domain::grant_label(role, &scope);
+                let is_held = match role.scope_kind() {
+                    ScopeKind::Locations => held.iter().any(|h| h.starts_with("location_admin@")),
+                    _ => held.contains(&label),
+                };
+                let refusal = if is_held {
+                    None
+                } else {
+                    change::check_assign(
+                        &read.state,
+                        Actor {
+                            person: &read.actor.view,
+                            home_full_admin,
+                        },
+                        &target.view,
+                        has_premium,
+                        NewGrant {
+                            role,
+                            scope: scope.clone(),
+                            expires_at: None,
+                        },
+                        ctx.now,
+                    )
+                    .err()
+                };
+                out.push(Assignable {
+                    role,
+                    scope,
+                    held: is_held,
+                    refusal,
+                });
+            }
+        }
+        read.close().await?;
+        Ok(out)
+    }
+
     /// The org's grants as the actor may see them (R-LIST-1, R-CCSA-9, R-EXT-10), sorted by holder
     /// email and catalogue order.
     pub async fn list_grants(
@@ -562,6 +648,19 @@ pub(crate) async fn grants_in(
         .fetch_all(&mut *conn)
         .await?;
     rows.iter().map(load::grant_from_row).collect()
+}
+
+/// A grant the actor could give a person, or the rule that refuses it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assignable {
+    /// The role.
+    pub role: Role,
+    /// Its scope (a site, or the org's first location for the location role).
+    pub scope: Scope,
+    /// Whether the person holds it (for the location role: at any locations).
+    pub held: bool,
+    /// Why it may not be given, when it may not.
+    pub refusal: Option<rolehub_domain::Refusal>,
 }
 
 /// A grant as listings show it.
