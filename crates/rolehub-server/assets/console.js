@@ -3,6 +3,15 @@
   "use strict";
   // The org and language switchers change nothing until their button is pressed, so that
   // moving through them with the keyboard never leaves the page (WCAG 3.2.2).
+  // Times are shown in the reader's time zone and language (the page gives them in UTC).
+  var lang = document.documentElement.lang || "en";
+  document.querySelectorAll("time[datetime]").forEach(function (el) {
+    var when = new Date(el.getAttribute("datetime"));
+    if (!isNaN(when.getTime())) {
+      el.textContent = when.toLocaleString(lang, { dateStyle: "medium", timeStyle: "medium" });
+      el.title = el.getAttribute("datetime");
+    }
+  });
   // Scope fields follow the chosen role: a site for site roles, locations for the location role.
   var role = document.getElementById("role");
   if (role) {

@@ -656,6 +656,14 @@ async fn roles_are_set_with_check_boxes_as_one_previewed_change() {
         roles.contains("Support administrator") && roles.contains("Device administrator"),
         "{roles}"
     );
+    // The audit log, newest first, says which role changed, in words.
+    b.goto(&format!("{base}/audit?org=acme")).await;
+    b.wait_for_text("Newest first").await;
+    let first_row = b.text("tbody tr").await;
+    assert!(
+        first_row.contains("Role assigned: ") && first_row.contains("noah.dijkstra@acme.example"),
+        "{first_row}"
+    );
     b.quit().await;
     let _ = stop.send(());
     scratch.close().await;

@@ -467,6 +467,50 @@ fn audit_query(q: &[(String, String)]) -> Result<AuditQuery, String> {
     })
 }
 
+/// An audit event's action in the reader's words, with the roles a role change gave and took
+/// (`Role assigned: Full administrator`).
+fn action_in_words(console: &Console, action: &str, after: Option<&str>) -> String {
+    let t = console.t;
+    let key = format!("action-{}", action.replace(['.', '_'], "-"));
+    let name = t.get(&key);
+    // An action without a text of its own is shown as it is recorded.
+    let name = if name == key {
+        action.to_string()
+    } else {
+        name
+    };
+    let change = after
+        .and_then(|a| serde_json::from_str::<serde_json::Value>(a).ok())
+        .map(|v| v["change"].clone())
+        .unwrap_or_default();
+    let labels = |field: &str| -> Vec<String> {
+        match &change[field] {
+            serde_json::Value::String(l) => vec![l.clone()],
+            serde_json::Value::Array(items) => items
+                .iter()
+                .filter_map(|l| l.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        }
+        .iter()
+        .map(|l| super::user::describe_label(l, t.lang))
+        .collect()
+    };
+    let mut words = name;
+    let (added, removed) = (labels("added"), labels("removed"));
+    if !added.is_empty() {
+        words.push_str(&format!(": {}", added.join(", ")));
+    }
+    if !removed.is_empty() {
+        words.push_str(&format!(
+            " ({} {})",
+            t.get("audit-removed"),
+            removed.join(", ")
+        ));
+    }
+    words
+}
+
 /// The audit log with filters and its chain verification status.
 pub async fn audit(
     State(state): State<AppState>,
@@ -515,15 +559,18 @@ pub async fn audit(
                 Err(e) => return console.error_page(&e),
             };
             for e in &found.events {
-                let outcome = match &e.rule_id {
-                    Some(rule) => format!("{} {rule}", e.outcome),
-                    None => e.outcome.clone(),
+                let outcome = match (&e.rule_id, e.outcome.as_str()) {
+                    (Some(rule), _) => format!("{} ({rule})", t.get("outcome-refused")),
+                    (None, "ok") => t.get("outcome-ok"),
+                    (None, other) => other.to_string(),
                 };
                 page.events.push((
                     e.seq,
                     Timestamp(e.at).to_iso(),
-                    e.actor_email.clone().unwrap_or_else(|| "(system)".into()),
-                    e.action.clone(),
+                    e.actor_email
+                        .clone()
+                        .unwrap_or_else(|| t.get("audit-system")),
+                    action_in_words(&console, &e.action, e.after.as_deref()),
                     e.target_email.clone().unwrap_or_default(),
                     outcome,
                 ));
