@@ -498,7 +498,7 @@ impl Console {
                 redirect_with_flash(
                     &format!("{form_url}{sep}org={}", self.org),
                     "bad",
-                    &error.message(self.t.lang),
+                    &readable(&error.message(self.t.lang)),
                 )
             }
             _ => self.error_page(error),
@@ -514,7 +514,8 @@ impl Console {
             ServiceError::Refused(r) => (
                 self.t.get("error-title"),
                 r.rule.id().to_string(),
-                r.message(self.t.lang),
+                // The rule is shown beside the sentence, once.
+                readable(&without_rule_id(&r.message(self.t.lang))),
             ),
             ServiceError::NotFound { .. } => (
                 self.t.get("not-found-title"),
@@ -641,4 +642,46 @@ pub fn page_with_flash<T: Template>(page: &T, shown: bool) -> Response {
             .append(header::SET_COOKIE, HeaderValue::from_static(CLEAR_FLASH));
     }
     response
+}
+
+/// A message as a person reads it: values the API quotes with backticks (`acme.webex.com`) are
+/// quoted as in prose.
+pub fn readable(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut open = true;
+    for c in message.chars() {
+        if c == '`' {
+            out.push(if open { '“' } else { '”' });
+            open = !open;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A refusal's sentence without the rule id at its end, where the page shows the rule beside it.
+pub fn without_rule_id(message: &str) -> String {
+    match message.rfind(" (R-") {
+        Some(at) if message.ends_with(')') => message[..at].to_string(),
+        _ => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::{readable, without_rule_id};
+
+    #[test]
+    fn messages_read_as_prose() {
+        assert_eq!(
+            readable("`acme.webex.com` is not a site"),
+            "“acme.webex.com” is not a site"
+        );
+        assert_eq!(
+            without_rule_id("A full administrator cannot be a CCSA. (R-CCSA-1)"),
+            "A full administrator cannot be a CCSA."
+        );
+        assert_eq!(without_rule_id("No rule here"), "No rule here");
+    }
 }

@@ -187,7 +187,7 @@ pub async fn detail(
                 reason: a
                     .refusal
                     .as_ref()
-                    .map(|r| format!("{} ({})", without_rule_id(&r.message(lang)), r.rule))
+                    .map(|r| format!("{} ({})", super::without_rule_id(&r.message(lang)), r.rule))
                     .unwrap_or_default(),
                 locations,
             }
@@ -239,7 +239,11 @@ pub async fn detail(
         licenses: if view.licenses.is_empty() {
             console.t.get("none")
         } else {
-            view.licenses.join(", ")
+            view.licenses
+                .iter()
+                .map(|l| crate::routes::orgs::license_name(l))
+                .collect::<Vec<_>>()
+                .join(", ")
         },
         last_sign_in: view
             .last_sign_in
@@ -413,14 +417,6 @@ impl From<ChangeOutcome> for Previewed {
     }
 }
 
-/// A refusal's sentence without the rule id at its end: the page shows the rule beside it.
-fn without_rule_id(message: &str) -> String {
-    match message.rfind(" (R-") {
-        Some(at) if message.ends_with(')') => message[..at].to_string(),
-        _ => message.to_string(),
-    }
-}
-
 pub(super) fn preview_page(
     console: &Console,
     chrome: Chrome,
@@ -464,7 +460,7 @@ pub(super) fn preview_page(
         }
         Err(ServiceError::Refused(r)) => {
             page.refusal = Some((
-                without_rule_id(&r.message(lang)),
+                super::without_rule_id(&r.message(lang)),
                 r.rule.id().to_string(),
                 r.rule.summary(lang).to_string(),
             ))
