@@ -142,8 +142,9 @@ pub struct NewPerson {
     pub location_id: Option<String>,
     /// The org (default: the caller's, or the query's `orgId`).
     pub org_id: Option<String>,
-    /// Roles: a new user holds none (R-NEW-1), so only an empty list is taken; give roles once
-    /// they are added (`PUT /v1/people/{id}` with `roles`, or `POST /v1/roleAssignments`).
+    /// Roles to assign at once (grant labels, as a person's `roles` show them): adding gives no
+    /// role (R-NEW-1), so these are the caller's assignments, under the assignment rules, in the
+    /// same change; one refused refuses the whole.
     pub roles: Option<Vec<String>>,
     /// Licenses to give at once, under the license rules (R-LIC-1, R-CCSA-2).
     pub licenses: Option<Vec<String>>,

@@ -303,8 +303,7 @@ pub fn constrain_values(doc: &mut Value) {
         "pattern",
         license,
     );
-    // A new user holds no role (R-NEW-1).
-    set("NewPerson", "/properties/roles", "maxItems", json!(0));
+
     // Names are at most 256 characters (a longer one is refused, naming the field).
     for schema in ["NewPerson", "PersonUpdate"] {
         for field in ["firstName", "lastName", "displayName"] {

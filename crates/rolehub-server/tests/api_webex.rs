@@ -138,8 +138,9 @@ async fn put_people_roles_is_a_full_replacement_in_one_change() {
     }
 }
 
-/// `POST /v1/people` as Webex: 200 with the person, `displayName` and `licenses` taken, `roles`
-/// refused unless empty (R-NEW-1), the email unchangeable through `PUT`.
+/// `POST /v1/people` as Webex: 200 with the person, `displayName`, `licenses` and `roles` taken
+/// (roles as assignments in the same change, refused as a whole), the email unchangeable through
+/// `PUT`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn post_people_takes_the_webex_body() {
     for b in backends() {
@@ -147,17 +148,28 @@ async fn post_people_takes_the_webex_body() {
         let w = s.w.clone();
         let admin = &w.admin.token;
 
+        // Adding gives no role (R-NEW-1); roles sent with the user are assignments in the same
+        // change: one refused refuses the whole, and nobody is added.
         let r = s
             .post(
                 "/v1/people",
                 admin,
-                &json!({"emails": ["boss@acme.example"], "roles": ["full_admin"]}),
+                &json!({"emails": ["boss@acme.example"], "roles": ["device_admin", "cc_service_admin"]}),
             )
             .await;
-        r.expect(422);
-        assert_eq!(r.json()["errors"][0]["ruleId"], "R-NEW-1");
+        r.expect(403);
+        assert_eq!(r.json()["errors"][0]["ruleId"], "R-CCSA-2");
         let found = s.get("/v1/people?email=boss%40acme.example", admin).await;
         assert!(found.items().is_empty(), "{}: nobody was added", s.backend);
+        let r = s
+            .post(
+                "/v1/people",
+                admin,
+                &json!({"emails": ["boss@acme.example"], "roles": ["device_admin"]}),
+            )
+            .await;
+        r.expect(200);
+        assert_eq!(r.json()["roles"], json!(["device_admin"]));
 
         let r = s
             .post(

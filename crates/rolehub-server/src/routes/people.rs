@@ -175,8 +175,9 @@ async fn get_person(
     Ok(Json(one(&state, &caller, &ctx, &id).await?))
 }
 
-/// Adds a user to the org: pending, holding no role (R-NEW-1), invited by mail. Answers 200 with
-/// the person, as Webex does.
+/// Adds a user to the org: pending, invited by mail. Adding gives no role (R-NEW-1); `roles` given
+/// are assignments by the caller in the same change, under the assignment rules, refused as a
+/// whole. Answers 200 with the person, as Webex does.
 #[utoipa::path(post, path = "/v1/people", tag = "people", params(ChangeQuery), request_body = NewPerson,
     responses((status = 200, body = Person, description = "The person added; with `dryRun`, the person as they would be added (no id: nothing was created)"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_person(
@@ -190,18 +191,6 @@ async fn create_person(
     let [email] = body.emails.as_slice() else {
         return Err(ApiError::bad_request("emails", "give one email address"));
     };
-    if body.roles.as_ref().is_some_and(|r| !r.is_empty()) {
-        return Err(ApiError::Plain {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            message: "A user added to the org holds no role; give roles once they are added, with `PUT /v1/people/{id}` and `roles` or `POST /v1/roleAssignments`. (R-NEW-1)".into(),
-            errors: vec![crate::error::ErrorItem {
-                description: "a new user holds no role (R-NEW-1)".into(),
-                rule_id: Some("R-NEW-1".into()),
-                field: Some("roles".into()),
-            }],
-            retry_after: None,
-        });
-    }
     let added = state
         .service
         .add_user(
@@ -213,6 +202,7 @@ async fn create_person(
                 location: body.location_id,
                 display_name: body.display_name,
                 licenses: body.licenses.unwrap_or_default(),
+                roles: body.roles.unwrap_or_default(),
             },
         )
         .await?;

@@ -24,6 +24,9 @@ pub struct NewUser {
     pub display_name: Option<String>,
     /// Licenses given at once (R-LIC-1, R-CCSA-2 as for any license change).
     pub licenses: Vec<String>,
+    /// Roles (grant labels) assigned at once by the adding administrator: adding gives no role
+    /// (R-NEW-1); these are assignments, each under the assignment rules, in the same change.
+    pub roles: Vec<String>,
 }
 
 /// Checks an email's shape: something, `@`, a domain with a dot.
@@ -50,8 +53,8 @@ pub fn validate_email(email: &str) -> Result<String, ServiceError> {
 }
 
 impl Service {
-    /// Adds a pending user to the org, holding no role (R-NEW-1), with the licenses asked for in
-    /// the same change.
+    /// Adds a pending user to the org (adding gives no role, R-NEW-1), with the licenses and the
+    /// role assignments asked for in the same change, refused as a whole.
     pub async fn add_user(&self, ctx: &Ctx, user: &NewUser) -> Result<PersonRecord, ServiceError> {
         let email = validate_email(&user.email)?;
         let limit = super::csv_import::MAX_NAME_CHARS;
@@ -79,6 +82,10 @@ impl Service {
             let added = self.add_user_in(&mut op, user, email).await?;
             if !licenses.is_empty() {
                 set_licenses_in(&mut op, &added.view.id, &licenses).await?;
+            }
+            if !user.roles.is_empty() {
+                op.reload_state().await?;
+                super::roles::replace_roles_in(&mut op, &added.view.id, &user.roles).await?;
             }
             Ok(added)
         }
