@@ -30,6 +30,28 @@ fn screenshots() -> PathBuf {
     }
 }
 
+/// Signs in through the form (English) and waits until the console is open.
+async fn sign_in(b: &Browser, base: &str, who: &str) {
+    b.goto(&format!("{base}/signin?lang=en")).await;
+    b.type_into("#email", who).await;
+    b.type_into("#password", "rolehub-demo").await;
+    b.click("button[type=submit]").await;
+    // The header names the person once the console is open (the sign-in page does not).
+    b.wait_for_text(who).await;
+}
+
+/// The browser, or — outside CI, where chromium may be missing — `None` (CI must have it).
+async fn browser() -> Option<Browser> {
+    let b = Browser::start().await;
+    if b.is_none() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must have chromium and chromium-driver (.ci/run installs them)"
+        );
+    }
+    b
+}
+
 async fn start_server() -> (String, Service, tokio::sync::oneshot::Sender<()>, Scratch) {
     let scratch = Scratch::sqlite_file().await.unwrap();
     let service = scratch.service();
@@ -219,11 +241,7 @@ async fn an_administrator_does_every_task_of_the_seeds_in_the_browser() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_only_administrator_sees_read_only_pages_and_no_contact_center() {
-    let Some(b) = Browser::start().await else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must have chromium and chromium-driver"
-        );
+    let Some(b) = browser().await else {
         return;
     };
     let (base, _service, stop, scratch) = start_server().await;
@@ -253,11 +271,7 @@ async fn a_read_only_administrator_sees_read_only_pages_and_no_contact_center() 
 /// members then hold it, and the token revoked.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_administrator_connects_scim_provisioning_in_the_browser() {
-    let Some(b) = Browser::start().await else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must have chromium and chromium-driver"
-        );
+    let Some(b) = browser().await else {
         return;
     };
     let (base, _service, stop, scratch) = start_server().await;
@@ -337,11 +351,7 @@ async fn a_full_administrator_connects_scim_provisioning_in_the_browser() {
 /// Dutch, for a full administrator and a read-only administrator.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_passes_axe_core_in_both_languages() {
-    let Some(b) = Browser::start().await else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must have chromium and chromium-driver"
-        );
+    let Some(b) = browser().await else {
         return;
     };
     let (base, service, stop, scratch) = start_server().await;
@@ -445,11 +455,7 @@ async fn every_page_passes_axe_core_in_both_languages() {
 /// administrator and an Events administrator on a page of theirs — never on a refusal.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_administrator_lands_on_a_page_their_roles_reach() {
-    let Some(b) = Browser::start().await else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must have chromium and chromium-driver"
-        );
+    let Some(b) = browser().await else {
         return;
     };
     let (base, _service, stop, scratch) = start_server().await;
@@ -489,19 +495,11 @@ async fn each_administrator_lands_on_a_page_their_roles_reach() {
 /// (reading A-8).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_are_added_deactivated_and_removed_in_the_console() {
-    let Some(b) = Browser::start().await else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must have chromium and chromium-driver"
-        );
+    let Some(b) = browser().await else {
         return;
     };
     let (base, service, stop, scratch) = start_server().await;
-    b.goto(&format!("{base}/signin?lang=en")).await;
-    b.type_into("#email", "admin@acme.example").await;
-    b.type_into("#password", "rolehub-demo").await;
-    b.click("button[type=submit]").await;
-    b.wait_for_text("admin@acme.example").await;
+    sign_in(&b, &base, "admin@acme.example").await;
     // Lists: the role filter is check-boxes; the count and the filters in force are shown, and
     // cleared in one step.
     b.goto(&format!("{base}/users?org=acme")).await;
@@ -568,11 +566,7 @@ async fn users_are_added_deactivated_and_removed_in_the_console() {
 /// Contact Center licenses and no other (R-CCSA-8, R-CCSA-10).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ccsa_changes_contact_center_licenses_on_the_user_page() {
-    let Some(b) = Browser::start().await else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must have chromium and chromium-driver"
-        );
+    let Some(b) = browser().await else {
         return;
     };
     let (base, service, stop, scratch) = start_server().await;
@@ -583,11 +577,7 @@ async fn a_ccsa_changes_contact_center_licenses_on_the_user_page() {
         .unwrap()
         .view
         .id;
-    b.goto(&format!("{base}/signin?lang=en")).await;
-    b.type_into("#email", "cc.admin@acme.example").await;
-    b.type_into("#password", "rolehub-demo").await;
-    b.click("button[type=submit]").await;
-    b.wait_for_text("cc.admin@acme.example").await;
+    sign_in(&b, &base, "cc.admin@acme.example").await;
     b.goto(&format!("{base}/users/{noah}?org=acme")).await;
     b.wait_for_text("Services and licenses").await;
     let disabled = b
@@ -617,11 +607,7 @@ async fn a_ccsa_changes_contact_center_licenses_on_the_user_page() {
 /// are disabled, with the rule beside them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roles_are_set_with_check_boxes_as_one_previewed_change() {
-    let Some(b) = Browser::start().await else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must have chromium and chromium-driver"
-        );
+    let Some(b) = browser().await else {
         return;
     };
     let (base, service, stop, scratch) = start_server().await;
@@ -632,11 +618,7 @@ async fn roles_are_set_with_check_boxes_as_one_previewed_change() {
         .unwrap()
         .view
         .id;
-    b.goto(&format!("{base}/signin?lang=en")).await;
-    b.type_into("#email", "admin@acme.example").await;
-    b.type_into("#password", "rolehub-demo").await;
-    b.click("button[type=submit]").await;
-    b.wait_for_text("admin@acme.example").await;
+    sign_in(&b, &base, "admin@acme.example").await;
     b.goto(&format!("{base}/users/{noah}?org=acme")).await;
     b.wait_for_text("Tick the roles").await;
     // The provisioning role is a partner's: refused for a user of the org, and said so.

@@ -542,12 +542,6 @@ pub async fn role_apply(
     let change = RoleChange::from_form(&form);
     match change.run(&state, &console, &person_id, false).await {
         Ok(outcome) => {
-            let lang = console.t.lang;
-            let mut message = console.t.get("flash-changed");
-            for w in &outcome.warnings {
-                message.push(' ');
-                message.push_str(w.message(lang));
-            }
             // An external administrator whose last role went is no longer of this org: their
             // page is gone, so the list of external administrators is shown instead.
             let gone = state
@@ -560,15 +554,7 @@ pub async fn role_apply(
             } else {
                 format!("/users/{id}?org={}", console.org)
             };
-            redirect_with_flash(
-                &to,
-                if outcome.warnings.is_empty() {
-                    "ok"
-                } else {
-                    "warn"
-                },
-                &message,
-            )
+            saved(&console, &to, &outcome.warnings)
         }
         Err(e) => console.back(&format!("/users/{id}"), &e),
     }
@@ -707,23 +693,26 @@ pub async fn roles_set_apply(
         Err(r) => return r,
     };
     match set_roles(&state, &console, &person_id, &form, false).await {
-        Ok(done) => {
-            let lang = console.t.lang;
-            let mut message = console.t.get("flash-changed");
-            for w in &done.warnings {
-                message.push(' ');
-                message.push_str(w.message(lang));
-            }
-            redirect_with_flash(
-                &format!("/users/{id}?org={}", console.org),
-                if done.warnings.is_empty() {
-                    "ok"
-                } else {
-                    "warn"
-                },
-                &message,
-            )
-        }
+        Ok(done) => saved(
+            &console,
+            &format!("/users/{id}?org={}", console.org),
+            &done.warnings,
+        ),
         Err(e) => console.back(&format!("/users/{id}"), &e),
     }
+}
+
+/// Back to a page after a saved change, with its warnings (R-ASSIGN-3 and the like) in the flash.
+fn saved(console: &Console, to: &str, warnings: &[rolehub_domain::Warning]) -> Response {
+    let lang = console.t.lang;
+    let mut message = console.t.get("flash-changed");
+    for w in warnings {
+        message.push(' ');
+        message.push_str(w.message(lang));
+    }
+    redirect_with_flash(
+        to,
+        if warnings.is_empty() { "ok" } else { "warn" },
+        &message,
+    )
 }
