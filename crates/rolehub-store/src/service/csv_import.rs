@@ -902,11 +902,24 @@ fn csv_error(e: &csv::Error) -> ServiceError {
         .position()
         .map(|p| format!("line {}", p.line()))
         .unwrap_or_else(|| "the file".into());
+    // What went wrong in words a spreadsheet user knows, not the parser's.
+    let what = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!(
+            "it has {len} cells where the header has {expected_len}; every line needs the header's columns"
+        ),
+        csv::ErrorKind::Utf8 { .. } => {
+            "it is not UTF-8 text; save the file as \"CSV UTF-8\"".to_string()
+        }
+        csv::ErrorKind::Io(_) => "the file could not be read".to_string(),
+        _ => "it is not written as CSV (check its quotes)".to_string(),
+    };
     // R-CSV-2: a file that cannot be read is refused whole, naming where.
     ServiceError::Refused(Refusal::new(
         RuleId::Csv2,
         rolehub_domain::Reason::CsvInvalid {
-            detail: format!("{place}: the CSV cannot be read: {e}"),
+            detail: format!("{place}: {what}"),
         },
     ))
 }
@@ -984,6 +997,23 @@ mod file_tests {
             assert_eq!(parsed.header.len(), 2, "{text:?}");
             assert_eq!(parsed.records[0].len(), 2, "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_is_told_in_plain_words() {
+        let Err(e) = read_csv(b"User ID/Email,Last Name\na@b.example,Smit,extra\n", 10) else {
+            panic!("read");
+        };
+        let message = e.to_string();
+        assert!(
+            message.contains("line 2") && message.contains("3 cells where the header has 2"),
+            "{message}"
+        );
+        assert!(message.contains("R-CSV-2"), "{message}");
+        let Err(e) = read_csv(b"User ID/Email\n\xff\xfe\n", 10) else {
+            panic!("read");
+        };
+        assert!(e.to_string().contains("CSV UTF-8"), "{e}");
     }
 
     #[test]
