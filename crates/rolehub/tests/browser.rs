@@ -458,12 +458,22 @@ async fn each_administrator_lands_on_a_page_their_roles_reach() {
     let Some(b) = browser().await else {
         return;
     };
-    let (base, _service, stop, scratch) = start_server().await;
+    let (base, service, stop, scratch) = start_server().await;
+    service
+        .operator("tests")
+        .set_password(
+            "rotterdam.admin@acme.example",
+            "rolehub-demo",
+            rolehub_store::clock::system_now(),
+        )
+        .await
+        .unwrap();
     for (who, lands_in) in [
         ("ava.clarke@zentech.example", "org=acme"),
         ("site.admin@acme.example", "org=acme"),
         ("events@acme.example", "org=acme"),
         ("admin@acme.example", "/users?org=acme"),
+        ("rotterdam.admin@acme.example", "/users?org=acme"),
     ] {
         b.goto(&format!("{base}/signin?lang=en")).await;
         b.type_into("#email", who).await;
@@ -481,6 +491,15 @@ async fn each_administrator_lands_on_a_page_their_roles_reach() {
             !b.text("nav.side").await.trim().is_empty(),
             "{who}: an empty menu"
         );
+        if who.starts_with("rotterdam") {
+            // A location administrator sees the users of their location.
+            assert_eq!(
+                b.script("return document.getElementById('location').value")
+                    .await,
+                serde_json::json!("rotterdam")
+            );
+            assert!(b.text("tbody").await.contains("@acme.example"), "{text}");
+        }
         b.script("document.querySelector('form[action=\"/signout\"]').submit();")
             .await;
         b.find("#password").await;

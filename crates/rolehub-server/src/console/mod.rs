@@ -415,10 +415,15 @@ impl Console {
                 });
             }
         };
+        // A location administrator reads the users of their locations, from the same list.
+        let location_admin = facts
+            .grants
+            .iter()
+            .any(|g| g.role == rolehub_domain::Role::LocationAdmin);
         add(
             "/users",
             "nav-users",
-            can(Area::Users) || can(Area::Roles) || can(Area::ExternalAdmins),
+            can(Area::Users) || can(Area::Roles) || can(Area::ExternalAdmins) || location_admin,
         );
         add("/account", "nav-account", can(Area::Account));
         add(

@@ -56,6 +56,10 @@ struct UsersPage {
     count_text: String,
     /// The filters in force, in words; empty when none.
     active_filters: String,
+    /// A location administrator's locations, to choose which one's users are listed.
+    location_choices: Vec<String>,
+    /// The location listed.
+    chosen_location: String,
 }
 
 const PAGE: i64 = 50;
@@ -86,6 +90,8 @@ pub async fn list(
     let mut rows = Vec::new();
     let mut next = None;
     let mut notice = None;
+    let mut location_choices: Vec<String> = Vec::new();
+    let mut chosen_location = String::new();
     match tab {
         "all" => {
             let after_id = first(&query, "after");
@@ -106,7 +112,33 @@ pub async fn list(
                 ));
             }
             let q_used = if searchable { q.clone() } else { String::new() };
+            // A location administrator reads the users of their locations (R-LOC-1): the list
+            // shows one of them at a time.
+            let own_locations: Vec<String> = facts
+                .grants
+                .iter()
+                .filter_map(|g| match &g.scope {
+                    rolehub_domain::Scope::Locations(l) if g.role == Role::LocationAdmin => {
+                        Some(l.clone())
+                    }
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            let location = if console.can(&facts, Area::Users, Level::Read) {
+                None
+            } else {
+                let asked = first(&query, "location");
+                own_locations
+                    .iter()
+                    .find(|l| **l == asked)
+                    .or(own_locations.first())
+                    .cloned()
+            };
+            location_choices = own_locations;
+            chosen_location = location.clone().unwrap_or_default();
             let filter = PeopleQuery {
+                location,
                 email: q_used.contains('@').then(|| q_used.clone()),
                 display_name: (!q_used.is_empty() && !q_used.contains('@')).then(|| q_used.clone()),
                 roles: picked.clone(),
@@ -197,6 +229,8 @@ pub async fn list(
         filters.push(format!("“{q}”"));
     }
     let page = UsersPage {
+        location_choices,
+        chosen_location,
         count_text,
         active_filters: filters.join(", "),
         tab: tab.into(),
