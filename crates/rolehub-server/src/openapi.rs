@@ -332,6 +332,12 @@ pub fn constrain_values(doc: &mut Value) {
         "GroupRoleRequest",
         "/properties/role",
         "pattern",
+        json!(labels.clone()),
+    );
+    set(
+        "NewPerson",
+        "/properties/roles/items",
+        "pattern",
         json!(labels),
     );
     set(
