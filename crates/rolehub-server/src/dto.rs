@@ -379,9 +379,10 @@ impl Organization {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrgSettings {
     /// How long external read-only access lives, in days (R-EXT-7).
-    #[serde(default, deserialize_with = "crate::extract::whole_number")]
+    #[serde(default, deserialize_with = "crate::extract::present_whole_number")]
     pub external_readonly_ttl_days: Option<i64>,
     /// The user data shared with external administrators (R-EXT-10): `name`, `email`, `phone`, `location`.
+    #[serde(default, deserialize_with = "crate::extract::present_list")]
     pub share_with_external_admins: Option<Vec<String>>,
 }
 

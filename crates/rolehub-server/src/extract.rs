@@ -201,9 +201,54 @@ where
     }
 }
 
+/// A whole number that, when its field is sent at all, is a number: `null` is refused (leaving the
+/// field out keeps the value), as the OpenAPI document's `integer` says.
+pub fn present_whole_number<'de, D>(deserializer: D) -> Result<Option<i64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    match whole_number(deserializer)? {
+        Some(n) => Ok(Some(n)),
+        None => Err(serde::de::Error::custom(
+            "null is not a value here: leave the field out to keep it",
+        )),
+    }
+}
+
+/// A list that, when its field is sent at all, is a list: `null` is refused (leaving the field out
+/// keeps the value).
+pub fn present_list<'de, D>(deserializer: D) -> Result<Option<Vec<String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    match Option::<Vec<String>>::deserialize(deserializer)? {
+        Some(list) => Ok(Some(list)),
+        None => Err(serde::de::Error::custom(
+            "null is not a value here: leave the field out to keep it",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::cursor;
+
+    #[test]
+    fn a_sent_setting_is_never_null() {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct S {
+            #[serde(default, deserialize_with = "super::present_whole_number")]
+            days: Option<i64>,
+            #[serde(default, deserialize_with = "super::present_list")]
+            fields: Option<Vec<String>>,
+        }
+        let s: S = serde_json::from_str(r#"{"days": 3.0}"#).unwrap();
+        assert_eq!((s.days, s.fields), (Some(3), None));
+        assert!(serde_json::from_str::<S>(r#"{"days": null}"#).is_err());
+        assert!(serde_json::from_str::<S>(r#"{"fields": null}"#).is_err());
+    }
 
     #[test]
     fn cursors_are_only_the_ones_given_out() {
