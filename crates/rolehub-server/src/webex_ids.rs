@@ -86,7 +86,8 @@ pub fn encode(kind: &str, id: &str) -> String {
 /// after one substring search.
 pub async fn decode(State(json_limit): State<usize>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
-    if parts.uri.to_string().contains(ENCODED_PREFIX) {
+    let encoded = |text: &str| text.contains(ENCODED_PREFIX);
+    if encoded(parts.uri.path()) || parts.uri.query().is_some_and(encoded) {
         if let Some(uri) = rewrite_uri(&parts.uri) {
             parts.uri = uri;
         }

@@ -242,7 +242,13 @@ async fn update_person(
     }
     if let Some(emails) = &body.emails {
         let own = emails.len() == 1 && emails[0].trim().eq_ignore_ascii_case(&p.person.view.email);
-        if !own && !p.person.view.email.contains('*') {
+        // An email withheld from the caller (R-EXT-10) cannot be sent back: theirs is not asked.
+        let withheld = p
+            .person
+            .view
+            .email
+            .starts_with(rolehub_store::service::masking::HIDDEN);
+        if !own && !withheld {
             // The key cannot change: a conflict with the person as they are.
             return Err(ApiError::Plain {
                 status: StatusCode::CONFLICT,

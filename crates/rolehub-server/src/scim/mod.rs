@@ -129,13 +129,8 @@ impl From<ServiceError> for ScimError {
                 _ => ScimError::new(StatusCode::NOT_FOUND, None, detail),
             },
             ErrorKind::Invalid => ScimError::value(detail),
-            ErrorKind::Conflict => {
-                if detail.contains("userName") {
-                    ScimError::new(StatusCode::BAD_REQUEST, Some("mutability"), detail)
-                } else {
-                    ScimError::new(StatusCode::CONFLICT, Some("uniqueness"), detail)
-                }
-            }
+            // A name or email another resource has already.
+            ErrorKind::Conflict => ScimError::new(StatusCode::CONFLICT, Some("uniqueness"), detail),
             ErrorKind::Busy | ErrorKind::TooMany => {
                 ScimError::new(StatusCode::TOO_MANY_REQUESTS, Some("tooMany"), detail)
             }
@@ -260,7 +255,7 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 /// floods is answered 429 with `Retry-After`, and others are not slowed.
 #[derive(Clone, Default)]
 struct Limiter {
-    windows: Arc<Mutex<HashMap<String, (Instant, u32)>>>,
+    windows: Arc<Mutex<HashMap<u64, (Instant, u32)>>>,
 }
 
 async fn rate_limit(
@@ -275,7 +270,14 @@ async fn rate_limit(
             if windows.len() > 10_000 {
                 windows.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(2));
             }
-            let entry = windows.entry(token).or_insert((now, 0));
+            // Keyed by a digest of the token, so that no secret is kept in memory.
+            let key = {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                token.hash(&mut h);
+                h.finish()
+            };
+            let entry = windows.entry(key).or_insert((now, 0));
             if now.duration_since(entry.0) >= Duration::from_secs(1) {
                 *entry = (now, 0);
             }

@@ -71,29 +71,24 @@ impl Service {
         user: &ProvisionedUser,
         roles: &[String],
     ) -> Result<PersonRecord, ServiceError> {
-        let email = validate_email(&user.email)?;
         let mut op = OrgOp::open(self, ctx, "user.add").await?;
         let result = async {
+            // Adding gives no role (R-NEW-1); the roles the provider sends are assigned by the
+            // provisioning administrator, each under the assignment rules, in the same change.
             let new = NewUser {
-                email: email.clone(),
+                email: user.email.clone(),
                 first: user.first.clone(),
                 last: user.last.clone(),
                 display_name: user.display_name.clone(),
+                roles: roles.to_vec(),
                 ..NewUser::default()
             };
-            let added = self.add_user_in(&mut op, &new, email).await?;
+            let added = self.add_user_with(&mut op, &new).await?;
             if user.external_id.is_some() {
                 set_external_id(&mut op, &added.view.id, user.external_id.as_deref()).await?;
             }
             if !user.active {
                 super::users::set_status_in(&mut op, &added.view.id, Status::Inactive).await?;
-            }
-            if !roles.is_empty() {
-                // Adding gives no role (R-NEW-1); the roles the provider sends are then assigned
-                // by the provisioning administrator, each under the assignment rules, in the
-                // same change.
-                op.reload_state().await?;
-                super::roles::replace_roles_in(&mut op, &added.view.id, roles).await?;
             }
             load::person_by_id(&mut op.tx, &added.view.id)
                 .await?

@@ -56,6 +56,18 @@ impl Service {
     /// Adds a pending user to the org (adding gives no role, R-NEW-1), with the licenses and the
     /// role assignments asked for in the same change, refused as a whole.
     pub async fn add_user(&self, ctx: &Ctx, user: &NewUser) -> Result<PersonRecord, ServiceError> {
+        let mut op = OrgOp::open(self, ctx, "user.add").await?;
+        let result = self.add_user_with(&mut op, user).await;
+        op.settle(result).await
+    }
+
+    /// Adds a user in an open change: their fields checked, then the user, their licenses and the
+    /// role assignments asked for (the REST API's and SCIM's addition alike).
+    pub(crate) async fn add_user_with(
+        &self,
+        op: &mut OrgOp<'_>,
+        user: &NewUser,
+    ) -> Result<PersonRecord, ServiceError> {
         let email = validate_email(&user.email)?;
         let limit = super::csv_import::MAX_NAME_CHARS;
         for (field, value) in [
@@ -77,20 +89,15 @@ impl Service {
         for id in &user.licenses {
             licenses.push((parse_license(id)?, true));
         }
-        let mut op = OrgOp::open(self, ctx, "user.add").await?;
-        let result = async {
-            let added = self.add_user_in(&mut op, user, email).await?;
-            if !licenses.is_empty() {
-                set_licenses_in(&mut op, &added.view.id, &licenses).await?;
-            }
-            if !user.roles.is_empty() {
-                op.reload_state().await?;
-                super::roles::replace_roles_in(&mut op, &added.view.id, &user.roles).await?;
-            }
-            Ok(added)
+        let added = self.add_user_in(op, user, email).await?;
+        if !licenses.is_empty() {
+            set_licenses_in(op, &added.view.id, &licenses).await?;
         }
-        .await;
-        op.settle(result).await
+        if !user.roles.is_empty() {
+            op.reload_state().await?;
+            super::roles::replace_roles_in(op, &added.view.id, &user.roles).await?;
+        }
+        Ok(added)
     }
 
     pub(crate) async fn add_user_in(
