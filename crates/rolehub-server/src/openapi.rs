@@ -156,6 +156,7 @@ pub fn constrain_values(doc: &mut Value) {
                                 json!(format!("^\\s*({roles})?\\s*(,\\s*({roles})?\\s*)*$"));
                         }
                         "from" | "to" => schema["format"] = json!("date-time"),
+                        "offset" => schema["minimum"] = json!(0),
                         "area" => schema["enum"] = json!(Area::ALL.map(Area::id).to_vec()),
                         "level" => schema["enum"] = json!(["none", "read", "write"]),
                         // Cursors are the hex of a position (digits) or of an id (visible ASCII).

@@ -77,10 +77,7 @@ async fn list_events(
     };
     let offset = q.offset.unwrap_or(0);
     if offset < 0 {
-        return Err(ApiError::bad_request(
-            "offset",
-            "the offset is not negative",
-        ));
+        return Err(ApiError::bad_request("offset", "the offset is 0 or more"));
     }
     let query = AuditQuery {
         actor: q.actor_id.clone(),
