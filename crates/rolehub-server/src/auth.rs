@@ -105,7 +105,7 @@ impl FromRequestParts<AppState> for Caller {
         };
         let who = state
             .service
-            .authenticate_session(&session, now)
+            .authenticate_session(&session, now, state.config.session_idle.as_millis() as i64)
             .await?
             .ok_or_else(ApiError::unauthorized)?;
         let csrf = who.csrf.unwrap_or_default();

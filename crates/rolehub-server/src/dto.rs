@@ -898,6 +898,10 @@ pub struct SignInRequest {
     pub email: String,
     /// Password.
     pub password: String,
+    /// The code of the account's authenticator app, or one of its recovery codes, for accounts
+    /// with a second factor.
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 /// A console session.

@@ -16,6 +16,7 @@ pub mod paging;
 pub mod routes;
 pub mod scim;
 pub mod settings;
+pub mod sso;
 pub mod state;
 pub mod webex_ids;
 

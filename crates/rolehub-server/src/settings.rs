@@ -112,7 +112,9 @@ pub const SETTINGS: &[Def] = &[
     def("uploads.per_person", "ROLEHUB_UPLOAD_PER_PERSON", None, "5", Kind::Number { min: 1, max: 100 },
         "Uploads one person keeps at once (in the database); a new one drops their oldest."),
     def("sessions.ttl_hours", "ROLEHUB_SESSION_TTL_HOURS", None, "12", Kind::Number { min: 1, max: 720 },
-        "Hours a console session lives."),
+        "Hours a console session lives at most (the absolute time-out), however much it is used."),
+    def("sessions.idle_minutes", "ROLEHUB_SESSION_IDLE_MINUTES", None, "60", Kind::Number { min: 1, max: 43_200 },
+        "Minutes a console session may go unused before it ends (the idle time-out)."),
     def("sign_in.hash_workers", "ROLEHUB_HASH_WORKERS", None, "0", Kind::Number { min: 0, max: 64 },
         "Password hashes computed at once; 0: one per CPU. Each takes 19 MiB while it runs."),
     def("sign_in.hash_queue", "ROLEHUB_HASH_QUEUE", None, "16", Kind::Number { min: 1, max: 10_000 },
@@ -377,6 +379,7 @@ impl Layers {
                 .filter_map(|s| s.parse().ok())
                 .collect(),
             session_ttl: Duration::from_secs(self.number("sessions.ttl_hours") * 3600),
+            session_idle: Duration::from_secs(self.number("sessions.idle_minutes") * 60),
             hash_workers: self.number("sign_in.hash_workers") as usize,
             hash_queue: self.number("sign_in.hash_queue") as usize,
             uploads: rolehub_store::service::UploadLimits {
@@ -480,6 +483,8 @@ pub struct Settings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// `sessions.ttl_hours`.
     pub session_ttl: Duration,
+    /// `sessions.idle_minutes`.
+    pub session_idle: Duration,
     /// `sign_in.hash_workers`.
     pub hash_workers: usize,
     /// `sign_in.hash_queue`.
@@ -533,6 +538,7 @@ impl Settings {
             csv_limit: self.csv_limit,
             request_timeout: self.request_timeout,
             session_ttl: self.session_ttl,
+            session_idle: self.session_idle,
             secure_cookies: self.secure_cookies || public_url.starts_with("https://"),
             trusted_proxies: self.trusted_proxies.clone(),
         }

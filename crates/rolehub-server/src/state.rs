@@ -18,8 +18,10 @@ pub struct Config {
     pub csv_limit: usize,
     /// How long a request may take.
     pub request_timeout: Duration,
-    /// How long a console session lives.
+    /// How long a console session lives at most (the absolute time-out).
     pub session_ttl: Duration,
+    /// How long a console session may go unused (the idle time-out).
+    pub session_idle: Duration,
     /// Whether cookies get `Secure` (served over TLS, directly or behind a proxy).
     pub secure_cookies: bool,
     /// Proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
@@ -34,6 +36,7 @@ impl Default for Config {
             csv_limit: 32 * 1024 * 1024,
             request_timeout: Duration::from_secs(60),
             session_ttl: Duration::from_secs(12 * 3600),
+            session_idle: Duration::from_secs(3600),
             secure_cookies: false,
             trusted_proxies: Vec::new(),
         }
@@ -47,6 +50,8 @@ pub struct AppState {
     pub service: Service,
     /// Settings.
     pub config: Arc<Config>,
+    /// The OpenID Connect relying party, with its cache of providers' keys.
+    pub sso: Arc<crate::sso::Sso>,
 }
 
 impl AppState {
@@ -55,6 +60,7 @@ impl AppState {
         AppState {
             service,
             config: Arc::new(config),
+            sso: Arc::new(crate::sso::Sso::new()),
         }
     }
 }

@@ -78,6 +78,11 @@ const SQLITE: Embedded = &[
         "provisioning",
         include_str!("../migrations/sqlite/0007_provisioning.sql"),
     ),
+    (
+        8,
+        "sign in methods",
+        include_str!("../migrations/sqlite/0008_sign_in_methods.sql"),
+    ),
 ];
 
 const POSTGRES: Embedded = &[
@@ -115,6 +120,11 @@ const POSTGRES: Embedded = &[
         7,
         "provisioning",
         include_str!("../migrations/postgres/0007_provisioning.sql"),
+    ),
+    (
+        8,
+        "sign in methods",
+        include_str!("../migrations/postgres/0008_sign_in_methods.sql"),
     ),
 ];
 

@@ -221,7 +221,7 @@ impl Operator<'_> {
         let person = self.person(email).await?;
         let mut ctx = Ctx::new(person.view.email.clone(), person.view.home_org.clone(), now);
         ctx.client_addr = Some("operator".into());
-        crate::service::users::record_sign_in(self.service, &person, &ctx).await
+        crate::service::users::record_sign_in(self.service, &person, &ctx, "operator").await
     }
 
     /// Records the audit event of every grant that expired since the last sweep (R-EXT-7).

@@ -14,11 +14,14 @@ mod csv_import;
 mod expiry;
 pub(crate) mod jobs;
 pub mod masking;
+pub mod mfa;
 mod orgs;
+pub(crate) mod pending;
 mod people;
 pub mod provisioning;
 mod reads;
 pub(crate) mod roles;
+pub mod sso;
 pub(crate) mod uploads;
 pub(crate) mod users;
 
@@ -385,6 +388,11 @@ async fn apply_plan(
             )
             .await?,
         );
+    }
+    if target.view.id != op.actor.view.id {
+        // Someone else changed their roles: their sessions end, and they sign in again to the
+        // console as it now is for them. Their own changes keep the session they were made in.
+        auth::end_sessions(&mut op.tx, &target.view.id, op.ctx.now).await?;
     }
     let discarded = labels(&plan.discard);
     let mut after: Vec<String> = before

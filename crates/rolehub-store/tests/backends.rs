@@ -490,7 +490,7 @@ async fn r_ext_11_external_admins_sign_in_through_their_home_org() {
             .unwrap();
         let ctx = Ctx::new("p0@globex.example", "", NOW);
         let person = service
-            .sign_in(&ctx, "p0@globex.example", "a long enough password")
+            .sign_in(&ctx, "p0@globex.example", "a long enough password", None)
             .await
             .unwrap();
         assert_eq!(person.view.home_org, "globex", "{backend}");
@@ -518,7 +518,7 @@ async fn r_ext_11_external_admins_sign_in_through_their_home_org() {
             .unwrap();
         assert!(d.allowed, "{backend}");
         assert!(service
-            .sign_in(&ctx, "p0@globex.example", "wrong password!")
+            .sign_in(&ctx, "p0@globex.example", "wrong password!", None)
             .await
             .is_err());
         scratch.close().await;
@@ -692,7 +692,11 @@ async fn sign_in_attempts_are_counted_before_checking_and_delays_are_per_pair() 
             let mut ctx = Ctx::new("", "", at);
             ctx.client_addr = Some(addr.to_string());
             let password = password.to_string();
-            async move { service.sign_in(&ctx, "p0@acme.example", &password).await }
+            async move {
+                service
+                    .sign_in(&ctx, "p0@acme.example", &password, None)
+                    .await
+            }
         };
         // Forty wrong passwords at once from one address: at most five are checked.
         let burst: Vec<_> = (0..40)

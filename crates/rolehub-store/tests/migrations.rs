@@ -54,6 +54,9 @@ async fn a_database_of_the_earlier_migration_record_is_taken_over() {
             "jobs",
             "scim_group_members",
             "scim_groups",
+            "org_sso",
+            "recovery_codes",
+            "pending_sign_ins",
         ] {
             db.execute(format!("DROP TABLE {table}").as_str())
                 .await
@@ -63,6 +66,13 @@ async fn a_database_of_the_earlier_migration_record_is_taken_over() {
             "DROP INDEX persons_by_external_id",
             "ALTER TABLE persons DROP COLUMN external_id",
             "ALTER TABLE persons DROP COLUMN modified_at",
+            "ALTER TABLE orgs DROP COLUMN mfa_required",
+            "ALTER TABLE persons DROP COLUMN break_glass",
+            "ALTER TABLE persons DROP COLUMN totp_secret",
+            "ALTER TABLE persons DROP COLUMN totp_pending",
+            "ALTER TABLE persons DROP COLUMN totp_last_step",
+            "ALTER TABLE sessions DROP COLUMN last_seen_at",
+            "ALTER TABLE sessions DROP COLUMN method",
         ] {
             db.execute(sql).await.unwrap();
         }

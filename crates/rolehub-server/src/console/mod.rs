@@ -14,7 +14,9 @@ mod form;
 mod i18n;
 mod pages;
 mod provisioning;
+mod security;
 mod signin;
+mod sso;
 mod user;
 mod users;
 
@@ -70,6 +72,29 @@ pub fn router(csv_limit: usize) -> Router<AppState> {
             "/activate",
             get(signin::activate_page).post(signin::activate_submit),
         )
+        .route(
+            "/signin/code",
+            get(signin::code_page).post(signin::code_submit),
+        )
+        .route(
+            "/signin/enrol",
+            get(signin::enrol_page).post(signin::enrol_submit),
+        )
+        .route("/sso/callback", get(sso::callback))
+        .route("/security", get(security::show))
+        .route("/security/totp/begin", post(security::begin))
+        .route("/security/totp/confirm", post(security::confirm))
+        .route("/security/totp/remove", post(security::remove))
+        .route(
+            "/security/sessions/end",
+            post(security::sign_out_everywhere),
+        )
+        .route("/settings/sign-in", get(security::settings))
+        .route("/settings/sso", post(security::save_sso))
+        .route("/settings/sso/test", post(security::test_sso))
+        .route("/settings/sso/remove", post(security::remove_sso))
+        .route("/settings/mfa", post(security::save_mfa))
+        .route("/settings/break-glass", post(security::break_glass))
         .route("/signout", post(signin::sign_out))
         .route("/language", post(pages::language))
         .route("/switch", get(pages::switch_org))
@@ -201,7 +226,11 @@ impl FromRequestParts<AppState> for Console {
             return Err(to_signin());
         };
         let now = system_now();
-        let who = match state.service.authenticate_session(&secret, now).await {
+        let who = match state
+            .service
+            .authenticate_session(&secret, now, state.config.session_idle.as_millis() as i64)
+            .await
+        {
             Ok(Some(found)) => found,
             _ => return Err(to_signin()),
         };
@@ -261,19 +290,52 @@ async fn landing(
     axum::extract::State(state): axum::extract::State<AppState>,
     Page { console, facts }: Page,
 ) -> Response {
-    if let Some(first) = console.chrome(&facts, "").nav.first() {
-        return Redirect::to(&format!("{}?org={}", first.href, console.org)).into_response();
+    // The security page is everyone's own; it is not where anyone's work begins.
+    let first_page = |facts: &PrincipalFacts| {
+        console
+            .chrome(facts, "")
+            .nav
+            .into_iter()
+            .find(|n| n.href != "/security")
+    };
+    if let Some(first) = first_page(&facts) {
+        let to = format!("{}?org={}", first.href, console.org);
+        return match break_glass_warning(&state, &console).await {
+            Some(warning) => redirect_with_flash(&to, "bad", &warning),
+            None => Redirect::to(&to).into_response(),
+        };
     }
     for (org, _) in console.orgs.iter().filter(|(o, _)| *o != console.org) {
         let mut elsewhere = console.ctx(false);
         elsewhere.org = org.clone();
         if let Ok(facts) = state.service.principal(&elsewhere).await {
-            if let Some(first) = console.chrome(&facts, "").nav.first() {
+            if let Some(first) = first_page(&facts) {
                 return Redirect::to(&format!("{}?org={org}", first.href)).into_response();
             }
         }
     }
     Redirect::to("/users").into_response()
+}
+
+/// For the org's full administrators: the break-glass sign-ins of the last 14 days by others,
+/// so that every use of a break-glass account is seen.
+async fn break_glass_warning(state: &AppState, console: &Console) -> Option<String> {
+    let since = system_now().plus_ms(-14 * rolehub_domain::time::DAY_MS);
+    let found = state
+        .service
+        .break_glass_sign_ins(&console.ctx(false), since)
+        .await
+        .ok()?;
+    let others: Vec<String> = found
+        .into_iter()
+        .filter(|(who, _)| *who != console.person.view.email)
+        .map(|(who, at)| format!("{who} ({})", at.to_iso()))
+        .collect();
+    (!others.is_empty()).then(|| {
+        console
+            .t
+            .with("break-glass-warning", "list", &others.join(", "))
+    })
 }
 
 /// The opening of a console page, written once: the signed-in person and their facts in the org
@@ -387,6 +449,14 @@ impl Console {
         ctx
     }
 
+    /// The service context in the person's home org, for what is their own (their sign-in).
+    pub fn home_ctx(&self) -> Ctx {
+        Ctx {
+            org: self.person.view.home_org.clone(),
+            ..self.ctx(false)
+        }
+    }
+
     /// The principal's facts, for page-access decisions without further queries.
     pub async fn facts(&self, state: &AppState) -> Result<PrincipalFacts, Response> {
         state
@@ -440,6 +510,7 @@ impl Console {
         add("/settings", "nav-settings", can(Area::OrgSettings));
         add("/audit", "nav-audit", can(Area::AuditLog));
         add("/provisioning", "nav-provisioning", can(Area::Users));
+        add("/security", "nav-security", true);
         Chrome {
             t,
             me: self.person.view.email.clone(),

@@ -14,9 +14,12 @@ use serde::Deserialize;
 use super::{lang_of, render, Console, Tr, LANG_COOKIE};
 use crate::auth::SESSION_COOKIE;
 use crate::context::RequestInfo;
-use crate::error::ApiError;
-use crate::routes::session::{cleared_cookie, session_cookie, sign_in_person};
+use crate::routes::session::{
+    cleared_cookie, open_session, session_cookie, sign_in_ctx, sign_in_person,
+};
 use crate::state::AppState;
+use rolehub_store::service::auth::SignInError;
+use rolehub_store::service::sso::SignInMethod;
 
 const SIGNIN_CSRF: &str = "rolehub_signin_csrf";
 
@@ -29,10 +32,45 @@ struct SignInPage {
     action: String,
     csrf: String,
     email: String,
-    show_email: bool,
+    /// `email`, `password`, `code`, `enrol`, `recovery`, `activate`.
+    step: &'static str,
     token: Option<String>,
     error: Option<String>,
     notice: Option<String>,
+    /// The enrolment's QR code, as a `data:` image.
+    qr: Option<String>,
+    /// The enrolment's secret, for typing in.
+    secret: String,
+    /// Recovery codes, shown once.
+    codes: Vec<String>,
+}
+
+impl SignInPage {
+    fn new(t: Tr, step: &'static str, csrf: String) -> SignInPage {
+        let (title, button, action) = match step {
+            "code" => ("signin-code-title", "mfa-verify", "/signin/code"),
+            "enrol" => ("signin-enrol-title", "mfa-verify", "/signin/enrol"),
+            "recovery" => ("signin-recovery-title", "continue", "/"),
+            "activate" => ("activate-title", "activate-button", "/activate"),
+            "password" => ("signin-title", "signin-button", "/signin"),
+            _ => ("signin-title", "continue", "/signin"),
+        };
+        SignInPage {
+            title: t.get(title),
+            button: t.get(button),
+            action: action.into(),
+            csrf,
+            email: String::new(),
+            step,
+            token: None,
+            error: None,
+            notice: None,
+            qr: None,
+            secret: String::new(),
+            codes: Vec::new(),
+            t,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -62,7 +100,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestLang {
     }
 }
 
-fn with_cookies(mut response: Response, cookies: &[String]) -> Response {
+pub(super) fn with_cookies(mut response: Response, cookies: &[String]) -> Response {
     for c in cookies {
         if let Ok(v) = HeaderValue::from_str(c) {
             response.headers_mut().append(header::SET_COOKIE, v);
@@ -71,47 +109,38 @@ fn with_cookies(mut response: Response, cookies: &[String]) -> Response {
     response
 }
 
-fn signin_page(
-    t: Tr,
-    csrf: String,
-    email: String,
-    error: Option<String>,
-    notice: Option<String>,
-) -> SignInPage {
-    SignInPage {
-        title: t.get("signin-title"),
-        button: t.get("signin-button"),
-        action: "/signin".into(),
-        csrf,
-        email,
-        show_email: true,
-        token: None,
-        error,
-        notice,
-        t,
-    }
+/// A page of the sign-in steps with a fresh form token (a cookie the form must match).
+fn step_page(mut page: SignInPage) -> Response {
+    let csrf = rolehub_store::service::auth::new_secret().unwrap_or_default();
+    page.csrf = csrf.clone();
+    with_cookies(
+        render(&page),
+        &[format!(
+            "{SIGNIN_CSRF}={csrf}; Path=/; HttpOnly; SameSite=Lax"
+        )],
+    )
 }
 
-/// The sign-in page.
+/// Whether a step's form came from the page this browser was given.
+fn form_ok(headers: &HeaderMap, csrf: &str) -> bool {
+    !csrf.is_empty() && crate::auth::cookie_in(headers, SIGNIN_CSRF).as_deref() == Some(csrf)
+}
+
+/// The sign-in page: the email first.
 pub async fn page(RequestLang(lang): RequestLang, Query(q): Query<LangParam>) -> Response {
     let lang = page_lang(lang, q.lang.as_deref());
     let t = Tr { lang };
-    let csrf = rolehub_store::service::auth::new_secret().unwrap_or_default();
-    let notice = q
-        .notice
-        .as_deref()
-        .filter(|n| *n == "activated")
-        .map(|_| t.get("activated"));
-    let response = render(&signin_page(t, csrf.clone(), String::new(), None, notice));
+    let mut page = SignInPage::new(t, "email", String::new());
+    page.notice = match q.notice.as_deref() {
+        Some("activated") => Some(t.get("activated")),
+        _ => None,
+    };
     with_cookies(
-        response,
-        &[
-            format!("{SIGNIN_CSRF}={csrf}; Path=/signin; HttpOnly; SameSite=Strict"),
-            format!(
-                "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
-                lang.tag()
-            ),
-        ],
+        step_page(page),
+        &[format!(
+            "{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+            lang.tag()
+        )],
     )
 }
 
@@ -119,10 +148,12 @@ pub async fn page(RequestLang(lang): RequestLang, Query(q): Query<LangParam>) ->
 pub struct SignInForm {
     csrf: String,
     email: String,
-    password: String,
+    #[serde(default)]
+    password: Option<String>,
 }
 
-/// Signs in and opens the console.
+/// The email step sends the people of single sign-on orgs to their provider and asks the others
+/// for their password; the password step signs in, or asks for the second factor.
 pub async fn submit(
     State(state): State<AppState>,
     RequestLang(lang): RequestLang,
@@ -131,37 +162,197 @@ pub async fn submit(
     Form(form): Form<SignInForm>,
 ) -> Response {
     let t = Tr { lang };
-    let sent_cookie = crate::auth::cookie_in(&headers, SIGNIN_CSRF);
-    let fresh = rolehub_store::service::auth::new_secret().unwrap_or_default();
-    let again = |error: String| {
-        let response = render(&signin_page(
-            t,
-            fresh.clone(),
-            form.email.clone(),
-            Some(error),
-            None,
-        ));
-        with_cookies(
-            response,
-            &[format!(
-                "{SIGNIN_CSRF}={fresh}; Path=/signin; HttpOnly; SameSite=Strict"
-            )],
-        )
+    let email = form.email.trim().to_lowercase();
+    let again = |step: &'static str, error: Option<String>| {
+        let mut page = SignInPage::new(t, step, String::new());
+        page.email = email.clone();
+        page.error = error;
+        step_page(page)
     };
-    if sent_cookie.as_deref() != Some(form.csrf.as_str()) || form.csrf.is_empty() {
+    if !form_ok(&headers, &form.csrf) {
+        return again("email", Some(t.get("bad-form")));
+    }
+    let Some(password) = form.password.as_deref().filter(|p| !p.is_empty()) else {
+        return match state.service.sign_in_method(&email).await {
+            Ok(SignInMethod::Sso { org, .. }) => {
+                super::sso::start(&state, &info, t, &org, Some(&email)).await
+            }
+            Ok(SignInMethod::Password) => again("password", None),
+            Err(_) => again("email", Some(t.get("signin-failed"))),
+        };
+    };
+    match sign_in_person(&state, &info, &email, password, None).await {
+        Ok((_, secret, _)) => signed_in(&state, &secret),
+        Err(SignInError::SecondFactor { pending, enrol }) => with_cookies(
+            Redirect::to(if enrol {
+                "/signin/enrol"
+            } else {
+                "/signin/code"
+            })
+            .into_response(),
+            &[format!(
+                "{PENDING_COOKIE}={pending}; Path=/signin; HttpOnly; SameSite=Lax"
+            )],
+        ),
+        Err(e) => again("password", Some(refusal_text(t, &e))),
+    }
+}
+
+/// The email step again, with what went wrong.
+pub(super) fn email_step(t: Tr, error: Option<String>) -> Response {
+    let mut page = SignInPage::new(t, "email", String::new());
+    page.error = error;
+    step_page(page)
+}
+
+/// The cookie that names a sign-in waiting for its second factor.
+const PENDING_COOKIE: &str = "rolehub_pending";
+
+/// Into the console: the landing page picks the first page the person's roles reach.
+pub(super) fn signed_in(state: &AppState, secret: &str) -> Response {
+    with_cookies(
+        Redirect::to("/").into_response(),
+        &[
+            session_cookie(state, secret),
+            format!("{PENDING_COOKIE}=; Path=/signin; HttpOnly; SameSite=Lax; Max-Age=0"),
+        ],
+    )
+}
+
+/// A sign-in refusal in the reader's language.
+pub(super) fn refusal_text(t: Tr, e: &SignInError) -> String {
+    match e {
+        SignInError::Service(rolehub_store::ServiceError::TooMany { retry_after, .. }) => {
+            t.with("signin-throttled", "seconds", &retry_after.to_string())
+        }
+        SignInError::SsoRequired => t.get("signin-sso-required"),
+        SignInError::BadCode => t.get("signin-code-wrong"),
+        SignInError::WeakBreakGlass => t.get("signin-break-glass-weak"),
+        SignInError::UnknownSsoPerson { email } => t.with("signin-sso-unknown", "email", email),
+        SignInError::Deactivated => t.get("signin-deactivated"),
+        _ => t.get("signin-failed"),
+    }
+}
+
+/// The second-factor step.
+pub async fn code_page(RequestLang(lang): RequestLang) -> Response {
+    step_page(SignInPage::new(Tr { lang }, "code", String::new()))
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    csrf: String,
+    code: String,
+}
+
+/// Checks the second factor and opens the console.
+pub async fn code_submit(
+    State(state): State<AppState>,
+    RequestLang(lang): RequestLang,
+    Extension(info): Extension<RequestInfo>,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let t = Tr { lang };
+    let again = |error: String| {
+        let mut page = SignInPage::new(t, "code", String::new());
+        page.error = Some(error);
+        step_page(page)
+    };
+    let Some(pending) = crate::auth::cookie_in(&headers, PENDING_COOKIE) else {
+        return Redirect::to("/signin").into_response();
+    };
+    if !form_ok(&headers, &form.csrf) {
         return again(t.get("bad-form"));
     }
-    match sign_in_person(&state, &info, &form.email, &form.password).await {
-        Ok((_, secret, _)) => with_cookies(
-            // The landing page picks the first page the person's roles reach.
-            Redirect::to("/").into_response(),
-            &[session_cookie(&state, &secret)],
-        ),
-        Err(ApiError::Plain {
-            retry_after: Some(wait),
-            ..
-        }) => again(t.with("signin-throttled", "seconds", &wait.to_string())),
-        Err(_) => again(t.get("signin-failed")),
+    let ctx = sign_in_ctx(&info, "");
+    match state
+        .service
+        .finish_second_factor(&ctx, &pending, &form.code)
+        .await
+    {
+        Ok(person) => match open_session(&state, &info, &person, "password").await {
+            Ok((secret, _)) => signed_in(&state, &secret),
+            Err(_) => again(t.get("signin-failed")),
+        },
+        Err(SignInError::BadCredentials) => Redirect::to("/signin").into_response(),
+        Err(e) => again(refusal_text(t, &e)),
+    }
+}
+
+/// The enrolment step of a sign-in the org's policy asks a second factor of.
+pub async fn enrol_page(
+    State(state): State<AppState>,
+    RequestLang(lang): RequestLang,
+    headers: HeaderMap,
+) -> Response {
+    enrol_step(&state, Tr { lang }, &headers, None).await
+}
+
+async fn enrol_step(
+    state: &AppState,
+    t: Tr,
+    headers: &HeaderMap,
+    error: Option<String>,
+) -> Response {
+    let Some(pending) = crate::auth::cookie_in(headers, PENDING_COOKIE) else {
+        return Redirect::to("/signin").into_response();
+    };
+    match state
+        .service
+        .pending_enrolment(&pending, system_now())
+        .await
+    {
+        Ok((_, enrolment)) => {
+            let mut page = SignInPage::new(t, "enrol", String::new());
+            page.qr = super::security::qr_data_url(&enrolment.url);
+            page.secret = enrolment.secret;
+            page.error = error;
+            step_page(page)
+        }
+        Err(_) => Redirect::to("/signin").into_response(),
+    }
+}
+
+/// Confirms the new authenticator, shows the recovery codes once, and opens the console.
+pub async fn enrol_submit(
+    State(state): State<AppState>,
+    RequestLang(lang): RequestLang,
+    Extension(info): Extension<RequestInfo>,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let t = Tr { lang };
+    let Some(pending) = crate::auth::cookie_in(&headers, PENDING_COOKIE) else {
+        return Redirect::to("/signin").into_response();
+    };
+    if !form_ok(&headers, &form.csrf) {
+        return enrol_step(&state, t, &headers, Some(t.get("bad-form"))).await;
+    }
+    let ctx = sign_in_ctx(&info, "");
+    match state
+        .service
+        .finish_enrolment(&ctx, &pending, &form.code)
+        .await
+    {
+        Ok((person, codes)) => {
+            match open_session(&state, &info, &person, "password").await {
+                Ok((secret, _)) => {
+                    let mut page = SignInPage::new(t, "recovery", String::new());
+                    page.codes = codes;
+                    with_cookies(
+                    render(&page),
+                    &[
+                        session_cookie(&state, &secret),
+                        format!("{PENDING_COOKIE}=; Path=/signin; HttpOnly; SameSite=Lax; Max-Age=0"),
+                    ],
+                )
+                }
+                Err(_) => enrol_step(&state, t, &headers, Some(t.get("signin-failed"))).await,
+            }
+        }
+        Err(SignInError::BadCredentials) => Redirect::to("/signin").into_response(),
+        Err(e) => enrol_step(&state, t, &headers, Some(refusal_text(t, &e))).await,
     }
 }
 
@@ -170,25 +361,10 @@ pub async fn activate_page(RequestLang(lang): RequestLang, Query(q): Query<LangP
     let t = Tr {
         lang: page_lang(lang, q.lang.as_deref()),
     };
-    let csrf = rolehub_store::service::auth::new_secret().unwrap_or_default();
-    let page = SignInPage {
-        title: t.get("activate-title"),
-        button: t.get("activate-button"),
-        action: "/activate".into(),
-        csrf: csrf.clone(),
-        email: String::new(),
-        show_email: false,
-        token: q.token.clone(),
-        error: q.token.is_none().then(|| t.get("activation-invalid")),
-        notice: None,
-        t,
-    };
-    with_cookies(
-        render(&page),
-        &[format!(
-            "{SIGNIN_CSRF}={csrf}; Path=/activate; HttpOnly; SameSite=Strict"
-        )],
-    )
+    let mut page = SignInPage::new(t, "activate", String::new());
+    page.error = q.token.is_none().then(|| t.get("activation-invalid"));
+    page.token = q.token;
+    step_page(page)
 }
 
 #[derive(Deserialize)]
@@ -207,23 +383,13 @@ pub async fn activate_submit(
     Form(form): Form<ActivateForm>,
 ) -> Response {
     let t = Tr { lang };
-    let sent_cookie = crate::auth::cookie_in(&headers, SIGNIN_CSRF);
     let again = |error: String| {
-        let page = SignInPage {
-            title: t.get("activate-title"),
-            button: t.get("activate-button"),
-            action: "/activate".into(),
-            csrf: form.csrf.clone(),
-            email: String::new(),
-            show_email: false,
-            token: Some(form.token.clone()),
-            error: Some(error),
-            notice: None,
-            t,
-        };
-        render(&page)
+        let mut page = SignInPage::new(t, "activate", String::new());
+        page.token = Some(form.token.clone());
+        page.error = Some(error);
+        step_page(page)
     };
-    if sent_cookie.as_deref() != Some(form.csrf.as_str()) {
+    if !form_ok(&headers, &form.csrf) {
         return again(t.get("bad-form"));
     }
     let mut ctx = Ctx::new("", "", system_now());

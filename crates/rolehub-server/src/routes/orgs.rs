@@ -133,6 +133,8 @@ async fn put_settings(
                             .collect(),
                     );
                 }
+                // Not among this endpoint's fields; set in the console's sign-in settings.
+                SettingChange::MfaRequired(_) => {}
             }
         }
     }

@@ -51,37 +51,73 @@ pub fn cleared_cookie(state: &AppState) -> String {
     format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 
-/// Signs in with email and password (rate-limited; the answer never says whether an email exists).
-/// Opens a session and answers it with `Set-Cookie`.
+/// The context of a sign-in: no actor yet, the request's tracking id and address.
+pub fn sign_in_ctx(info: &RequestInfo, account: &str) -> Ctx {
+    let mut ctx = Ctx::new(account.to_string(), "", system_now());
+    ctx.request_id = info.tracking_id.clone();
+    ctx.client_addr = info.client_addr.clone();
+    ctx
+}
+
+/// Opens a console session for a person who has signed in; answers its secret and CSRF token.
+pub async fn open_session(
+    state: &AppState,
+    info: &RequestInfo,
+    person: &rolehub_store::PersonRecord,
+    method: &str,
+) -> Result<(String, String), rolehub_store::ServiceError> {
+    state
+        .service
+        .create_session(
+            &person.view.id,
+            system_now(),
+            state.config.session_ttl.as_millis() as i64,
+            info.client_addr.as_deref(),
+            method,
+        )
+        .await
+}
+
+/// The API's answer to a sign-in that did not open a session.
+pub fn sign_in_refusal(e: SignInError) -> ApiError {
+    match e {
+        SignInError::Service(e) => e.into(),
+        SignInError::SecondFactor { enrol: false, .. } => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "this account signs in with a second factor: send the code of its authenticator app (or a recovery code) as `code`",
+        ),
+        SignInError::SecondFactor { enrol: true, .. } => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "your organization requires a second factor of this account: sign in to the console once to set up an authenticator app",
+        ),
+        SignInError::BadCode => ApiError::new(StatusCode::UNAUTHORIZED, SignInError::BadCode.to_string()),
+        SignInError::BadCredentials => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "the email or password is not right",
+        ),
+        other => ApiError::new(StatusCode::FORBIDDEN, other.to_string()),
+    }
+}
+
+/// Signs in with email and password (rate-limited; the answer never says whether an email exists),
+/// and the second factor's `code` where the account has one; opens a session.
 pub async fn sign_in_person(
     state: &AppState,
     info: &RequestInfo,
     email: &str,
     password: &str,
-) -> ApiResult<(rolehub_store::PersonRecord, String, String)> {
+    code: Option<&str>,
+) -> Result<(rolehub_store::PersonRecord, String, String), SignInError> {
     let account = email.trim().to_lowercase();
-    let mut ctx = Ctx::new(account.clone(), "", system_now());
-    ctx.request_id = info.tracking_id.clone();
-    ctx.client_addr = info.client_addr.clone();
-    match state.service.sign_in(&ctx, &account, password).await {
-        Ok(person) => {
-            let (secret, csrf) = state
-                .service
-                .create_session(
-                    &person.view.id,
-                    ctx.now,
-                    state.config.session_ttl.as_millis() as i64,
-                    info.client_addr.as_deref(),
-                )
-                .await?;
-            Ok((person, secret, csrf))
-        }
-        Err(SignInError::BadCredentials) => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "the email or password is not right",
-        )),
-        Err(SignInError::Service(e)) => Err(e.into()),
-    }
+    let ctx = sign_in_ctx(info, &account);
+    let person = state
+        .service
+        .sign_in(&ctx, &account, password, code)
+        .await?;
+    let (secret, csrf) = open_session(state, info, &person, "password")
+        .await
+        .map_err(SignInError::Service)?;
+    Ok((person, secret, csrf))
 }
 
 /// Signs in; the session cookie is `HttpOnly`, `SameSite=Lax` (and `Secure` over TLS).
@@ -92,7 +128,15 @@ async fn sign_in(
     axum::Extension(info): axum::Extension<RequestInfo>,
     ApiJson(body): ApiJson<SignInRequest>,
 ) -> ApiResult<Response> {
-    let (person, secret, csrf) = sign_in_person(&state, &info, &body.email, &body.password).await?;
+    let (person, secret, csrf) = sign_in_person(
+        &state,
+        &info,
+        &body.email,
+        &body.password,
+        body.code.as_deref(),
+    )
+    .await
+    .map_err(sign_in_refusal)?;
     let mut headers = HeaderMap::new();
     if let Ok(v) = HeaderValue::from_str(&session_cookie(&state, &secret)) {
         headers.insert(header::SET_COOKIE, v);

@@ -90,6 +90,38 @@ pub enum SignInError {
     /// Unknown email, wrong password, no password set, or deactivated.
     #[error("the email or password is not right")]
     BadCredentials,
+    /// The password was right, and a second factor is asked: `pending` names this sign-in until
+    /// the code arrives; `enrol` says the account must first enrol an authenticator.
+    #[error("{}", if *enrol { "your organization requires a second factor: set up an authenticator app to finish signing in" } else { "enter the code of your authenticator app (or a recovery code)" })]
+    SecondFactor {
+        /// The secret of the sign-in in progress.
+        pending: String,
+        /// An authenticator must be enrolled first.
+        enrol: bool,
+    },
+    /// The code was wrong, used, or expired.
+    #[error(
+        "that code is not right; enter the code your authenticator shows now, or a recovery code"
+    )]
+    BadCode,
+    /// The org signs in through its identity provider only.
+    #[error("your organization signs in with single sign-on: continue to its identity provider instead of using a password")]
+    SsoRequired,
+    /// A break-glass account's password is too short for a sign-in that bypasses single sign-on.
+    #[error("a break-glass account needs a password of at least {} characters; set a longer one before using it", super::sso::BREAK_GLASS_MIN_PASSWORD)]
+    WeakBreakGlass,
+    /// The provider proved an email that names nobody of the org.
+    #[error("{email} is not a user of this organization in Rolehub; ask one of its administrators to add you")]
+    UnknownSsoPerson {
+        /// The email the provider proved.
+        email: String,
+    },
+    /// The org has no single sign-on (any more).
+    #[error("this organization has no single sign-on; sign in with your password")]
+    SsoNotConfigured,
+    /// The person is deactivated.
+    #[error("your account is deactivated; ask an administrator of your organization")]
+    Deactivated,
     /// Anything else.
     #[error(transparent)]
     Service(#[from] ServiceError),
@@ -127,6 +159,52 @@ pub(crate) async fn store_password(
     Ok(())
 }
 
+/// Ends every console session of a person, inside a change (a deactivation, a role change, "sign
+/// out everywhere"); answers how many ended.
+pub(crate) async fn end_sessions(
+    conn: &mut AnyConnection,
+    person_id: &str,
+    now: Timestamp,
+) -> Result<u64, ServiceError> {
+    Ok(sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE person_id = $2 AND revoked_at IS NULL AND expires_at > $1")
+        .bind(now.0)
+        .bind(person_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+}
+
+/// Ends every token of a person, inside their deactivation.
+pub(crate) async fn end_tokens(
+    conn: &mut AnyConnection,
+    person_id: &str,
+    now: Timestamp,
+) -> Result<u64, ServiceError> {
+    Ok(
+        sqlx::query(
+            "UPDATE tokens SET revoked_at = $1 WHERE person_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now.0)
+        .bind(person_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected(),
+    )
+}
+
+/// A live console session, for its owner's account page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// When it began.
+    pub created_at: Timestamp,
+    /// When it was last used (to the minute).
+    pub last_seen_at: Timestamp,
+    /// How its sign-in was made: `password`, `sso`, `break_glass`.
+    pub method: String,
+    /// The address it began from.
+    pub client_addr: Option<String>,
+}
+
 /// A person who proved who they are, and what their credential allows.
 #[derive(Clone, Debug)]
 pub struct Authenticated {
@@ -147,11 +225,16 @@ impl Service {
     /// The attempt is counted before its password is checked (in the database); a delay that
     /// earlier failures ask for, or a full hashing queue, answers [`ServiceError::TooMany`]
     /// without hashing.
+    ///
+    /// After the password: an org that enforces single sign-on refuses it (but for its break-glass
+    /// accounts), and a second factor is asked where one is enrolled or required — `code` when the
+    /// caller has it (the API), else [`SignInError::SecondFactor`] names the sign-in in progress.
     pub async fn sign_in(
         &self,
         ctx: &Ctx,
         email: &str,
         password: &str,
+        code: Option<&str>,
     ) -> Result<PersonRecord, SignInError> {
         let account = email.trim().to_lowercase();
         let address = ctx.client_addr.clone().unwrap_or_else(|| "unknown".into());
@@ -231,48 +314,233 @@ impl Service {
             return Err(SignInError::BadCredentials);
         }
         crate::throttle::succeeded(&mut conn, &account, &address, attempt).await?;
+        let break_glass = super::mfa::is_break_glass(&mut conn, &person.view.id).await?;
+        let enforced = super::sso::config_of(&mut conn, &person.view.home_org)
+            .await?
+            .is_some_and(|c| c.enforced);
+        let method = if enforced {
+            if !break_glass {
+                drop(conn);
+                self.audit_refused_sign_in(ctx, &person, "single sign-on is enforced")
+                    .await;
+                return Err(SignInError::SsoRequired);
+            }
+            if password.chars().count() < super::sso::BREAK_GLASS_MIN_PASSWORD {
+                drop(conn);
+                self.audit_refused_sign_in(ctx, &person, "break-glass password too short")
+                    .await;
+                return Err(SignInError::WeakBreakGlass);
+            }
+            "break_glass"
+        } else {
+            "password"
+        };
+        let enrolled = super::mfa::enrolled(&mut conn, &person.view.id).await?;
+        let required = super::mfa::required_of(&mut conn, &person, ctx.now).await?;
         drop(conn);
-        super::users::record_sign_in(self, &person, ctx).await?;
+        if enrolled || required {
+            match code {
+                Some(code) if enrolled => {
+                    if !self.check_second_factor(ctx, &person, code).await? {
+                        return Err(SignInError::BadCode);
+                    }
+                }
+                _ => {
+                    let kind = if enrolled {
+                        super::pending::PendingKind::SecondFactor
+                    } else {
+                        super::pending::PendingKind::Enrolment
+                    };
+                    let pending = super::pending::Pending {
+                        org: None,
+                        person_id: Some(person.view.id.clone()),
+                        nonce: None,
+                        verifier: None,
+                        method: Some(method.into()),
+                    };
+                    let pending = self.hold_pending(kind, &pending, ctx.now).await?;
+                    return Err(SignInError::SecondFactor {
+                        pending,
+                        enrol: !enrolled,
+                    });
+                }
+            }
+        }
+        super::users::record_sign_in(self, &person, ctx, method).await?;
+        Ok(person)
+    }
+
+    /// Audits a sign-in refused after a right password, after the answer.
+    async fn audit_refused_sign_in(&self, ctx: &Ctx, person: &PersonRecord, reason: &str) {
+        let home = Ctx {
+            org: person.view.home_org.clone(),
+            actor: person.view.email.clone(),
+            ..ctx.clone()
+        };
+        let written = async {
+            let mut tx = self.begin_org(&person.view.home_org).await?;
+            crate::op::append(
+                &mut tx,
+                &home,
+                Some(person),
+                &person.view.home_org,
+                "auth.sign_in_failed",
+                Some(person),
+                None,
+                Some(json!({ "reason": reason })),
+                None,
+            )
+            .await?;
+            tx.commit().await.map_err(ServiceError::from)
+        };
+        if let Err(e) = written.await {
+            tracing::warn!(error = %e, "a refused sign-in could not be audited");
+        }
+    }
+
+    /// Finishes a password sign-in that waited for its second factor: the code of the enrolled
+    /// authenticator or a recovery code. The sign-in in progress is taken by a right code only,
+    /// so a typo can be corrected (wrong codes are throttled).
+    pub async fn finish_second_factor(
+        &self,
+        ctx: &Ctx,
+        pending: &str,
+        code: &str,
+    ) -> Result<PersonRecord, SignInError> {
+        use super::pending::PendingKind;
+        let found = self
+            .peek_pending(PendingKind::SecondFactor, pending, ctx.now)
+            .await?
+            .ok_or(SignInError::BadCredentials)?;
+        let person = self.pending_person(&found).await?;
+        if !self.check_second_factor(ctx, &person, code).await? {
+            return Err(SignInError::BadCode);
+        }
+        let taken = self
+            .take_pending(PendingKind::SecondFactor, pending, ctx.now)
+            .await?
+            .ok_or(SignInError::BadCredentials)?;
+        let method = taken.method.unwrap_or_else(|| "password".into());
+        super::users::record_sign_in(self, &person, ctx, &method).await?;
+        Ok(person)
+    }
+
+    /// The authenticator a sign-in in progress must enrol (shown as a QR code), with its person.
+    pub async fn pending_enrolment(
+        &self,
+        pending: &str,
+        now: Timestamp,
+    ) -> Result<(PersonRecord, super::mfa::Enrolment), SignInError> {
+        let found = self
+            .peek_pending(super::pending::PendingKind::Enrolment, pending, now)
+            .await?
+            .ok_or(SignInError::BadCredentials)?;
+        let person = self.pending_person(&found).await?;
+        let enrolment = self.enrolment_for(&person).await?;
+        Ok((person, enrolment))
+    }
+
+    /// Finishes a sign-in that had to enrol an authenticator: the first code confirms it; answers
+    /// the person and their recovery codes (shown once).
+    pub async fn finish_enrolment(
+        &self,
+        ctx: &Ctx,
+        pending: &str,
+        code: &str,
+    ) -> Result<(PersonRecord, Vec<String>), SignInError> {
+        use super::pending::PendingKind;
+        let found = self
+            .peek_pending(PendingKind::Enrolment, pending, ctx.now)
+            .await?
+            .ok_or(SignInError::BadCredentials)?;
+        let person = self.pending_person(&found).await?;
+        let codes = match self.confirm_for(ctx, &person, code).await {
+            Ok(codes) => codes,
+            Err(ServiceError::Invalid { .. }) => return Err(SignInError::BadCode),
+            Err(e) => return Err(e.into()),
+        };
+        let taken = self
+            .take_pending(PendingKind::Enrolment, pending, ctx.now)
+            .await?
+            .ok_or(SignInError::BadCredentials)?;
+        let method = taken.method.unwrap_or_else(|| "password".into());
+        super::users::record_sign_in(self, &person, ctx, &method).await?;
+        Ok((person, codes))
+    }
+
+    async fn pending_person(
+        &self,
+        found: &super::pending::Pending,
+    ) -> Result<PersonRecord, SignInError> {
+        let id = found.person_id.clone().ok_or(SignInError::BadCredentials)?;
+        let mut conn = self.conn().await?;
+        let person = load::person_by_id(&mut conn, &id)
+            .await?
+            .ok_or(SignInError::BadCredentials)?;
+        if person.view.status == Status::Inactive {
+            return Err(SignInError::Deactivated);
+        }
         Ok(person)
     }
 
     /// Opens a console session after a sign-in; answers the secret session id and its CSRF
     /// token.
+    ///
+    /// `ttl_ms` is the absolute time-out; `method` (`password`, `sso`, `break_glass`) is kept for
+    /// the account page.
     pub async fn create_session(
         &self,
         person_id: &str,
         now: Timestamp,
         ttl_ms: i64,
         client_addr: Option<&str>,
+        method: &str,
     ) -> Result<(String, String), ServiceError> {
         let (secret, csrf) = (new_secret()?, new_secret()?);
-        sqlx::query("INSERT INTO sessions (id_hash, person_id, csrf, created_at, expires_at, client_addr) VALUES ($1, $2, $3, $4, $5, $6)")
+        sqlx::query("INSERT INTO sessions (id_hash, person_id, csrf, created_at, expires_at, client_addr, last_seen_at, method) VALUES ($1, $2, $3, $4, $5, $6, $4, $7)")
             .bind(secret_hash(&secret))
             .bind(person_id)
             .bind(csrf.clone())
             .bind(now.0)
             .bind(now.plus_ms(ttl_ms).0)
             .bind(client_addr.map(str::to_string))
+            .bind(method)
             .execute(self.pool())
             .await?;
         Ok((secret, csrf))
     }
 
-    /// The person of a live console session, with its CSRF token.
+    /// The person of a live console session, with its CSRF token. A session unused for `idle_ms`
+    /// has ended; a used one is marked seen (at most once a minute, to spare the database).
     pub async fn authenticate_session(
         &self,
         secret: &str,
         now: Timestamp,
+        idle_ms: i64,
     ) -> Result<Option<Authenticated>, ServiceError> {
         let mut conn = self.conn().await?;
-        let row = sqlx::query("SELECT person_id, csrf FROM sessions WHERE id_hash = $1 AND revoked_at IS NULL AND expires_at > $2")
-            .bind(secret_hash(secret))
+        let hash = secret_hash(secret);
+        let row = sqlx::query("SELECT person_id, csrf, last_seen_at, created_at FROM sessions WHERE id_hash = $1 AND revoked_at IS NULL AND expires_at > $2")
+            .bind(hash.clone())
             .bind(now.0)
             .fetch_optional(&mut *conn)
             .await?;
         let Some(row) = row else { return Ok(None) };
         let person_id: String = row.try_get("person_id")?;
         let csrf: String = row.try_get("csrf")?;
+        let seen: i64 = row
+            .try_get::<Option<i64>, _>("last_seen_at")?
+            .unwrap_or(row.try_get("created_at")?);
+        if now.0.saturating_sub(seen) > idle_ms {
+            return Ok(None);
+        }
+        if now.0.saturating_sub(seen) > 60_000 {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+                .bind(now.0)
+                .bind(hash)
+                .execute(&mut *conn)
+                .await?;
+        }
         Ok(load::person_by_id(&mut conn, &person_id)
             .await?
             .map(|person| Authenticated {
@@ -281,6 +549,55 @@ impl Service {
                 csrf: Some(csrf),
                 token_name: None,
             }))
+    }
+
+    /// Ends every console session of the actor ("sign out everywhere"); answers how many.
+    /// Audited in their home org.
+    pub async fn sign_out_everywhere(&self, ctx: &Ctx) -> Result<u64, ServiceError> {
+        let mut conn = self.conn().await?;
+        let person = super::actor(&mut conn, ctx).await?;
+        drop(conn);
+        let mut tx = self.begin_org(&person.view.home_org).await?;
+        let ended = end_sessions(&mut tx, &person.view.id, ctx.now).await?;
+        crate::op::append(
+            &mut tx,
+            ctx,
+            Some(&person),
+            &person.view.home_org,
+            "auth.sign_out_everywhere",
+            Some(&person),
+            None,
+            Some(json!({ "sessions_ended": ended })),
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    /// The actor's live console sessions: (started, last seen, method, address).
+    pub async fn sessions_of(&self, ctx: &Ctx) -> Result<Vec<SessionInfo>, ServiceError> {
+        let mut conn = self.conn().await?;
+        let person = super::actor(&mut conn, ctx).await?;
+        let rows = sqlx::query("SELECT created_at, last_seen_at, method, client_addr FROM sessions WHERE person_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC")
+            .bind(person.view.id)
+            .bind(ctx.now.0)
+            .fetch_all(&mut *conn)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let created = Timestamp(r.try_get("created_at")?);
+                Ok(SessionInfo {
+                    created_at: created,
+                    last_seen_at: r
+                        .try_get::<Option<i64>, _>("last_seen_at")?
+                        .map_or(created, Timestamp),
+                    method: r.try_get("method")?,
+                    client_addr: r.try_get("client_addr")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
     }
 
     /// Ends a session (sign-out).

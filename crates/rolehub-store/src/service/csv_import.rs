@@ -882,6 +882,13 @@ async fn import_in(
         events.push((person, before, after));
     }
     crate::batch::update_people(&mut op.tx, &fields, ctx.now).await?;
+    for (_, person, plan) in &planned {
+        if plan.status == Some(Status::Inactive) {
+            // A deactivated person's sessions and tokens end with it, on every server at once.
+            super::auth::end_sessions(&mut op.tx, &person.view.id, ctx.now).await?;
+            super::auth::end_tokens(&mut op.tx, &person.view.id, ctx.now).await?;
+        }
+    }
     crate::batch::delete_licenses(&mut op.tx, &removed).await?;
     crate::batch::insert_licenses(&mut op.tx, &ctx.org, &added, ctx.now).await?;
     op.record_many(action, &events).await?;

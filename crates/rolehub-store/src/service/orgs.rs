@@ -16,6 +16,8 @@ pub enum SettingChange {
     ExternalReadonlyTtlDays(i64),
     /// The user data shared with external administrators (R-EXT-10).
     ShareWithExternalAdmins(ShareSet),
+    /// Who must sign in with a second factor.
+    MfaRequired(super::mfa::MfaPolicy),
 }
 
 impl SettingChange {
@@ -39,9 +41,16 @@ impl SettingChange {
                 })?;
                 Ok(SettingChange::ShareWithExternalAdmins(set))
             }
+            "mfa_required" | "mfaRequired" => {
+                let policy = value
+                    .as_str()
+                    .and_then(super::mfa::MfaPolicy::from_id)
+                    .ok_or_else(|| ServiceError::invalid(key, format!("`{value}` is not a policy; use none, full_admins or admins")))?;
+                Ok(SettingChange::MfaRequired(policy))
+            }
             _ => Err(ServiceError::invalid(
                 "key",
-                format!("`{key}` is not a setting; settings are external_readonly_ttl_days, share_with_external_admins"),
+                format!("`{key}` is not a setting; settings are external_readonly_ttl_days, share_with_external_admins, mfa_required"),
             )),
         }
     }
@@ -165,6 +174,20 @@ async fn set_settings_in(
                     json!(settings.share_with_external_admins.to_ids()),
                 );
                 after.insert("share_with_external_admins".into(), json!(set.to_ids()));
+            }
+            SettingChange::MfaRequired(policy) => {
+                let was: String = sqlx::query("SELECT mfa_required FROM orgs WHERE id = $1")
+                    .bind(org.clone())
+                    .fetch_one(&mut *op.tx)
+                    .await?
+                    .try_get("mfa_required")?;
+                sqlx::query("UPDATE orgs SET mfa_required = $1 WHERE id = $2")
+                    .bind(policy.id())
+                    .bind(org.clone())
+                    .execute(&mut *op.tx)
+                    .await?;
+                before.insert("mfa_required".into(), json!(was));
+                after.insert("mfa_required".into(), json!(policy.id()));
             }
         }
     }

@@ -351,6 +351,11 @@ pub(crate) async fn set_status_in(
         .bind(op.ctx.now.0)
         .execute(&mut *op.tx)
         .await?;
+    if status == Status::Inactive {
+        // A deactivated person's sessions and tokens end with it, on every server at once.
+        super::auth::end_sessions(&mut op.tx, &target.view.id, op.ctx.now).await?;
+        super::auth::end_tokens(&mut op.tx, &target.view.id, op.ctx.now).await?;
+    }
     op.record(
         "user.status",
         Some(&target),
@@ -415,10 +420,14 @@ async fn set_licenses_in(
 
 /// Records an interactive sign-in to the admin console (R-AUTH-2, R-SITE-3, R-EXT-6), in the
 /// person's home org, under its lock.
+///
+/// `method` is how: `password`, `sso`, `break_glass` (which is its own audit action, so that
+/// every use of a break-glass account stands out), or `operator`.
 pub(crate) async fn record_sign_in(
     service: &Service,
     who: &PersonRecord,
     ctx: &Ctx,
+    method: &str,
 ) -> Result<(), ServiceError> {
     let home = Ctx {
         org: who.view.home_org.clone(),
@@ -436,10 +445,14 @@ pub(crate) async fn record_sign_in(
         &home,
         Some(who),
         &who.view.home_org,
-        "auth.sign_in",
+        if method == "break_glass" {
+            "auth.break_glass_sign_in"
+        } else {
+            "auth.sign_in"
+        },
         Some(who),
         None,
-        Some(json!({ "signed_in_at": ctx.now.to_iso() })),
+        Some(json!({ "signed_in_at": ctx.now.to_iso(), "method": method })),
         None,
     )
     .await?;

@@ -1,0 +1,139 @@
+//! Single sign-on in the console: the redirect to the org's provider and its callback.
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
+use rolehub_store::clock::system_now;
+use rolehub_store::service::mfa::random_token;
+use serde::Deserialize;
+
+use super::signin::{email_step, refusal_text, signed_in, RequestLang};
+use super::Tr;
+use crate::context::RequestInfo;
+use crate::routes::session::{open_session, sign_in_ctx};
+use crate::state::AppState;
+
+/// The callback's address, as registered at the provider.
+pub fn redirect_uri(info: &RequestInfo) -> String {
+    format!("{}/sso/callback", info.base_url.trim_end_matches('/'))
+}
+
+/// Sends a person of `org` to its provider, remembering this sign-in (state, nonce, PKCE
+/// verifier) in the database.
+pub(super) async fn start(
+    state: &AppState,
+    info: &RequestInfo,
+    t: Tr,
+    org: &str,
+    email: Option<&str>,
+) -> Response {
+    let config = match state.service.sso_config(org).await {
+        Ok(Some(config)) => config,
+        _ => return email_step(t, Some(t.get("signin-failed"))),
+    };
+    let (Ok(nonce), Ok(verifier)) = (random_token(), random_token()) else {
+        return email_step(t, Some(t.get("signin-failed")));
+    };
+    let Ok(sign_in) = state
+        .service
+        .begin_sso(org, &nonce, &verifier, system_now())
+        .await
+    else {
+        return email_step(t, Some(t.get("signin-failed")));
+    };
+    match state
+        .sso
+        .authorization_url(
+            &config,
+            &redirect_uri(info),
+            &sign_in,
+            &nonce,
+            &verifier,
+            email,
+        )
+        .await
+    {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(e) => {
+            tracing::warn!(org, error = %e, "single sign-on could not start");
+            email_step(
+                t,
+                Some(t.with("signin-sso-unavailable", "reason", &e.to_string())),
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+    iss: Option<String>,
+}
+
+/// The provider's answer: the sign-in it names is taken (once), its code exchanged, its ID token
+/// checked, and its email mapped to a person of the org.
+pub async fn callback(
+    State(state): State<AppState>,
+    RequestLang(lang): RequestLang,
+    Extension(info): Extension<RequestInfo>,
+    Query(q): Query<Callback>,
+) -> Response {
+    let t = Tr { lang };
+    let now = system_now();
+    let pending = match q.state.as_deref() {
+        Some(s) if !s.is_empty() => state.service.take_sso(s, now).await.ok().flatten(),
+        _ => None,
+    };
+    let Some(pending) = pending else {
+        return email_step(t, Some(t.get("signin-sso-expired")));
+    };
+    if let Some(error) = &q.error {
+        let reason = q.error_description.clone().unwrap_or_else(|| error.clone());
+        return email_step(t, Some(t.with("signin-sso-cancelled", "reason", &reason)));
+    }
+    let (Some(org), Some(nonce), Some(verifier), Some(code)) =
+        (pending.org, pending.nonce, pending.verifier, q.code)
+    else {
+        return email_step(t, Some(t.get("signin-sso-expired")));
+    };
+    let Ok(Some(config)) = state.service.sso_config(&org).await else {
+        return email_step(t, Some(t.get("signin-failed")));
+    };
+    // RFC 9207: where the provider names itself in the answer, it must be this org's provider.
+    if q.iss
+        .as_deref()
+        .is_some_and(|iss| iss.trim_end_matches('/') != config.issuer)
+    {
+        let reason = "the answer came from another identity provider".to_string();
+        return email_step(t, Some(t.with("signin-sso-failed", "reason", &reason)));
+    }
+    let proven = match state
+        .sso
+        .finish(&config, &redirect_uri(&info), &code, &nonce, &verifier)
+        .await
+    {
+        Ok(proven) => proven,
+        Err(e) => {
+            tracing::warn!(org, error = %e, "a single sign-on answer was refused");
+            return email_step(
+                t,
+                Some(t.with("signin-sso-failed", "reason", &e.to_string())),
+            );
+        }
+    };
+    let ctx = sign_in_ctx(&info, &proven.email);
+    match state
+        .service
+        .sso_sign_in(&ctx, &org, &proven.email, proven.name.as_deref())
+        .await
+    {
+        Ok(person) => match open_session(&state, &info, &person, "sso").await {
+            Ok((secret, _)) => signed_in(&state, &secret),
+            Err(_) => email_step(t, Some(t.get("signin-failed"))),
+        },
+        Err(e) => email_step(t, Some(refusal_text(t, &e))),
+    }
+}
