@@ -13,9 +13,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::*;
@@ -23,59 +20,10 @@ use rolehub_store::service::mfa::code_at;
 use rolehub_store::service::sso::SsoChange;
 use rolehub_store::Ctx;
 
-const CLIENT_ID: &str = "rolehub-tests";
-const CLIENT_SECRET: &str = "a client secret for tests only";
+use rolehub_testkit::oidc::{Provider, CLIENT_ID, CLIENT_SECRET};
 
-/// The test provider, killed when dropped.
-struct Provider {
-    child: Child,
-    issuer: String,
-}
-
-impl Drop for Provider {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Starts `tests/oidc/provider.mjs` for a Rolehub server at `base`; `None` outside CI when the
-/// package is not installed (CI installs it, and fails when it is missing: `CI` is set there).
 fn provider(base: &str) -> Option<Provider> {
-    let modules = root().join("target/oidc/node_modules");
-    if !modules.join("oidc-provider/package.json").exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "oidc-provider is not installed under target/oidc; .ci/run installs it"
-        );
-        eprintln!("oidc-provider is not installed under target/oidc; the SSO flow test is left to .ci/run");
-        return None;
-    }
-    let mut child = Command::new("node")
-        .arg(root().join("tests/oidc/provider.mjs"))
-        .env("OIDC_MODULES", &modules)
-        .env("OIDC_PORT", "0")
-        .env("OIDC_CLIENT_ID", CLIENT_ID)
-        .env("OIDC_CLIENT_SECRET", CLIENT_SECRET)
-        .env("OIDC_REDIRECT_URI", format!("{base}/sso/callback"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("node runs");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let issuer = line
-        .trim()
-        .strip_prefix("issuer=")
-        .expect("the issuer line")
-        .to_string();
-    Some(Provider { child, issuer })
+    Provider::start("provider.mjs", base)
 }
 
 /// A browser: cookies kept, redirects followed by hand so that each hop can be looked at.
@@ -101,7 +49,17 @@ fn hidden(html: &str, name: &str) -> String {
 fn action(html: &str) -> String {
     let at = html.find("action=\"").unwrap();
     let rest = &html[at + 8..];
-    rest[..rest.find('"').unwrap()].replace("&amp;", "&")
+    unescape(&rest[..rest.find('"').unwrap()])
+}
+
+/// An HTML attribute's text as the browser reads it.
+fn unescape(attribute: &str) -> String {
+    attribute
+        .replace("&#38;", "&")
+        .replace("&#39;", "'")
+        .replace("&#34;", "\"")
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&")
 }
 
 fn location(r: &reqwest::Response, from: &str) -> String {
@@ -147,8 +105,15 @@ async fn through_provider(b: &reqwest::Client, base: &str, email: &str, login: &
         .send()
         .await
         .unwrap();
-    assert!(r.status().is_redirection(), "{:?}", r.text().await);
-    let to_provider = location(&r, base);
+    // A page that moves on by itself (a form's redirect to another origin is not allowed).
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    let at = page
+        .find("id=\"continue-sso\" href=\"")
+        .expect("the link to the provider");
+    let rest = &page[at + 24..];
+    let to_provider = unescape(&rest[..rest.find('"').unwrap()]);
+    assert!(page.contains("http-equiv=\"refresh\""), "{page}");
     assert!(
         to_provider.contains("code_challenge_method=S256"),
         "{to_provider}"
@@ -470,6 +435,237 @@ async fn sessions_end_with_deactivation_role_changes_sign_out_everywhere_and_idl
         me(idle.clone()).await.expect(200);
         tokio::time::sleep(Duration::from_millis(2500)).await;
         me(idle).await.expect(401);
+        s.stop().await;
+    }
+}
+
+/// Starts a sign-in at Rolehub's email step and answers the callback address the (rogue,
+/// auto-approving) provider sends the browser back to.
+async fn callback_from_rogue(b: &reqwest::Client, base: &str, email: &str) -> String {
+    let page = b
+        .get(format!("{base}/signin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = b
+        .post(format!("{base}/signin"))
+        .form(&[("csrf", hidden(&page, "csrf").as_str()), ("email", email)])
+        .send()
+        .await
+        .unwrap();
+    let page = r.text().await.unwrap();
+    let at = page
+        .find("id=\"continue-sso\" href=\"")
+        .expect("the link to the provider");
+    let rest = &page[at + 24..];
+    let to_provider = unescape(&rest[..rest.find('"').unwrap()]);
+    let r = b.get(&to_provider).send().await.unwrap();
+    assert_eq!(r.status(), 302, "{to_provider}");
+    location(&r, &to_provider)
+}
+
+/// ID tokens no honest provider issues — for another client, expired, altered after signing,
+/// with another nonce or issuer, an unverified or missing email — are refused and open no
+/// session; a token signed by a newly published key is taken (the keys are read again once).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn id_tokens_a_real_provider_would_never_issue_are_refused() {
+    for b in backends() {
+        let s = Server::start(&b).await;
+        let Some(idp) = Provider::start("rogue.mjs", &s.base) else {
+            s.stop().await;
+            return;
+        };
+        s.service
+            .set_sso(
+                &admin_ctx(),
+                &SsoChange {
+                    issuer: idp.issuer.clone(),
+                    client_id: CLIENT_ID.into(),
+                    client_secret: Some(CLIENT_SECRET.into()),
+                    enforced: false,
+                    just_in_time: false,
+                },
+            )
+            .await
+            .unwrap();
+        let http = browser();
+        for (mode, expected) in [
+            ("ok", None),
+            ("rotated", None),
+            ("wrong_audience", Some("did not pass its checks")),
+            ("expired", Some("did not pass its checks")),
+            ("tampered", Some("did not pass its checks")),
+            ("wrong_nonce", Some("did not pass its checks")),
+            ("wrong_issuer", Some("did not pass its checks")),
+            ("unverified_email", Some("not verified")),
+            ("no_email", Some("sent no email")),
+        ] {
+            let r = http
+                .post(format!("{}/mode/{mode}", idp.issuer))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 204, "{mode}");
+            let user = browser();
+            let callback = callback_from_rogue(&user, &s.base, "user001@acme.example").await;
+            let r = user.get(&callback).send().await.unwrap();
+            let opened = r
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .any(|c| c.to_str().unwrap().starts_with("rolehub_session="));
+            match expected {
+                None => {
+                    assert_eq!(r.status(), 303, "{}: {mode}", s.backend);
+                    assert!(opened, "{mode}");
+                }
+                Some(text) => {
+                    assert!(!opened, "{}: {mode} opened a session", s.backend);
+                    let page = r.text().await.unwrap();
+                    assert!(page.contains(text), "{}: {mode}: {page}", s.backend);
+                }
+            }
+        }
+        drop(idp);
+        s.stop().await;
+    }
+}
+
+/// The text between `open` and the next `<` in a page.
+fn between(html: &str, open: &str) -> String {
+    let at = html
+        .find(open)
+        .unwrap_or_else(|| panic!("no {open} in {html}"));
+    let rest = &html[at + open.len()..];
+    rest[..rest.find('<').unwrap()].to_string()
+}
+
+/// An org that asks a second factor of its full administrators makes one without an
+/// authenticator enrol it while signing in (the console) and refuses the API until then; a
+/// full administrator resets a lost authenticator, which ends the person's sessions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_policy_makes_a_full_administrator_enrol_while_signing_in() {
+    for b in backends() {
+        let s = Server::start(&b).await;
+        let admin2 = "admin2@acme.example";
+        passwords(&s, &[admin2]).await;
+        let policy =
+            rolehub_store::service::SettingChange::parse("mfa_required", &json!("full_admins"))
+                .unwrap();
+        s.service.set_setting(&admin_ctx(), &policy).await.unwrap();
+
+        // The API cannot enrol: it says where to.
+        let r = s
+            .request(Method::POST, "/v1/sessions")
+            .json(&json!({ "email": admin2, "password": PASSWORD }))
+            .send()
+            .await;
+        r.expect(403);
+        assert!(r.text.contains("set up an authenticator"), "{}", r.text);
+
+        // The console: email, password, then the enrolment step.
+        let user = browser();
+        let base = &s.base;
+        let page = user
+            .get(format!("{base}/signin"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let page = user
+            .post(format!("{base}/signin"))
+            .form(&[("csrf", hidden(&page, "csrf").as_str()), ("email", admin2)])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("id=\"password\""), "{page}");
+        let r = user
+            .post(format!("{base}/signin"))
+            .form(&[
+                ("csrf", hidden(&page, "csrf").as_str()),
+                ("email", admin2),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["location"], "/signin/enrol");
+        let page = user
+            .get(format!("{base}/signin/enrol"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("data:image/svg+xml;base64,"), "{page}");
+        let secret = between(&page, "id=\"totp-secret\">");
+        // A wrong code is refused and the step stays.
+        let page = user
+            .post(format!("{base}/signin/enrol"))
+            .form(&[("csrf", hidden(&page, "csrf").as_str()), ("code", "000000")])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("That code is not right"), "{page}");
+        let now = system_now();
+        let r = user
+            .post(format!("{base}/signin/enrol"))
+            .form(&[
+                ("csrf", hidden(&page, "csrf").as_str()),
+                ("code", code_at(&secret, now).unwrap().as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", s.backend);
+        let page = r.text().await.unwrap();
+        assert_eq!(page.matches("<li><code>").count(), 10, "{page}");
+        let me = user
+            .get(format!("{base}/v1/people/me"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me.status(), 200);
+
+        // Now the API takes the next code; the authenticator cannot be removed while required.
+        let next = code_at(&secret, now.plus_ms(30_000)).unwrap();
+        s.request(Method::POST, "/v1/sessions")
+            .json(&json!({ "email": admin2, "password": PASSWORD, "code": next }))
+            .send()
+            .await
+            .expect(201);
+        let own = Ctx::new(admin2, "acme", system_now());
+        let e = s.service.remove_authenticator(&own).await.unwrap_err();
+        assert!(e.to_string().contains("requires a second factor"), "{e}");
+
+        // Lost: a full administrator resets it, and the person's sessions end.
+        s.service
+            .reset_authenticator(&admin_ctx(), admin2)
+            .await
+            .unwrap();
+        assert!(!s.service.mfa_status(&own).await.unwrap().enrolled);
+        let me = user
+            .get(format!("{base}/v1/people/me"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me.status(), 401, "{}", s.backend);
+        let events = audit(&s).await;
+        assert!(events.iter().any(|e| e.action == "auth.mfa_enrolled"));
+        assert!(events.iter().any(|e| e.action == "user.mfa_reset"));
         s.stop().await;
     }
 }

@@ -9,6 +9,8 @@
     reason = "test support fails loudly on the first surprise"
 )]
 
+pub mod oidc;
+
 use rolehub_domain::Timestamp;
 use rolehub_store::scratch::Scratch;
 use rolehub_store::service::TokenScope;

@@ -708,3 +708,75 @@ async fn roles_are_set_with_check_boxes_as_one_previewed_change() {
     let _ = stop.send(());
     scratch.close().await;
 }
+
+/// A full administrator connects the org's identity provider in the console (and tests the
+/// connection); then a user of the org signs in through it: Rolehub's email step, the provider's
+/// login and consent pages, and back into the console, where the session says single sign-on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_signs_in_through_the_orgs_identity_provider() {
+    let Some(b) = browser().await else {
+        eprintln!("chromium or chromedriver is not installed; the browser test is left to .ci/run");
+        return;
+    };
+    let (base, _service, stop, scratch) = start_server().await;
+    let Some(idp) = rolehub_testkit::oidc::Provider::start("provider.mjs", &base) else {
+        b.quit().await;
+        let _ = stop.send(());
+        scratch.close().await;
+        return;
+    };
+    let shots = screenshots();
+    std::fs::create_dir_all(&shots).unwrap();
+
+    // The full administrator sets up single sign-on.
+    sign_in(&b, &base, "admin@acme.example").await;
+    b.goto(&format!("{base}/settings/sign-in?org=acme")).await;
+    assert!(b
+        .body_text()
+        .await
+        .contains(&format!("{base}/sso/callback")));
+    b.type_into("#issuer", &idp.issuer).await;
+    b.type_into("#client_id", rolehub_testkit::oidc::CLIENT_ID)
+        .await;
+    b.type_into("#client_secret", rolehub_testkit::oidc::CLIENT_SECRET)
+        .await;
+    b.click("#save-sso").await;
+    b.wait_for_text("Single sign-on is saved").await;
+    b.click("#test-sso").await;
+    b.find("#connection-report").await;
+    let report = b.text("#connection-report").await;
+    assert!(
+        report.contains(&idp.issuer) && report.contains("RS256"),
+        "{report}"
+    );
+    b.screenshot(&shots.join("sign-in-settings.png")).await;
+    b.script("document.querySelector('form[action=\"/signout\"]').submit();")
+        .await;
+    b.find("#email").await;
+
+    // A user of the org: the email step sends them to the provider.
+    b.type_into("#email", "readonly@acme.example").await;
+    b.click("button[type=submit]").await;
+    b.find("input[name=login]").await;
+    assert!(b.url().await.starts_with(&idp.issuer), "{}", b.url().await);
+    b.type_into("input[name=login]", "readonly@acme.example")
+        .await;
+    b.type_into("input[name=password]", "the provider's own password")
+        .await;
+    b.click("button[type=submit]").await;
+    // The consent page (its form's prompt is `consent`), then back to Rolehub.
+    b.find("input[name=prompt][value=consent]").await;
+    b.click("button[type=submit]").await;
+    b.find("form[action=\"/signout\"]").await;
+    b.wait_for_text("readonly@acme.example").await;
+    assert!(b.url().await.starts_with(&base), "{}", b.url().await);
+
+    // The person's security page lists the session, made by single sign-on.
+    b.goto(&format!("{base}/security")).await;
+    b.wait_for_text("Single sign-on").await;
+    b.screenshot(&shots.join("security.png")).await;
+    b.quit().await;
+    drop(idp);
+    let _ = stop.send(());
+    scratch.close().await;
+}

@@ -81,6 +81,15 @@ impl Tr {
         self.format(key, Some(&args))
     }
 
+    /// A text with any number of variables.
+    pub fn with_all(&self, key: &str, vars: &[(&str, String)]) -> String {
+        let mut args = FluentArgs::new();
+        for (name, value) in vars {
+            args.set(name.to_string(), value.clone());
+        }
+        self.format(key, Some(&args))
+    }
+
     /// A text with two variables.
     pub fn with2(&self, key: &str, a: (&str, &str), b: (&str, &str)) -> String {
         let mut args = FluentArgs::new();

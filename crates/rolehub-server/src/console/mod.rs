@@ -116,6 +116,10 @@ pub fn router(csv_limit: usize) -> Router<AppState> {
         .route("/users/{id}/status", post(users::set_status))
         .route("/users/{id}/licenses", post(user::licenses))
         .route("/users/{id}/remove", post(users::remove))
+        .route(
+            "/users/{id}/authenticator/reset",
+            post(security::reset_user_authenticator),
+        )
         .route("/users/{id}/roles/preview", post(user::role_preview))
         .route("/users/{id}/roles/apply", post(user::role_apply))
         .route(

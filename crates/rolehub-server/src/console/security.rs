@@ -305,17 +305,15 @@ pub async fn test_sso(
     let report = match config {
         None => t.with("sso-test-failed", "reason", "-"),
         Some(config) => match state.sso.test_connection(&config).await {
-            Ok(r) => t.with(
+            Ok(r) => t.with_all(
                 "sso-test-ok",
-                "details",
-                &format!(
-                    "{} · {} · {} · {} · {}",
-                    r.issuer,
-                    r.authorization_endpoint,
-                    r.token_endpoint,
-                    r.keys,
-                    r.algorithms.join(", ")
-                ),
+                &[
+                    ("issuer", r.issuer),
+                    ("authorize", r.authorization_endpoint),
+                    ("token", r.token_endpoint),
+                    ("keys", r.keys.to_string()),
+                    ("algorithms", r.algorithms.join(", ")),
+                ],
             ),
             Err(e) => t.with("sso-test-failed", "reason", &e.to_string()),
         },
@@ -367,5 +365,25 @@ pub async fn break_glass(
     {
         Ok(()) => back_here(&console, "flash-break-glass"),
         Err(e) => console.back("/settings/sign-in", &e),
+    }
+}
+
+/// A full administrator resets a user's authenticator (they lost it).
+pub async fn reset_user_authenticator(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Submitted { console, .. }: Submitted,
+) -> Response {
+    match state
+        .service
+        .reset_authenticator(&console.ctx(false), &id)
+        .await
+    {
+        Ok(()) => redirect_with_flash(
+            &format!("/users/{id}?org={}", console.org),
+            "ok",
+            &console.t.get("flash-mfa-reset"),
+        ),
+        Err(e) => console.back(&format!("/users/{id}"), &e),
     }
 }

@@ -15,7 +15,7 @@ use super::{lang_of, render, Console, Tr, LANG_COOKIE};
 use crate::auth::SESSION_COOKIE;
 use crate::context::RequestInfo;
 use crate::routes::session::{
-    cleared_cookie, open_session, session_cookie, sign_in_ctx, sign_in_person,
+    cleared_cookie, open_session, password_method, session_cookie, sign_in_ctx, sign_in_person,
 };
 use crate::state::AppState;
 use rolehub_store::service::auth::SignInError;
@@ -51,6 +51,7 @@ impl SignInPage {
             "code" => ("signin-code-title", "mfa-verify", "/signin/code"),
             "enrol" => ("signin-enrol-title", "mfa-verify", "/signin/enrol"),
             "recovery" => ("signin-recovery-title", "continue", "/"),
+            "redirect" => ("signin-title", "continue", "/"),
             "activate" => ("activate-title", "activate-button", "/activate"),
             "password" => ("signin-title", "signin-button", "/signin"),
             _ => ("signin-title", "continue", "/signin"),
@@ -198,6 +199,14 @@ pub async fn submit(
     }
 }
 
+/// On to the org's identity provider. A page that moves on by itself rather than a redirect:
+/// the console's `form-action 'self'` policy would stop a form's redirect to another origin.
+pub(super) fn provider_page(t: Tr, url: &str) -> Response {
+    let mut page = SignInPage::new(t, "redirect", String::new());
+    page.action = url.to_string();
+    render(&page)
+}
+
 /// The email step again, with what went wrong.
 pub(super) fn email_step(t: Tr, error: Option<String>) -> Response {
     let mut page = SignInPage::new(t, "email", String::new());
@@ -271,7 +280,14 @@ pub async fn code_submit(
         .finish_second_factor(&ctx, &pending, &form.code)
         .await
     {
-        Ok(person) => match open_session(&state, &info, &person, "password").await {
+        Ok(person) => match open_session(
+            &state,
+            &info,
+            &person,
+            password_method(&state, &person.view.email).await,
+        )
+        .await
+        {
             Ok((secret, _)) => signed_in(&state, &secret),
             Err(_) => again(t.get("signin-failed")),
         },
@@ -336,7 +352,14 @@ pub async fn enrol_submit(
         .await
     {
         Ok((person, codes)) => {
-            match open_session(&state, &info, &person, "password").await {
+            match open_session(
+                &state,
+                &info,
+                &person,
+                password_method(&state, &person.view.email).await,
+            )
+            .await
+            {
                 Ok((secret, _)) => {
                     let mut page = SignInPage::new(t, "recovery", String::new());
                     page.codes = codes;

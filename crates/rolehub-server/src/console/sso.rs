@@ -1,13 +1,13 @@
 //! Single sign-on in the console: the redirect to the org's provider and its callback.
 
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Extension;
 use rolehub_store::clock::system_now;
 use rolehub_store::service::mfa::random_token;
 use serde::Deserialize;
 
-use super::signin::{email_step, refusal_text, signed_in, RequestLang};
+use super::signin::{email_step, provider_page, refusal_text, signed_in, RequestLang};
 use super::Tr;
 use crate::context::RequestInfo;
 use crate::routes::session::{open_session, sign_in_ctx};
@@ -53,7 +53,7 @@ pub(super) async fn start(
         )
         .await
     {
-        Ok(url) => Redirect::to(&url).into_response(),
+        Ok(url) => provider_page(t, &url),
         Err(e) => {
             tracing::warn!(org, error = %e, "single sign-on could not start");
             email_step(

@@ -45,6 +45,8 @@ struct UserPage {
     can_edit: bool,
     /// May deactivate, reactivate and remove this user (a user of the org).
     can_manage: bool,
+    /// A full administrator may reset this user's authenticator.
+    can_reset_mfa: bool,
     /// The org's licenses: (id, name, held, may change).
     license_rows: Vec<(String, String, bool, bool)>,
     /// Whether any license may be changed here.
@@ -256,6 +258,9 @@ pub async fn detail(
         can_manage: !view.external
             && p.person.view.home_org == console.org
             && console.can(&facts, Area::Users, Level::Write),
+        can_reset_mfa: !view.external
+            && p.person.view.home_org == console.org
+            && console.can(&facts, Area::OrgSettings, Level::Write),
         role_boxes,
         location_choices,
         role_options: Role::ALL

@@ -78,6 +78,15 @@ pub async fn open_session(
         .await
 }
 
+/// How a password sign-in of this person was made, for their session: under enforced single
+/// sign-on only a break-glass account signs in with a password.
+pub async fn password_method(state: &AppState, email: &str) -> &'static str {
+    match state.service.sign_in_method(email).await {
+        Ok(rolehub_store::service::sso::SignInMethod::Sso { enforced: true, .. }) => "break_glass",
+        _ => "password",
+    }
+}
+
 /// The API's answer to a sign-in that did not open a session.
 pub fn sign_in_refusal(e: SignInError) -> ApiError {
     match e {
@@ -114,7 +123,8 @@ pub async fn sign_in_person(
         .service
         .sign_in(&ctx, &account, password, code)
         .await?;
-    let (secret, csrf) = open_session(state, info, &person, "password")
+    let method = password_method(state, &person.view.email).await;
+    let (secret, csrf) = open_session(state, info, &person, method)
         .await
         .map_err(SignInError::Service)?;
     Ok((person, secret, csrf))

@@ -460,6 +460,16 @@ impl Service {
         Ok(())
     }
 
+    /// A full administrator resets the authenticator of a user of the org who lost theirs
+    /// (`org_settings: write`): it and their recovery codes are removed and their sessions end;
+    /// they enrol a new one at their next sign-in where a policy asks for it. A break-glass
+    /// account is undesignated first. Audited.
+    pub async fn reset_authenticator(&self, ctx: &Ctx, key: &str) -> Result<(), ServiceError> {
+        let mut op = crate::op::OrgOp::open(self, ctx, "user.mfa_reset").await?;
+        let result = reset_in(&mut op, key).await;
+        op.settle(result).await
+    }
+
     /// Checks a person's authenticator or recovery code at sign-in, throttled like passwords; a
     /// code is taken once. A failure is audited.
     pub(crate) async fn check_second_factor(
@@ -526,6 +536,46 @@ impl Service {
         .await?;
         Ok(false)
     }
+}
+
+async fn reset_in(op: &mut crate::op::OrgOp<'_>, key: &str) -> Result<(), ServiceError> {
+    op.principal()
+        .decide(
+            rolehub_domain::Area::OrgSettings,
+            rolehub_domain::Level::Write,
+            rolehub_domain::Target::Org,
+        )
+        .into_result()?;
+    let target = op.member(key).await?;
+    let s = stored(&mut op.tx, &target.view.id).await?;
+    if s.secret.is_none() && s.pending.is_none() {
+        return Err(ServiceError::Conflict(format!(
+            "{} has no authenticator to reset",
+            target.view.email
+        )));
+    }
+    if s.break_glass {
+        return Err(ServiceError::Conflict(format!(
+            "{} is a break-glass account, which must keep its authenticator; undesignate it first",
+            target.view.email
+        )));
+    }
+    sqlx::query("UPDATE persons SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE id = $1")
+        .bind(target.view.id.clone())
+        .execute(&mut *op.tx)
+        .await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE person_id = $1")
+        .bind(target.view.id.clone())
+        .execute(&mut *op.tx)
+        .await?;
+    super::auth::end_sessions(&mut op.tx, &target.view.id, op.ctx.now).await?;
+    op.record(
+        "user.mfa_reset",
+        Some(&target),
+        Some(json!({ "authenticator": s.secret.is_some() })),
+        Some(json!({ "authenticator": false })),
+    )
+    .await
 }
 
 /// A random secret for a nonce or PKCE verifier (64 hex digits).
