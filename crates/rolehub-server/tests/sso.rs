@@ -88,9 +88,9 @@ async fn follow(b: &reqwest::Client, mut url: String, stop: &str) -> (String, re
     panic!("too many redirects from {url}");
 }
 
-/// Signs in as `login` at Rolehub's sign-in page, through the provider's login and consent pages;
-/// answers the callback address the provider sent the browser back to.
-async fn through_provider(b: &reqwest::Client, base: &str, email: &str, login: &str) -> String {
+/// Enters `email` at Rolehub's email step, which answers a page that moves on to the provider by
+/// itself (a form's redirect to another origin is not allowed); answers where it goes.
+async fn provider_link(b: &reqwest::Client, base: &str, email: &str) -> String {
     let page = b
         .get(format!("{base}/signin?lang=en"))
         .send()
@@ -105,15 +105,20 @@ async fn through_provider(b: &reqwest::Client, base: &str, email: &str, login: &
         .send()
         .await
         .unwrap();
-    // A page that moves on by itself (a form's redirect to another origin is not allowed).
     assert_eq!(r.status(), 200);
     let page = r.text().await.unwrap();
+    assert!(page.contains("http-equiv=\"refresh\""), "{page}");
     let at = page
         .find("id=\"continue-sso\" href=\"")
         .expect("the link to the provider");
     let rest = &page[at + 24..];
-    let to_provider = unescape(&rest[..rest.find('"').unwrap()]);
-    assert!(page.contains("http-equiv=\"refresh\""), "{page}");
+    unescape(&rest[..rest.find('"').unwrap()])
+}
+
+/// Signs in as `login` at Rolehub's sign-in page, through the provider's login and consent pages;
+/// answers the callback address the provider sent the browser back to.
+async fn through_provider(b: &reqwest::Client, base: &str, email: &str, login: &str) -> String {
+    let to_provider = provider_link(b, base, email).await;
     assert!(
         to_provider.contains("code_challenge_method=S256"),
         "{to_provider}"
@@ -442,26 +447,7 @@ async fn sessions_end_with_deactivation_role_changes_sign_out_everywhere_and_idl
 /// Starts a sign-in at Rolehub's email step and answers the callback address the (rogue,
 /// auto-approving) provider sends the browser back to.
 async fn callback_from_rogue(b: &reqwest::Client, base: &str, email: &str) -> String {
-    let page = b
-        .get(format!("{base}/signin"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = b
-        .post(format!("{base}/signin"))
-        .form(&[("csrf", hidden(&page, "csrf").as_str()), ("email", email)])
-        .send()
-        .await
-        .unwrap();
-    let page = r.text().await.unwrap();
-    let at = page
-        .find("id=\"continue-sso\" href=\"")
-        .expect("the link to the provider");
-    let rest = &page[at + 24..];
-    let to_provider = unescape(&rest[..rest.find('"').unwrap()]);
+    let to_provider = provider_link(b, base, email).await;
     let r = b.get(&to_provider).send().await.unwrap();
     assert_eq!(r.status(), 302, "{to_provider}");
     location(&r, &to_provider)

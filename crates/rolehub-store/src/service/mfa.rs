@@ -262,13 +262,7 @@ impl Service {
     /// The org's second-factor policy (`org_settings: read`).
     pub async fn mfa_policy(&self, ctx: &Ctx) -> Result<MfaPolicy, ServiceError> {
         let mut read = crate::op::OrgRead::open(self, ctx).await?;
-        read.principal()
-            .decide(
-                rolehub_domain::Area::OrgSettings,
-                rolehub_domain::Level::Read,
-                rolehub_domain::Target::Org,
-            )
-            .into_result()?;
+        decide_settings(&read.principal(), rolehub_domain::Level::Read)?;
         let policy: String = sqlx::query("SELECT mfa_required FROM orgs WHERE id = $1")
             .bind(ctx.org.clone())
             .fetch_one(&mut *read.tx)
@@ -436,14 +430,7 @@ impl Service {
             }));
         }
         let mut tx = self.begin_org(&person.view.home_org).await?;
-        sqlx::query("UPDATE persons SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE id = $1")
-            .bind(person.view.id.clone())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM recovery_codes WHERE person_id = $1")
-            .bind(person.view.id.clone())
-            .execute(&mut *tx)
-            .await?;
+        clear_authenticator(&mut tx, &person.view.id).await?;
         crate::op::append(
             &mut tx,
             ctx,
@@ -538,14 +525,38 @@ impl Service {
     }
 }
 
+/// Removes a person's authenticator, the one waiting for confirmation, and their recovery codes.
+async fn clear_authenticator(
+    conn: &mut AnyConnection,
+    person_id: &str,
+) -> Result<(), ServiceError> {
+    sqlx::query("UPDATE persons SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE id = $1")
+        .bind(person_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE person_id = $1")
+        .bind(person_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The org-settings level the actor needs, decided.
+fn decide_settings(
+    p: &rolehub_domain::ops::Principal<'_>,
+    level: rolehub_domain::Level,
+) -> Result<(), ServiceError> {
+    p.decide(
+        rolehub_domain::Area::OrgSettings,
+        level,
+        rolehub_domain::Target::Org,
+    )
+    .into_result()?;
+    Ok(())
+}
+
 async fn reset_in(op: &mut crate::op::OrgOp<'_>, key: &str) -> Result<(), ServiceError> {
-    op.principal()
-        .decide(
-            rolehub_domain::Area::OrgSettings,
-            rolehub_domain::Level::Write,
-            rolehub_domain::Target::Org,
-        )
-        .into_result()?;
+    decide_settings(&op.principal(), rolehub_domain::Level::Write)?;
     let target = op.member(key).await?;
     let s = stored(&mut op.tx, &target.view.id).await?;
     if s.secret.is_none() && s.pending.is_none() {
@@ -560,14 +571,7 @@ async fn reset_in(op: &mut crate::op::OrgOp<'_>, key: &str) -> Result<(), Servic
             target.view.email
         )));
     }
-    sqlx::query("UPDATE persons SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE id = $1")
-        .bind(target.view.id.clone())
-        .execute(&mut *op.tx)
-        .await?;
-    sqlx::query("DELETE FROM recovery_codes WHERE person_id = $1")
-        .bind(target.view.id.clone())
-        .execute(&mut *op.tx)
-        .await?;
+    clear_authenticator(&mut op.tx, &target.view.id).await?;
     super::auth::end_sessions(&mut op.tx, &target.view.id, op.ctx.now).await?;
     op.record(
         "user.mfa_reset",
