@@ -220,9 +220,9 @@ async fn single_sign_on_through_a_real_provider() {
         assert_eq!(me["emails"][0], user, "{me}");
 
         // The sign-in is the person's interactive sign-in (R-AUTH-2), audited with its method.
-        let audit = audit(&s).await;
+        let sign_ins = audit(&s).await;
         assert!(
-            audit.iter().any(|e| e.action == "auth.sign_in"
+            sign_ins.iter().any(|e| e.action == "auth.sign_in"
                 && e.actor_email.as_deref() == Some(user)
                 && e.after
                     .as_deref()
@@ -273,6 +273,48 @@ async fn single_sign_on_through_a_real_provider() {
             "{text}"
         );
         assert!(s.service.operator("tests").person(stranger).await.is_err());
+
+        // Where the org adds the provider's people just in time, the stranger becomes a user
+        // (with no role: adding never gives one), signed in, added on the provider's word.
+        s.service
+            .set_sso(
+                &admin_ctx(),
+                &SsoChange {
+                    issuer: idp.issuer.clone(),
+                    client_id: CLIENT_ID.into(),
+                    client_secret: None,
+                    enforced: false,
+                    just_in_time: true,
+                },
+            )
+            .await
+            .unwrap();
+        let browser_c = browser();
+        let callback =
+            through_provider(&browser_c, &s.base, "user002@acme.example", stranger).await;
+        let r = browser_c.get(&callback).send().await.unwrap();
+        assert_eq!(r.status(), 303, "{}", s.backend);
+        let added = s.service.operator("tests").person(stranger).await.unwrap();
+        assert_eq!(added.view.home_org, "acme");
+        assert_eq!(added.view.status, rolehub_domain::Status::Active);
+        let events = audit(&s).await;
+        let add = events
+            .iter()
+            .find(|e| e.action == "user.add" && e.target_email.as_deref() == Some(stranger))
+            .expect("the addition is audited");
+        assert_eq!(
+            add.actor_email.as_deref(),
+            Some(format!("sso:{}", idp.issuer).as_str())
+        );
+        let me: Value = browser_c
+            .get(format!("{}/v1/people/me", s.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["roles"], json!([]), "{me}");
         drop(idp);
         s.stop().await;
     }
@@ -371,6 +413,46 @@ async fn enforced_single_sign_on_leaves_break_glass_with_its_authenticator() {
             .await
             .unwrap_err();
         assert!(e.to_string().contains("last break-glass"), "{e}");
+
+        // The org's other full administrators are shown every break-glass sign-in on arrival.
+        let other = Ctx::new("admin2@acme.example", "acme", system_now());
+        let seen = s
+            .service
+            .break_glass_sign_ins(&other, system_now().plus_ms(-60_000))
+            .await
+            .unwrap();
+        assert_eq!(seen.len(), 2, "{}: {seen:?}", s.backend);
+        assert!(seen.iter().all(|(who, _)| who == "admin@acme.example"));
+        let person = s
+            .service
+            .operator("tests")
+            .person("admin2@acme.example")
+            .await
+            .unwrap();
+        let (session, _) = s
+            .service
+            .create_session(&person.view.id, system_now(), 3_600_000, None, "sso")
+            .await
+            .unwrap();
+        let r = s
+            .request(Method::GET, "/")
+            .header("cookie", &format!("rolehub_session={session}"))
+            .send()
+            .await;
+        let flash = r.header("set-cookie").unwrap_or_default();
+        assert!(
+            flash.starts_with("rolehub_flash="),
+            "{}: {flash}",
+            s.backend
+        );
+        // Read-only administrators are not shown it (org settings are the full administrators').
+        let readonly = Ctx::new("readonly@acme.example", "acme", system_now());
+        let none = s
+            .service
+            .break_glass_sign_ins(&readonly, system_now().plus_ms(-60_000))
+            .await
+            .unwrap();
+        assert!(none.is_empty());
         s.stop().await;
     }
 }
