@@ -115,6 +115,8 @@ pub const SETTINGS: &[Def] = &[
         "Hours a console session lives at most (the absolute time-out), however much it is used."),
     def("sessions.idle_minutes", "ROLEHUB_SESSION_IDLE_MINUTES", None, "60", Kind::Number { min: 1, max: 43_200 },
         "Minutes a console session may go unused before it ends (the idle time-out)."),
+    def("cache.orgs", "ROLEHUB_CACHE_ORGS", None, "1000", Kind::Number { min: 0, max: 1_000_000 },
+        "Orgs whose loaded state (the org and the holders of its roles) each server keeps in memory for reads, checked against the org's version on every read; past it the least recently used goes. 0 keeps none."),
     def("sign_in.hash_workers", "ROLEHUB_HASH_WORKERS", None, "0", Kind::Number { min: 0, max: 64 },
         "Password hashes computed at once; 0: one per CPU. Each takes 19 MiB while it runs."),
     def("sign_in.hash_queue", "ROLEHUB_HASH_QUEUE", None, "16", Kind::Number { min: 1, max: 10_000 },
@@ -380,6 +382,7 @@ impl Layers {
                 .collect(),
             session_ttl: Duration::from_secs(self.number("sessions.ttl_hours") * 3600),
             session_idle: Duration::from_secs(self.number("sessions.idle_minutes") * 60),
+            cached_orgs: self.number("cache.orgs") as usize,
             hash_workers: self.number("sign_in.hash_workers") as usize,
             hash_queue: self.number("sign_in.hash_queue") as usize,
             uploads: rolehub_store::service::UploadLimits {
@@ -485,6 +488,8 @@ pub struct Settings {
     pub session_ttl: Duration,
     /// `sessions.idle_minutes`.
     pub session_idle: Duration,
+    /// `cache.orgs`.
+    pub cached_orgs: usize,
     /// `sign_in.hash_workers`.
     pub hash_workers: usize,
     /// `sign_in.hash_queue`.
@@ -527,6 +532,7 @@ impl Settings {
             hash_queue: self.hash_queue,
             public_url: public_url.to_string(),
             uploads: self.uploads,
+            cached_orgs: self.cached_orgs,
         }
     }
 

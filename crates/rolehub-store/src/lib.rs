@@ -8,6 +8,7 @@
 
 mod audit;
 mod batch;
+mod caches;
 mod db;
 mod directory;
 mod generate;

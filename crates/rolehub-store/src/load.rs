@@ -157,6 +157,24 @@ pub async fn org_view(conn: &mut AnyConnection, org_id: &str) -> Result<OrgView,
     Ok(org)
 }
 
+/// The versions of an org and of its holders' home orgs, by org id: what a kept snapshot of the
+/// org's state is checked against (empty when the org does not exist).
+pub async fn versions(
+    conn: &mut AnyConnection,
+    org_id: &str,
+) -> Result<Vec<(String, i64)>, ServiceError> {
+    let rows = sqlx::query(
+        "SELECT id, version FROM orgs WHERE id = $1 OR id IN          (SELECT p.home_org FROM grants g JOIN persons p ON p.id = g.person_id WHERE g.org_id = $1)          ORDER BY id",
+    )
+    .bind(org_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("version")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
 /// Loads an org with every holder of a grant in it.
 pub async fn org_state(conn: &mut AnyConnection, org_id: &str) -> Result<OrgState, ServiceError> {
     let org = org_view(conn, org_id).await?;

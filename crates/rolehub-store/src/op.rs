@@ -43,6 +43,8 @@ pub(crate) struct OrgOp<'c> {
     pool: sqlx::AnyPool,
     recorded: usize,
     kept: bool,
+    /// Forgotten when this change commits: it may have ended someone's credentials.
+    credentials: std::sync::Arc<crate::caches::Credentials>,
 }
 
 impl<'c> OrgOp<'c> {
@@ -67,6 +69,7 @@ impl<'c> OrgOp<'c> {
             pool,
             recorded: 0,
             kept: false,
+            credentials: service.credentials(),
         })
     }
 
@@ -244,6 +247,7 @@ impl<'c> OrgOp<'c> {
                     self.tx.rollback().await?;
                 } else {
                     self.tx.commit().await?;
+                    self.credentials.clear();
                 }
                 Ok(value)
             }
@@ -322,7 +326,7 @@ impl<'c> OrgRead<'c> {
     /// Opens a read of `ctx.org`.
     pub(crate) async fn open(service: &Service, ctx: &'c Ctx) -> Result<OrgRead<'c>, ServiceError> {
         let mut tx = begin_read(service.pool(), service.backend()).await?;
-        let state = load::org_state(&mut tx, &ctx.org).await?;
+        let state = service.state_for_read(&mut tx, &ctx.org).await?;
         let actor = crate::service::actor(&mut tx, ctx).await?;
         Ok(OrgRead {
             tx,

@@ -102,6 +102,8 @@ impl Operator<'_> {
             .map_err(ServiceError::from)?;
         let loaded = crate::world::load(&mut tx, world, shift).await?;
         for (org, (people, grants)) in &loaded.per_org {
+            // A new version: a server that keeps this org's state reads it again.
+            crate::op::lock_org(&mut tx, org).await?;
             self.record(
                 &mut tx,
                 org,

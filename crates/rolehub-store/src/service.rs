@@ -154,6 +154,8 @@ pub struct Options {
     pub public_url: String,
     /// How large uploads may be and how they are kept.
     pub uploads: UploadLimits,
+    /// Orgs whose loaded state is kept in memory for reads (0: none); see `caches`.
+    pub cached_orgs: usize,
 }
 
 impl Default for Options {
@@ -164,6 +166,7 @@ impl Default for Options {
             hash_queue: 16,
             public_url: "http://127.0.0.1:8080".into(),
             uploads: UploadLimits::default(),
+            cached_orgs: 1000,
         }
     }
 }
@@ -176,6 +179,8 @@ pub struct Service {
     hashes: crate::passwords::HashPool,
     uploads: UploadLimits,
     jobs: std::sync::Arc<jobs::JobBoard>,
+    snapshots: std::sync::Arc<crate::caches::Snapshots>,
+    credentials: std::sync::Arc<crate::caches::Credentials>,
 }
 
 impl Service {
@@ -198,7 +203,30 @@ impl Service {
             hashes: crate::passwords::HashPool::new(options.hash_workers, options.hash_queue),
             uploads: options.uploads,
             jobs: std::sync::Arc::default(),
+            snapshots: std::sync::Arc::new(crate::caches::Snapshots::new(options.cached_orgs)),
+            credentials: std::sync::Arc::default(),
         }
+    }
+
+    /// The org's state for a read, in the read's transaction: the kept snapshot when the org and
+    /// its holders' home orgs are at the versions it was loaded at, else loaded and kept.
+    pub(crate) async fn state_for_read(
+        &self,
+        tx: &mut AnyConnection,
+        org: &str,
+    ) -> Result<rolehub_domain::OrgState, ServiceError> {
+        let versions = load::versions(tx, org).await?;
+        if let Some(state) = self.snapshots.get(org, &versions) {
+            return Ok(state);
+        }
+        let state = load::org_state(tx, org).await?;
+        self.snapshots.put(org, versions, &state);
+        Ok(state)
+    }
+
+    /// Live credentials remembered for a second.
+    pub(crate) fn credentials(&self) -> std::sync::Arc<crate::caches::Credentials> {
+        self.credentials.clone()
     }
 
     /// The same service, with the address people reach the console at (for invitation links).

@@ -307,7 +307,13 @@ async fn update_person(
         // Nothing was written: answer the person as the change would leave them.
         return Ok(Json(preview_update(p, &body, replaced, caller.info.lang)));
     }
-    Ok(Json(one(&state, &caller, &ctx, &id).await?))
+    match one(&state, &caller, &ctx, &id).await {
+        Ok(person) => Ok(Json(person)),
+        // The change is made. Another administrator may have taken the caller's read of this
+        // person since (a concurrent role change): the change is not refused after the fact, and
+        // the answer is the person as this change left them.
+        Err(_) => Ok(Json(preview_update(p, &body, replaced, caller.info.lang))),
+    }
 }
 
 /// The template columns a `PUT /people/{id}` body changes: names, status, location, and every

@@ -518,8 +518,12 @@ impl Service {
         now: Timestamp,
         idle_ms: i64,
     ) -> Result<Option<Authenticated>, ServiceError> {
-        let mut conn = self.conn().await?;
         let hash = secret_hash(secret);
+        let key = format!("s:{hash}");
+        if let Some(who) = self.credentials().get(&key) {
+            return Ok(Some(who));
+        }
+        let mut conn = self.conn().await?;
         let row = sqlx::query("SELECT person_id, csrf, last_seen_at, created_at FROM sessions WHERE id_hash = $1 AND revoked_at IS NULL AND expires_at > $2")
             .bind(hash.clone())
             .bind(now.0)
@@ -541,14 +545,18 @@ impl Service {
                 .execute(&mut *conn)
                 .await?;
         }
-        Ok(load::person_by_id(&mut conn, &person_id)
+        let found = load::person_by_id(&mut conn, &person_id)
             .await?
             .map(|person| Authenticated {
                 person,
                 scope: TokenScope::Write,
                 csrf: Some(csrf),
                 token_name: None,
-            }))
+            });
+        if let Some(who) = &found {
+            self.credentials().put(key, who);
+        }
+        Ok(found)
     }
 
     /// Ends every console session of the actor ("sign out everywhere"); answers how many.
@@ -572,6 +580,7 @@ impl Service {
         )
         .await?;
         tx.commit().await?;
+        self.credentials().clear();
         Ok(ended)
     }
 
@@ -609,6 +618,7 @@ impl Service {
         .bind(secret_hash(secret))
         .execute(self.pool())
         .await?;
+        self.credentials().clear();
         Ok(())
     }
 
@@ -645,9 +655,14 @@ impl Service {
         secret: &str,
         now: Timestamp,
     ) -> Result<Option<Authenticated>, ServiceError> {
+        let hash = secret_hash(secret);
+        let key = format!("t:{hash}");
+        if let Some(who) = self.credentials().get(&key) {
+            return Ok(Some(who));
+        }
         let mut conn = self.conn().await?;
         let row = sqlx::query("SELECT id, person_id, scope, name FROM tokens WHERE hash = $1 AND revoked_at IS NULL AND expires_at > $2")
-            .bind(secret_hash(secret))
+            .bind(hash)
             .bind(now.0)
             .fetch_optional(&mut *conn)
             .await?;
@@ -656,12 +671,16 @@ impl Service {
         let token_name: String = row.try_get("name")?;
         let person_id: String = row.try_get("person_id")?;
         let person = load::person_by_id(&mut conn, &person_id).await?;
-        Ok(person.map(|person| Authenticated {
+        let found = person.map(|person| Authenticated {
             person,
             scope: TokenScope::from_id(&scope).unwrap_or(TokenScope::Read),
             csrf: None,
             token_name: Some(token_name),
-        }))
+        });
+        if let Some(who) = &found {
+            self.credentials().put(key, who);
+        }
+        Ok(found)
     }
 
     /// The actor's tokens that have not been revoked.
@@ -708,6 +727,7 @@ impl Service {
             tx.rollback().await?;
         } else {
             tx.commit().await?;
+            self.credentials().clear();
         }
         Ok(())
     }

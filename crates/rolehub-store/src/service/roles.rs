@@ -398,11 +398,13 @@ impl Service {
     /// console's navigation). Only the actor's own facts: nothing another person could not see.
     pub async fn principal(&self, ctx: &Ctx) -> Result<PrincipalFacts, ServiceError> {
         let mut conn = self.conn().await?;
-        let org = load::org_view(&mut conn, &ctx.org).await?;
+        // The org's kept state when it is current (see `caches`): the versions are read before
+        // the state, so a state is never older than the versions it is kept at.
+        let state = self.state_for_read(&mut conn, &ctx.org).await?;
         let person = actor(&mut conn, ctx).await?;
-        let grants = grants_in(&mut conn, &person.view.id, &ctx.org).await?;
+        let grants = state.grants_of(&person.view.id).to_vec();
         Ok(PrincipalFacts {
-            org,
+            org: state.org,
             person,
             grants,
         })

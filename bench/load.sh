@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The load harness: builds the million-user world with `rolehub gen` (once, kept under
+# target/load/), starts one or three release servers on it, drives each endpoint with wrk (Debian's
+# `wrk` package) and prints requests/s, p50 and p99 per endpoint, and the servers' resident memory.
+#
+#   bench/load.sh                          # SQLite, one server, 1,000,000 users, 10 s per endpoint
+#   SERVERS=3 DB=postgres://USER@HOST:PORT/DB bench/load.sh
+#   USERS=100000 DURATION=5s CONNECTIONS=32 bench/load.sh
+#
+# The load generator runs on the same machine as the servers, so they share its cores; the
+# figures in docs/performance.md say on which machine they were taken.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DB=${DB:-sqlite}
+SERVERS=${SERVERS:-1}
+USERS=${USERS:-1000000}
+ORGS=${ORGS:-10}
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-16}
+PORT=${PORT:-18080}
+
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+cargo build --release -p rolehub --quiet
+bin=target/release/rolehub
+mkdir -p target/load
+
+if [ "$DB" = sqlite ]; then
+    url="sqlite://target/load/world-$USERS.db"
+else
+    url="$DB"
+fi
+per_org=$((USERS / ORGS))
+org=gen-0005
+if ! "$bin" --db "$url" token create --email "u0000001@$org.example" --ttl-days 1 --json >target/load/token.json 2>/dev/null; then
+    echo "generating $USERS users in $ORGS orgs into $url"
+    "$bin" --db "$url" gen --orgs "$ORGS" --users-per-org "$per_org"
+    "$bin" --db "$url" token create --email "u0000001@$org.example" --ttl-days 1 --json >target/load/token.json
+fi
+token=$(sed -n 's/.*"token": *"\([0-9a-f]*\)".*/\1/p' target/load/token.json | head -n 1)
+[ -n "$token" ] || { echo "no token in target/load/token.json" >&2; exit 1; }
+
+pids=()
+stop() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap stop EXIT
+for i in $(seq 0 $((SERVERS - 1))); do
+    ROLEHUB_LOG=warn "$bin" --db "$url" serve --listen "127.0.0.1:$((PORT + i))" >"target/load/server-$i.log" 2>&1 &
+    pids+=("$!")
+done
+for i in $(seq 0 $((SERVERS - 1))); do
+    for _ in $(seq 1 100); do
+        curl -fsS "http://127.0.0.1:$((PORT + i))/healthz" >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+done
+
+hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
+deep=$(hex "u$(printf '%07d' $((per_org * 9 / 10)))@$org.example")
+endpoints=(
+    "healthz|/healthz"
+    "authorize|/v1/authorize?orgId=$org&area=users&level=write"
+    "people page|/v1/people?orgId=$org&max=100"
+    "people page 90% in|/v1/people?orgId=$org&max=100&after=$deep"
+    "role filter|/v1/people?orgId=$org&roles=full_admin"
+    "admins export|/v1/admins/export?orgId=$org"
+)
+
+# wrk's latency in milliseconds.
+ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v) } else if (v ~ /s$/) { sub(/s$/,"",v); v*=1000 } printf "%.2f", v }'; }
+
+echo
+echo "| endpoint | requests/s | p50 (ms) | p99 (ms) |"
+echo "| --- | --- | --- | --- |"
+per=$(( CONNECTIONS / SERVERS > 0 ? CONNECTIONS / SERVERS : 1 ))
+for e in "${endpoints[@]}"; do
+    name=${e%%|*}
+    path=${e#*|}
+    outs=()
+    loads=()
+    for i in $(seq 0 $((SERVERS - 1))); do
+        out="target/load/wrk-$i.txt"
+        outs+=("$out")
+        # One wrk per server, all at once: together they are the load.
+        wrk -t1 -c"$per" -d"$DURATION" --latency -H "Authorization: Bearer $token" \
+            "http://127.0.0.1:$((PORT + i))$path" >"$out" &
+        loads+=("$!")
+    done
+    for l in "${loads[@]}"; do wait "$l"; done
+    rps=0; p50=0; p99=0
+    for out in "${outs[@]}"; do
+        r=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
+        a=$(awk '$1 == "50%" { print $2 }' "$out" | ms)
+        b=$(awk '$1 == "99%" { print $2 }' "$out" | ms)
+        bad=$(awk '/Non-2xx or 3xx responses:/ { print $5 }' "$out")
+        [ -z "$bad" ] || echo "warning: $name answered $bad non-2xx responses" >&2
+        rps=$(awk -v x="$rps" -v y="$r" 'BEGIN { printf "%.0f", x + y }')
+        p50=$(awk -v x="$p50" -v y="$a" 'BEGIN { print (y > x ? y : x) }')
+        p99=$(awk -v x="$p99" -v y="$b" 'BEGIN { print (y > x ? y : x) }')
+    done
+    echo "| $name | $rps | $p50 | $p99 |"
+done
+echo
+for i in $(seq 0 $((SERVERS - 1))); do
+    echo "server $i resident memory: $(( $(ps -o rss= -p "${pids[$i]}") / 1024 )) MiB"
+done
