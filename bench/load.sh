@@ -37,7 +37,7 @@ if ! "$bin" --db "$url" token create --email "u0000001@$org.example" --ttl-days 
     "$bin" --db "$url" gen --orgs "$ORGS" --users-per-org "$per_org"
     "$bin" --db "$url" token create --email "u0000001@$org.example" --ttl-days 1 --json >target/load/token.json
 fi
-token=$(sed -n 's/.*"token": *"\([0-9a-f]*\)".*/\1/p' target/load/token.json | head -n 1)
+token=$(sed -n 's/.*"token": *"\([A-Za-z0-9_]*\)".*/\1/p' target/load/token.json | head -n 1)
 [ -n "$token" ] || { echo "no token in target/load/token.json" >&2; exit 1; }
 
 pids=()
@@ -55,7 +55,8 @@ for i in $(seq 0 $((SERVERS - 1))); do
 done
 
 hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
-deep=$(hex "u$(printf '%07d' $((per_org * 9 / 10)))@$org.example")
+# The cursor of a page 90 % into the org's people (the key is the person id).
+deep=$(hex "$org-$(printf '%07d' $((per_org * 9 / 10)))")
 endpoints=(
     "healthz|/healthz"
     "authorize|/v1/authorize?orgId=$org&area=users&level=write"
