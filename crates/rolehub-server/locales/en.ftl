@@ -322,3 +322,5 @@ break-glass-warning = Break-glass sign-ins in the last 14 days: { $list }. Check
 reset-authenticator = Reset authenticator app
 flash-mfa-reset = The authenticator app is reset; their sessions have ended.
 signin-to-provider = Your organization signs in with its identity provider. Continuing there…
+signin-use-password = Sign in with a password instead (break-glass accounts)
+signin-sso-down = Your organization's identity provider cannot be reached right now. Its break-glass accounts can sign in with a password here.

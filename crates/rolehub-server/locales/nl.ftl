@@ -322,3 +322,5 @@ break-glass-warning = Aanmeldingen met een noodaccount in de afgelopen 14 dagen:
 reset-authenticator = Authenticator-app herstellen
 flash-mfa-reset = De authenticator-app is hersteld; de sessies van deze persoon zijn beëindigd.
 signin-to-provider = Uw organisatie meldt aan via haar identiteitsprovider. U gaat daarheen…
+signin-use-password = Aanmelden met een wachtwoord (noodaccounts)
+signin-sso-down = De identiteitsprovider van uw organisatie is nu niet bereikbaar. Haar noodaccounts kunnen zich hier met een wachtwoord aanmelden.

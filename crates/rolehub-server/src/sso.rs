@@ -187,6 +187,33 @@ impl Sso {
         let metadata = CoreProviderMetadata::discover_async(url, &self.http)
             .await
             .map_err(|e| failed(error_chain(&e)))?;
+        // The provider's endpoints are TLS like its issuer: a discovery document cannot send
+        // Rolehub's requests (with the client secret) over plain HTTP, nor off this machine when
+        // the issuer is a provider on this machine under test.
+        let local = !issuer.starts_with("https://");
+        let origin: String = issuer.split('/').take(3).collect::<Vec<_>>().join("/");
+        let allowed = |endpoint: &str| {
+            if local {
+                endpoint == origin || endpoint.starts_with(&format!("{origin}/"))
+            } else {
+                endpoint.starts_with("https://")
+            }
+        };
+        for endpoint in [
+            Some(metadata.authorization_endpoint().to_string()),
+            metadata.token_endpoint().map(|t| t.to_string()),
+            Some(metadata.jwks_uri().to_string()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if !allowed(&endpoint) {
+                return Err(failed(format!(
+                    "its discovery document names {endpoint}, which is not an https:// address{}",
+                    if local { " of the issuer" } else { "" }
+                )));
+            }
+        }
         if let Ok(mut cache) = self.metadata.lock() {
             cache.insert(issuer.to_string(), (Instant::now(), metadata.clone()));
         }

@@ -351,6 +351,30 @@ async fn enforced_single_sign_on_leaves_break_glass_with_its_authenticator() {
             .unwrap();
         assert_eq!(codes.len(), 10);
         // Only full administrators of the org can be break-glass accounts.
+        // An external full administrator (of another org) does not decide how acme's people
+        // sign in: with a provider of their own they could sign in as any of them.
+        s.service
+            .assign(
+                &admin,
+                &rolehub_store::service::AssignRequest {
+                    person: "admin@globex.example".into(),
+                    role: "full_admin".into(),
+                    site: None,
+                    locations: Vec::new(),
+                    expires_at: None,
+                },
+            )
+            .await
+            .unwrap();
+        let external = Ctx::new("admin@globex.example", "acme", system_now());
+        let e = s.service.set_sso(&external, &change).await.unwrap_err();
+        assert!(e.to_string().contains("own full administrators"), "{e}");
+        let e = s
+            .service
+            .reset_authenticator(&external, "admin@acme.example")
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("own full administrators"), "{e}");
         let e = s
             .service
             .set_break_glass(&admin, "readonly@acme.example", true)

@@ -79,6 +79,8 @@ pub struct LangParam {
     lang: Option<String>,
     notice: Option<String>,
     token: Option<String>,
+    step: Option<String>,
+    email: Option<String>,
 }
 
 /// The language asked in the query (remembered in a cookie), else the request's.
@@ -131,7 +133,14 @@ fn form_ok(headers: &HeaderMap, csrf: &str) -> bool {
 pub async fn page(RequestLang(lang): RequestLang, Query(q): Query<LangParam>) -> Response {
     let lang = page_lang(lang, q.lang.as_deref());
     let t = Tr { lang };
-    let mut page = SignInPage::new(t, "email", String::new());
+    // "Sign in with a password instead" (break-glass accounts, when the provider is down).
+    let asked_password = q.step.as_deref() == Some("password")
+        && q.email.as_deref().is_some_and(|e| e.contains('@'));
+    let step = if asked_password { "password" } else { "email" };
+    let mut page = SignInPage::new(t, step, String::new());
+    if asked_password {
+        page.email = q.email.clone().unwrap_or_default().trim().to_lowercase();
+    }
     page.notice = match q.notice.as_deref() {
         Some("activated") => Some(t.get("activated")),
         _ => None,
@@ -201,10 +210,20 @@ pub async fn submit(
 
 /// On to the org's identity provider. A page that moves on by itself rather than a redirect:
 /// the console's `form-action 'self'` policy would stop a form's redirect to another origin.
-pub(super) fn provider_page(t: Tr, url: &str) -> Response {
+pub(super) fn provider_page(t: Tr, url: &str, email: &str) -> Response {
     let mut page = SignInPage::new(t, "redirect", String::new());
     page.action = url.to_string();
+    page.email = email.to_string();
     render(&page)
+}
+
+/// The password step offered when the org's provider cannot be reached: its break-glass
+/// accounts sign in there (the service refuses everyone else while single sign-on is enforced).
+pub(super) fn password_instead(t: Tr, email: &str, notice: String) -> Response {
+    let mut page = SignInPage::new(t, "password", String::new());
+    page.email = email.to_string();
+    page.error = Some(notice);
+    step_page(page)
 }
 
 /// The email step again, with what went wrong.

@@ -30,6 +30,7 @@ CREATE TABLE pending_sign_ins (
     nonce TEXT,
     verifier TEXT,
     method TEXT,
+    binding TEXT,
     created_at BIGINT NOT NULL,
     expires_at BIGINT NOT NULL,
     used_at BIGINT

@@ -30,6 +30,7 @@ CREATE TABLE pending_sign_ins (
     nonce TEXT,
     verifier TEXT,
     method TEXT,
+    binding TEXT,
     created_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL,
     used_at INTEGER

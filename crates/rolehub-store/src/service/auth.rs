@@ -282,6 +282,21 @@ impl Service {
         let person = load::person_by_id(&mut conn, &person_id)
             .await?
             .ok_or(SignInError::BadCredentials)?;
+        let enforced = super::sso::config_of(&mut conn, &person.view.home_org)
+            .await?
+            .is_some_and(|c| c.enforced);
+        // A break-glass account is one only while it is a full administrator of its org.
+        let break_glass = super::mfa::is_break_glass(&mut conn, &person.view.id).await?
+            && load::holds_full_admin(&mut conn, &person.view.id, &person.view.home_org, ctx.now)
+                .await?;
+        if enforced && !break_glass && person.view.status != Status::Inactive {
+            // Whatever the password: under enforced single sign-on it opens nothing, so it
+            // cannot be tested here either.
+            drop(conn);
+            self.audit_refused_sign_in(ctx, &person, "single sign-on is enforced")
+                .await;
+            return Err(SignInError::SsoRequired);
+        }
         if !matches || stored.is_none() || person.view.status == Status::Inactive {
             drop(conn);
             let service = self.clone();
@@ -314,17 +329,7 @@ impl Service {
             return Err(SignInError::BadCredentials);
         }
         crate::throttle::succeeded(&mut conn, &account, &address, attempt).await?;
-        let break_glass = super::mfa::is_break_glass(&mut conn, &person.view.id).await?;
-        let enforced = super::sso::config_of(&mut conn, &person.view.home_org)
-            .await?
-            .is_some_and(|c| c.enforced);
         let method = if enforced {
-            if !break_glass {
-                drop(conn);
-                self.audit_refused_sign_in(ctx, &person, "single sign-on is enforced")
-                    .await;
-                return Err(SignInError::SsoRequired);
-            }
             if password.chars().count() < super::sso::BREAK_GLASS_MIN_PASSWORD {
                 drop(conn);
                 self.audit_refused_sign_in(ctx, &person, "break-glass password too short")
@@ -357,6 +362,7 @@ impl Service {
                         nonce: None,
                         verifier: None,
                         method: Some(method.into()),
+                        binding: None,
                     };
                     let pending = self.hold_pending(kind, &pending, ctx.now).await?;
                     return Err(SignInError::SecondFactor {
@@ -538,7 +544,9 @@ impl Service {
         if now.0.saturating_sub(seen) > idle_ms {
             return Ok(None);
         }
-        if now.0.saturating_sub(seen) > 60_000 {
+        // Marked seen at most once a minute (half the idle time-out when that is shorter), so
+        // that an active session never reaches its idle time-out.
+        if now.0.saturating_sub(seen) > (idle_ms / 2).min(60_000) {
             sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
                 .bind(now.0)
                 .bind(hash)

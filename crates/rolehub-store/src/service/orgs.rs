@@ -176,6 +176,7 @@ async fn set_settings_in(
                 after.insert("share_with_external_admins".into(), json!(set.to_ids()));
             }
             SettingChange::MfaRequired(policy) => {
+                super::sso::require_own_full_admin(op)?;
                 let was: String = sqlx::query("SELECT mfa_required FROM orgs WHERE id = $1")
                     .bind(org.clone())
                     .fetch_one(&mut *op.tx)

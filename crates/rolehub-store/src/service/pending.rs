@@ -47,6 +47,9 @@ pub struct Pending {
     pub verifier: Option<String>,
     /// How the person signed in so far (`password`, `break_glass`).
     pub method: Option<String>,
+    /// The digest of the secret the browser that began the sign-in keeps (SSO): the callback
+    /// must come from that browser, so a callback address sent to someone else signs nobody in.
+    pub binding: Option<String>,
 }
 
 impl Service {
@@ -64,7 +67,7 @@ impl Service {
             .bind(now.0)
             .execute(&mut *conn)
             .await?;
-        sqlx::query("INSERT INTO pending_sign_ins (id_hash, kind, org_id, person_id, nonce, verifier, method, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        sqlx::query("INSERT INTO pending_sign_ins (id_hash, kind, org_id, person_id, nonce, verifier, method, binding, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
             .bind(secret_hash(&secret))
             .bind(kind.id())
             .bind(pending.org.clone())
@@ -72,6 +75,7 @@ impl Service {
             .bind(pending.nonce.clone())
             .bind(pending.verifier.clone())
             .bind(pending.method.clone())
+            .bind(pending.binding.clone())
             .bind(now.0)
             .bind(now.plus_ms(PENDING_TTL_MS).0)
             .execute(&mut *conn)
@@ -87,7 +91,7 @@ impl Service {
         now: Timestamp,
     ) -> Result<Option<Pending>, ServiceError> {
         let mut conn = self.conn().await?;
-        let row = sqlx::query("SELECT org_id, person_id, nonce, verifier, method FROM pending_sign_ins WHERE id_hash = $1 AND kind = $2 AND used_at IS NULL AND expires_at > $3")
+        let row = sqlx::query("SELECT org_id, person_id, nonce, verifier, method, binding FROM pending_sign_ins WHERE id_hash = $1 AND kind = $2 AND used_at IS NULL AND expires_at > $3")
             .bind(secret_hash(secret))
             .bind(kind.id())
             .bind(now.0)
@@ -100,6 +104,7 @@ impl Service {
                 nonce: r.try_get("nonce")?,
                 verifier: r.try_get("verifier")?,
                 method: r.try_get("method")?,
+                binding: r.try_get("binding")?,
             })
         })
         .transpose()

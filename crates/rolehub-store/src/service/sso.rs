@@ -225,12 +225,14 @@ impl Service {
         })
     }
 
-    /// Remembers an OpenID Connect sign-in sent to `org`'s provider; answers its `state`.
+    /// Remembers an OpenID Connect sign-in sent to `org`'s provider, bound to the browser that
+    /// keeps `binding`; answers its `state`.
     pub async fn begin_sso(
         &self,
         org: &str,
         nonce: &str,
         verifier: &str,
+        binding: &str,
         now: Timestamp,
     ) -> Result<String, ServiceError> {
         let pending = Pending {
@@ -239,17 +241,22 @@ impl Service {
             nonce: Some(nonce.to_string()),
             verifier: Some(verifier.to_string()),
             method: Some("sso".into()),
+            binding: Some(super::auth::secret_hash(binding)),
         };
         self.hold_pending(PendingKind::Sso, &pending, now).await
     }
 
-    /// Takes the sign-in a callback's `state` names: once, and only while it is fresh.
+    /// Takes the sign-in a callback's `state` names: once, only while it is fresh, and only for
+    /// the browser that began it (`binding`, the secret of its cookie).
     pub async fn take_sso(
         &self,
         state: &str,
+        binding: &str,
         now: Timestamp,
     ) -> Result<Option<Pending>, ServiceError> {
-        self.take_pending(PendingKind::Sso, state, now).await
+        let taken = self.take_pending(PendingKind::Sso, state, now).await?;
+        let expected = super::auth::secret_hash(binding);
+        Ok(taken.filter(|p| p.binding.as_deref() == Some(expected.as_str())))
     }
 
     /// Signs in the person of `org` whose email the org's provider has proven: an interactive
@@ -437,20 +444,40 @@ impl Service {
     }
 }
 
+/// How the org's people sign in is the org's own matter: its own (internal) full administrators
+/// decide it, never a partner's or another external administrator, who could otherwise point the
+/// org at a provider of their own and sign in as its people.
+pub(crate) fn require_own_full_admin(op: &OrgOp<'_>) -> Result<(), ServiceError> {
+    op.principal()
+        .decide(Area::OrgSettings, Level::Write, Target::Org)
+        .into_result()?;
+    if op.actor.view.home_org != op.ctx.org || !op.principal().holds_in_effect(Role::FullAdmin) {
+        return Err(ServiceError::Conflict(
+            "only the organization's own full administrators set how its people sign in; partner and other external administrators cannot".into(),
+        ));
+    }
+    Ok(())
+}
+
 async fn set_sso_in(
     op: &mut OrgOp<'_>,
     issuer: String,
     client_id: String,
     change: &SsoChange,
 ) -> Result<(), ServiceError> {
-    op.principal()
-        .decide(Area::OrgSettings, Level::Write, Target::Org)
-        .into_result()?;
+    require_own_full_admin(op)?;
     let org = op.ctx.org.clone();
     let before = config_of(&mut op.tx, &org).await?;
     let secret = match (&change.client_secret, &before) {
         (Some(s), _) if !s.trim().is_empty() => s.trim().to_string(),
-        (_, Some(b)) => b.client_secret.clone(),
+        // The stored secret goes only to the provider it was given for.
+        (_, Some(b)) if b.issuer == issuer && b.client_id == client_id => b.client_secret.clone(),
+        (_, Some(_)) => {
+            return Err(ServiceError::invalid(
+                "client_secret",
+                "a new issuer or client id needs its client secret given again",
+            ))
+        }
         _ => {
             return Err(ServiceError::invalid(
                 "client_secret",
@@ -508,9 +535,7 @@ async fn set_sso_in(
 }
 
 async fn remove_sso_in(op: &mut OrgOp<'_>) -> Result<(), ServiceError> {
-    op.principal()
-        .decide(Area::OrgSettings, Level::Write, Target::Org)
-        .into_result()?;
+    require_own_full_admin(op)?;
     let org = op.ctx.org.clone();
     let before = config_of(&mut op.tx, &org).await?;
     if before.is_none() {
@@ -527,9 +552,7 @@ async fn remove_sso_in(op: &mut OrgOp<'_>) -> Result<(), ServiceError> {
 }
 
 async fn set_break_glass_in(op: &mut OrgOp<'_>, key: &str, on: bool) -> Result<(), ServiceError> {
-    op.principal()
-        .decide(Area::OrgSettings, Level::Write, Target::Org)
-        .into_result()?;
+    require_own_full_admin(op)?;
     let target = op.member(key).await?;
     let org = op.ctx.org.clone();
     if on {
