@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use divan::counter::ItemsCount;
 use divan::{black_box, Bencher};
-use rolehub_compare::{check_equivalence, rolehub, Setup};
+use rolehub_compare::{check_equivalence, rolehub, ActionEncoding, Setup};
 
 fn main() {
     let setup = Setup::new();
@@ -30,7 +30,12 @@ fn main() {
     let rules: Vec<String> = eq
         .by_rule
         .iter()
-        .map(|((allowed, rule), n)| format!("{} {rule}: {n}", if *allowed { "allowed" } else { "refused" }))
+        .map(|((allowed, rule), n)| {
+            format!(
+                "{} {rule}: {n}",
+                if *allowed { "allowed" } else { "refused" }
+            )
+        })
         .collect();
     println!("  Rolehub's reasons: {}", rules.join(", "));
     println!(
@@ -50,8 +55,18 @@ fn main() {
 /// `COMPARE_DUMP=1`: prints what each engine is given (the Cedar schema and policies, the Casbin
 /// model and lines) instead of benchmarking.
 fn dump(s: &Setup) {
-    println!("// ---- Cedar schema\n{}", rolehub_compare::cedar_schema_text(&s.world.org));
-    println!("// ---- Cedar policies\n{}", rolehub_compare::cedar_policies_text(&s.world.org));
+    println!(
+        "// ---- Cedar schema\n{}",
+        rolehub_compare::cedar_schema_text(&s.world.org)
+    );
+    println!(
+        "// ---- Cedar policies\n{}",
+        rolehub_compare::cedar_policies_text(&s.world.org, ActionEncoding::Groups)
+    );
+    println!(
+        "// ---- Cedar policies, listing their actions\n{}",
+        rolehub_compare::cedar_policies_text(&s.world.org, ActionEncoding::Lists)
+    );
     println!("# ---- Casbin model{}", rolehub_compare::CASBIN_MODEL);
     println!("# ---- Casbin policy and grouping lines");
     for line in rolehub_compare::casbin_policy_lines(&s.world.org) {
@@ -76,6 +91,16 @@ fn rolehub_decide(bencher: Bencher) {
 fn cedar_is_authorized(bencher: Bencher) {
     let s = Setup::new();
     bencher.counter(items(&s)).bench_local(|| run_cedar(&s));
+}
+
+/// Cedar with the same policies listing their actions (`action in [Action::"users:write", …]`)
+/// instead of naming an action group: Cedar checks the list's actions one by one.
+#[divan::bench]
+fn cedar_is_authorized_action_lists(bencher: Bencher) {
+    let s = Setup::new();
+    bencher
+        .counter(items(&s))
+        .bench_local(|| run_cedar_lists(&s));
 }
 
 /// Cedar again, building each request (principal, action, resource, context) in the loop, without
@@ -106,6 +131,14 @@ fn run_cedar(s: &Setup) -> usize {
     let mut allowed = 0;
     for i in 0..s.asks.len() {
         allowed += usize::from(s.cedar.is_authorized(black_box(i)));
+    }
+    allowed
+}
+
+fn run_cedar_lists(s: &Setup) -> usize {
+    let mut allowed = 0;
+    for i in 0..s.asks.len() {
+        allowed += usize::from(s.cedar.is_authorized_lists(black_box(i)));
     }
     allowed
 }
@@ -148,6 +181,7 @@ fn summary(s: &Setup) {
     let per = |d: Duration| d.as_secs_f64() * 1e9 / n;
     let rolehub = per(median_pass(|| run_rolehub(s)));
     let cedar = per(median_pass(|| run_cedar(s)));
+    let cedar_lists = per(median_pass(|| run_cedar_lists(s)));
     let cedar_building = per(median_pass(|| run_cedar_building(s)));
     let casbin = per(median_pass(|| run_casbin(s)));
     println!();
@@ -156,6 +190,10 @@ fn summary(s: &Setup) {
     println!(
         "  cedar_is_authorized               {cedar:>12.1} ns  ({:.0}x Rolehub)",
         cedar / rolehub
+    );
+    println!(
+        "  cedar_is_authorized_action_lists  {cedar_lists:>12.1} ns  ({:.0}x Rolehub)",
+        cedar_lists / rolehub
     );
     println!(
         "  cedar_request_and_is_authorized   {cedar_building:>12.1} ns  ({:.0}x Rolehub)",

@@ -254,19 +254,9 @@ pub fn asks(world: &World) -> Vec<Ask> {
 pub fn rolehub(world: &World, ask: &Ask) -> bool {
     let p = &world.principals[ask.who];
     decide(
-        &world.org,
-        &p.person,
-        &p.grants,
-        ask.area,
-        ask.level,
-        ask.target,
-        NOW,
+        &world.org, &p.person, &p.grants, ask.area, ask.level, ask.target, NOW,
     )
     .allowed
-}
-
-fn relation_is_external(relation: Relation) -> bool {
-    relation.is_external()
 }
 
 /// The level's id as an action name suffix.
@@ -297,9 +287,196 @@ fn cedar_action(area: Area, level: Level) -> String {
     format!("Action::\"{}:{}\"", area.id(), act(level))
 }
 
+/// How a Cedar policy names its actions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActionEncoding {
+    /// `action in Action::"…"`: one action group per policy, declared in the schema, whose members
+    /// are the policy's actions. One ancestor check per policy: how Cedar is meant to be used.
+    Groups,
+    /// `action in [Action::"users:write", …]`: the policy lists its actions; Cedar checks them one
+    /// by one.
+    Lists,
+}
+
+/// One generated Cedar policy.
+struct CedarRule {
+    comment: String,
+    forbid: bool,
+    principal: Option<String>,
+    /// The action group's name (for [`ActionEncoding::Groups`]).
+    group: String,
+    actions: Vec<(Area, Level)>,
+    resource: Option<String>,
+    when: Option<String>,
+    unless: Option<String>,
+}
+
+/// The condition a matrix footnote puts on a cell, where [`decide`] reads one.
+fn cedar_note_condition(role: Role, note: Option<Note>) -> Option<String> {
+    match note {
+        // Matrix note 1: only in the holder's locations.
+        Some(Note::LocationScope) => {
+            Some("resource is Location && resource in principal.locations".into())
+        }
+        // Matrix note 5: only together with advanced troubleshooting.
+        Some(Note::NeedsTroubleshootingAddOn) => Some(format!(
+            "principal in Role::\"{}\"",
+            Role::AdvancedTroubleshooting.id()
+        )),
+        // Matrix note 11 (R-EXT-6): after a sign-in following the grant.
+        Some(Note::AfterSignIn) => Some(format!(
+            "principal has signed_in_at && principal.granted has \"{0}\" && \
+             principal.signed_in_at >= principal.granted[\"{0}\"]",
+            role.id()
+        )),
+        // The other notes explain a level or a refusal; the level already says it.
+        _ => None,
+    }
+}
+
+/// The policies, generated from the matrix: one `permit` per role, relation (user of the org or
+/// external) and condition, for the actions its cells give (`area:write` for a `W` cell, which
+/// includes reading, `area:read` for an `R` cell); site roles get one per site of the org, since
+/// the time of the grant to compare the sign-in with is kept per role and site. Two `forbid`s carry
+/// the rules that hold whatever the role: R-AUTH-3 (deactivated) and R-SITE-2 (per-site areas only
+/// on a site Control Hub manages).
+fn cedar_rules(org: &OrgView) -> Vec<CedarRule> {
+    let mut rules = vec![
+        CedarRule {
+            comment: "R-AUTH-3: no access through any grant while deactivated.".into(),
+            forbid: true,
+            principal: None,
+            group: String::new(),
+            actions: Vec::new(),
+            resource: None,
+            when: Some("principal.deactivated".into()),
+            unless: None,
+        },
+        CedarRule {
+            comment: "R-SITE-2: per-site areas name a site of the org that Control Hub manages."
+                .into(),
+            forbid: true,
+            principal: None,
+            group: "per-site areas".into(),
+            actions: Area::ALL
+                .into_iter()
+                .filter(|a| a.is_site_area())
+                .map(|a| (a, Level::Write))
+                .collect(),
+            resource: None,
+            when: None,
+            unless: Some("resource is Site && resource.managed".into()),
+        },
+    ];
+    for role in Role::ALL {
+        if role.is_site_scoped() {
+            // The site table does not depend on the relation and carries no footnote.
+            let actions: Vec<(Area, Level)> = Area::ALL
+                .into_iter()
+                .filter_map(|a| {
+                    let c = cell(role, Relation::Internal, a);
+                    assert!(
+                        c.note.is_none(),
+                        "site table cell with a footnote: {role} {a}"
+                    );
+                    (c.level != Level::None).then_some((a, c.level))
+                })
+                .collect();
+            if actions.is_empty() {
+                continue;
+            }
+            for s in &org.sites {
+                let key = cedar_grant_key(role, &Scope::Site(s.url.clone()));
+                rules.push(CedarRule {
+                    comment: format!(
+                        "{role} on {}; R-SITE-3: after a sign-in following the grant.",
+                        s.url
+                    ),
+                    forbid: false,
+                    principal: Some(format!("Role::\"{key}\"")),
+                    group: role.id().to_string(),
+                    actions: actions.clone(),
+                    resource: Some(format!("Site::\"{}\"", s.url)),
+                    when: Some(format!(
+                        "principal has signed_in_at && principal.granted has \"{key}\" && \
+                         principal.signed_in_at >= principal.granted[\"{key}\"]"
+                    )),
+                    unless: None,
+                });
+            }
+            continue;
+        }
+        for relation in [Relation::Internal, Relation::OtherOrg] {
+            // Group the role's cells by the condition their footnote puts on them.
+            // The key: the footnote's number, where it puts a condition, and the condition.
+            let mut groups: BTreeMap<(Option<u8>, Option<String>), Vec<(Area, Level)>> =
+                BTreeMap::new();
+            for area in Area::ALL {
+                let c = cell(role, relation, area);
+                if c.level == Level::None {
+                    continue;
+                }
+                let condition = cedar_note_condition(role, c.note);
+                let note = condition.as_ref().and(c.note).map(|n| n as u8);
+                groups
+                    .entry((note, condition))
+                    .or_default()
+                    .push((area, c.level));
+            }
+            for ((note, condition), actions) in groups {
+                let mut when: Vec<String> = Vec::new();
+                let external = relation.is_external();
+                if external {
+                    when.push("principal.home_org != resource.org".into());
+                    if !grant_works_for_relation(role, Relation::OtherOrg) {
+                        // R-EXT-9: works only while its holder's org is the provisioning partner.
+                        when.push(
+                            "resource.org has provisioning_partner && \
+                             resource.org.provisioning_partner == principal.home_org"
+                                .into(),
+                        );
+                    }
+                    if role == Role::ReadonlyAdmin {
+                        // R-EXT-7: external read-only access lives the org's time to live.
+                        when.push(format!(
+                            "principal.granted has \"{0}\" && principal.granted[\"{0}\"] + \
+                             resource.org.external_readonly_ttl_ms > context.now",
+                            role.id()
+                        ));
+                    }
+                } else {
+                    when.push("principal.home_org == resource.org".into());
+                }
+                when.extend(condition);
+                let who = if external {
+                    "external"
+                } else {
+                    "user of the org"
+                };
+                let group = match note {
+                    Some(n) => format!("{role}, {who}, note {n}"),
+                    None => format!("{role}, {who}"),
+                };
+                rules.push(CedarRule {
+                    comment: format!("{group}."),
+                    forbid: false,
+                    principal: Some(format!("Role::\"{}\"", role.id())),
+                    group,
+                    actions,
+                    resource: None,
+                    when: Some(when.join(" && ")),
+                    unless: None,
+                });
+            }
+        }
+    }
+    rules
+}
+
 /// The Cedar schema: users are members of roles; resources are the org, its sites and its
 /// locations; one action per area and level, where `area:read` is a member of `area:write` so that
-/// a policy allowing `action in Action::"area:write"` allows reading too (write implies read).
+/// allowing `area:write` allows reading too (write implies read). Each action is also a member of
+/// the action groups of the policies that allow it.
 pub fn cedar_schema_text(org: &OrgView) -> String {
     let mut keys: BTreeSet<String> = BTreeSet::new();
     for role in Role::ALL {
@@ -326,152 +503,97 @@ pub fn cedar_schema_text(org: &OrgView) -> String {
          granted: {{ {} }}, locations: Set<Location> }};",
         granted.join(", ")
     );
+    let mut member_of: BTreeMap<(Area, Level), BTreeSet<String>> = BTreeMap::new();
+    let mut groups: BTreeSet<String> = BTreeSet::new();
+    for rule in cedar_rules(org) {
+        if rule.actions.is_empty() {
+            continue;
+        }
+        groups.insert(rule.group.clone());
+        for &action in &rule.actions {
+            member_of
+                .entry(action)
+                .or_default()
+                .insert(rule.group.clone());
+        }
+    }
+    for group in &groups {
+        let _ = writeln!(s, "action \"{group}\";");
+    }
     let applies =
         "appliesTo { principal: User, resource: [Org, Site, Location], context: { now: Long } }";
     for area in Area::ALL {
-        let _ = writeln!(s, "action \"{}:write\" {applies};", area.id());
-        let _ = writeln!(
-            s,
-            "action \"{0}:read\" in [\"{0}:write\"] {applies};",
-            area.id()
-        );
+        for level in [Level::Write, Level::Read] {
+            let mut parents: Vec<String> = member_of
+                .get(&(area, level))
+                .into_iter()
+                .flatten()
+                .map(|g| format!("\"{g}\""))
+                .collect();
+            if level == Level::Read {
+                parents.push(format!("\"{}:write\"", area.id()));
+            }
+            let parents = if parents.is_empty() {
+                String::new()
+            } else {
+                format!(" in [{}]", parents.join(", "))
+            };
+            let _ = writeln!(
+                s,
+                "action \"{}:{}\"{parents} {applies};",
+                area.id(),
+                act(level)
+            );
+        }
     }
     s
 }
 
-/// The condition a matrix footnote puts on a cell, where [`decide`] reads one.
-fn cedar_note_condition(role: Role, note: Option<Note>) -> Option<String> {
-    match note {
-        // Matrix note 1: only in the holder's locations.
-        Some(Note::LocationScope) => {
-            Some("resource is Location && resource in principal.locations".into())
-        }
-        // Matrix note 5: only together with advanced troubleshooting.
-        Some(Note::NeedsTroubleshootingAddOn) => Some(format!(
-            "principal in Role::\"{}\"",
-            Role::AdvancedTroubleshooting.id()
-        )),
-        // Matrix note 11 (R-EXT-6): after a sign-in following the grant.
-        Some(Note::AfterSignIn) => Some(format!(
-            "principal has signed_in_at && principal.granted has \"{0}\" && \
-             principal.signed_in_at >= principal.granted[\"{0}\"]",
-            role.id()
-        )),
-        // The other notes explain a level or a refusal; the level already says it.
-        _ => None,
-    }
-}
-
-fn cedar_action_list(actions: &[(Area, Level)]) -> String {
-    let list: Vec<String> = actions.iter().map(|&(a, l)| cedar_action(a, l)).collect();
-    format!("[{}]", list.join(", "))
-}
-
-/// The policies, generated from the matrix: one `permit` per role, relation (user of the org or
-/// external) and condition, listing the actions its cells give (`area:write` for a `W` cell, which
-/// includes reading, `area:read` for an `R` cell); site roles get one per site of the org, since
-/// the time of the grant to compare the sign-in with is kept per role and site. Two `forbid`s carry
-/// the rules that hold whatever the role: R-AUTH-3 (deactivated) and R-SITE-2 (per-site areas only
-/// on a site Control Hub manages).
-pub fn cedar_policies_text(org: &OrgView) -> String {
+/// The policy set's text, its actions named as `encoding` says.
+pub fn cedar_policies_text(org: &OrgView, encoding: ActionEncoding) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "// R-AUTH-3: no access through any grant while deactivated.\n\
-         forbid (principal, action, resource) when {{ principal.deactivated }};"
-    );
-    let site_actions: Vec<(Area, Level)> = Area::ALL
-        .into_iter()
-        .filter(|a| a.is_site_area())
-        .flat_map(|a| [(a, Level::Read), (a, Level::Write)])
-        .collect();
-    let _ = writeln!(
-        out,
-        "// R-SITE-2: per-site areas name a site of the org that Control Hub manages.\n\
-         forbid (principal, action in {}, resource) unless {{ resource is Site && resource.managed }};",
-        cedar_action_list(&site_actions)
-    );
-    for role in Role::ALL {
-        if role.is_site_scoped() {
-            // The site table does not depend on the relation and carries no footnote.
-            let actions: Vec<(Area, Level)> = Area::ALL
-                .into_iter()
-                .filter_map(|a| {
-                    let c = cell(role, Relation::Internal, a);
-                    assert!(c.note.is_none(), "site table cell with a footnote: {role} {a}");
-                    (c.level != Level::None).then_some((a, c.level))
-                })
-                .collect();
-            if actions.is_empty() {
-                continue;
-            }
-            for s in &org.sites {
-                let key = cedar_grant_key(role, &Scope::Site(s.url.clone()));
-                let _ = writeln!(
-                    out,
-                    "// {role} on {site}; R-SITE-3: after a sign-in following the grant.\n\
-                     permit (principal in Role::\"{key}\", action in {acts}, resource == Site::\"{site}\") \
-                     when {{ principal has signed_in_at && principal.granted has \"{key}\" && \
-                     principal.signed_in_at >= principal.granted[\"{key}\"] }};",
-                    site = s.url,
-                    acts = cedar_action_list(&actions),
-                );
-            }
-            continue;
-        }
-        for relation in [Relation::Internal, Relation::OtherOrg] {
-            // Group the role's cells by the condition their footnote puts on them.
-            let mut groups: BTreeMap<Option<String>, Vec<(Area, Level)>> = BTreeMap::new();
-            for area in Area::ALL {
-                let c = cell(role, relation, area);
-                if c.level == Level::None {
-                    continue;
+    for rule in cedar_rules(org) {
+        let principal = match &rule.principal {
+            Some(p) => format!("principal in {p}"),
+            None => "principal".into(),
+        };
+        let action = if rule.actions.is_empty() {
+            "action".to_string()
+        } else {
+            match encoding {
+                ActionEncoding::Groups => format!("action in Action::\"{}\"", rule.group),
+                ActionEncoding::Lists => {
+                    let list: Vec<String> = rule
+                        .actions
+                        .iter()
+                        .map(|&(a, l)| cedar_action(a, l))
+                        .collect();
+                    format!("action in [{}]", list.join(", "))
                 }
-                groups
-                    .entry(cedar_note_condition(role, c.note))
-                    .or_default()
-                    .push((area, c.level));
             }
-            for (note, actions) in groups {
-                let mut when: Vec<String> = Vec::new();
-                if relation_is_external(relation) {
-                    when.push("principal.home_org != resource.org".into());
-                    if !grant_works_for_relation(role, Relation::OtherOrg) {
-                        // R-EXT-9: works only while its holder's org is the provisioning partner.
-                        when.push(
-                            "resource.org has provisioning_partner && \
-                             resource.org.provisioning_partner == principal.home_org"
-                                .into(),
-                        );
-                    }
-                    if role == Role::ReadonlyAdmin {
-                        // R-EXT-7: external read-only access lives the org's time to live.
-                        when.push(format!(
-                            "principal.granted has \"{0}\" && principal.granted[\"{0}\"] + \
-                             resource.org.external_readonly_ttl_ms > context.now",
-                            role.id()
-                        ));
-                    }
-                } else {
-                    when.push("principal.home_org == resource.org".into());
-                }
-                when.extend(note);
-                let _ = writeln!(
-                    out,
-                    "// {role}, {}.\npermit (principal in Role::\"{}\", action in {}, resource) when {{ {} }};",
-                    if relation_is_external(relation) { "external" } else { "user of the org" },
-                    role.id(),
-                    cedar_action_list(&actions),
-                    when.join(" && ")
-                );
-            }
+        };
+        let resource = match &rule.resource {
+            Some(r) => format!("resource == {r}"),
+            None => "resource".into(),
+        };
+        let _ = write!(
+            out,
+            "// {}\n{} ({principal}, {action}, {resource})",
+            rule.comment,
+            if rule.forbid { "forbid" } else { "permit" }
+        );
+        if let Some(when) = &rule.when {
+            let _ = write!(out, " when {{ {when} }}");
         }
+        if let Some(unless) = &rule.unless {
+            let _ = write!(out, " unless {{ {unless} }}");
+        }
+        out.push_str(";\n");
     }
     out
 }
 
 fn euid(type_name: &str, id: &str) -> EntityUid {
-    #[allow(clippy::expect_used)]
     EntityUid::from_str(&format!("{type_name}::\"{id}\"")).expect("an entity uid")
 }
 
@@ -547,14 +669,16 @@ pub fn cedar_entities(world: &World, schema: &Schema) -> Entities {
             );
         }
         let mut attrs = HashMap::from([
-            ("home_org".to_string(), entity_ref("Org", &p.person.home_org)),
+            (
+                "home_org".to_string(),
+                entity_ref("Org", &p.person.home_org),
+            ),
             (
                 "deactivated".to_string(),
                 RestrictedExpression::new_bool(p.person.status == Status::Inactive),
             ),
             (
                 "granted".to_string(),
-                #[allow(clippy::expect_used)]
                 RestrictedExpression::new_record(granted).expect("a record"),
             ),
             (
@@ -573,7 +697,6 @@ pub fn cedar_entities(world: &World, schema: &Schema) -> Entities {
     for role in roles {
         entities.push(Entity::new_no_attrs(euid("Role", &role), HashSet::new()));
     }
-    #[allow(clippy::expect_used)]
     Entities::from_entities(entities, Some(schema)).expect("entities that conform to the schema")
 }
 
@@ -582,7 +705,6 @@ fn entity(
     attrs: HashMap<String, RestrictedExpression>,
     parents: HashSet<EntityUid>,
 ) -> Entity {
-    #[allow(clippy::expect_used)]
     Entity::new(uid, attrs, parents).expect("an entity")
 }
 
@@ -595,13 +717,15 @@ fn cedar_resource(org: &OrgView, target: Target<'_>) -> EntityUid {
     }
 }
 
-/// Cedar, set up once as a server would keep it: the schema, the validated policy set, the
+/// Cedar, set up once as a server would keep it: the schema, the validated policy sets, the
 /// entities, an authorizer, and one request per ask (principal, action, resource, `context.now`).
 pub struct Cedar {
     /// The schema the policies were validated against.
     pub schema: Schema,
-    /// The policies.
+    /// The policies, naming their actions by action group ([`ActionEncoding::Groups`]).
     pub policies: PolicySet,
+    /// The same policies, listing their actions ([`ActionEncoding::Lists`]).
+    pub policies_lists: PolicySet,
     /// The entities.
     pub entities: Entities,
     /// The authorizer.
@@ -612,21 +736,25 @@ pub struct Cedar {
     pub parts: Vec<(EntityUid, EntityUid, EntityUid)>,
 }
 
+fn cedar_policy_set(schema: &Schema, org: &OrgView, encoding: ActionEncoding) -> PolicySet {
+    let text = cedar_policies_text(org, encoding);
+    let policies = PolicySet::from_str(&text).expect("policies that parse");
+    let validation = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
+    assert!(
+        validation.validation_passed(),
+        "the generated policies do not validate:\n{validation}\n{text}"
+    );
+    policies
+}
+
 impl Cedar {
     /// Generates the schema and policies, validates the policies (strict mode), builds the
     /// entities and the requests.
     pub fn new(world: &World, asks: &[Ask]) -> Cedar {
-        #[allow(clippy::expect_used)]
         let (schema, _) =
             Schema::from_cedarschema_str(&cedar_schema_text(&world.org)).expect("a schema");
-        let text = cedar_policies_text(&world.org);
-        #[allow(clippy::expect_used)]
-        let policies = PolicySet::from_str(&text).expect("policies that parse");
-        let validation = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
-        assert!(
-            validation.validation_passed(),
-            "the generated policies do not validate:\n{validation}\n{text}"
-        );
+        let policies = cedar_policy_set(&schema, &world.org, ActionEncoding::Groups);
+        let policies_lists = cedar_policy_set(&schema, &world.org, ActionEncoding::Lists);
         let entities = cedar_entities(world, &schema);
         let parts: Vec<(EntityUid, EntityUid, EntityUid)> = asks
             .iter()
@@ -641,14 +769,20 @@ impl Cedar {
         let requests = parts
             .iter()
             .map(|(p, a, r)| {
-                #[allow(clippy::expect_used)]
-                Request::new(p.clone(), a.clone(), r.clone(), cedar_context(), Some(&schema))
-                    .expect("a request that conforms to the schema")
+                Request::new(
+                    p.clone(),
+                    a.clone(),
+                    r.clone(),
+                    cedar_context(),
+                    Some(&schema),
+                )
+                .expect("a request that conforms to the schema")
             })
             .collect();
         Cedar {
             schema,
             policies,
+            policies_lists,
             entities,
             authorizer: Authorizer::new(),
             requests,
@@ -665,11 +799,19 @@ impl Cedar {
             == CedarDecision::Allow
     }
 
+    /// The same with the policies that list their actions.
+    #[inline]
+    pub fn is_authorized_lists(&self, i: usize) -> bool {
+        self.authorizer
+            .is_authorized(&self.requests[i], &self.policies_lists, &self.entities)
+            .decision()
+            == CedarDecision::Allow
+    }
+
     /// Cedar's answer to the ask at `i`, building the request (without schema checks) first.
     #[inline]
     pub fn build_and_authorize(&self, i: usize) -> bool {
         let (p, a, r) = &self.parts[i];
-        #[allow(clippy::expect_used)]
         let request = Request::new(p.clone(), a.clone(), r.clone(), cedar_context(), None)
             .expect("a request");
         self.authorizer
@@ -681,7 +823,6 @@ impl Cedar {
 
 /// The request context: the time of the request.
 fn cedar_context() -> Context {
-    #[allow(clippy::expect_used)]
     Context::from_pairs([("now".to_string(), RestrictedExpression::new_long(NOW.0))])
         .expect("a context")
 }
@@ -739,7 +880,12 @@ fn casbin_role(role: Role, relation: Relation) -> String {
 /// per-site area in its site's domain (a domain no policy names when the target is not a site), a
 /// location-scoped area asked about a location in that location's domain, everything else in the
 /// org's domain.
-pub fn casbin_domain(org: &str, location_areas: &BTreeSet<Area>, area: Area, target: Target<'_>) -> String {
+pub fn casbin_domain(
+    org: &str,
+    location_areas: &BTreeSet<Area>,
+    area: Area,
+    target: Target<'_>,
+) -> String {
     if area.is_site_area() {
         return match target {
             Target::Site(s) => site_domain(org, s),
@@ -864,7 +1010,8 @@ pub fn casbin_grouping_lines(world: &World, now: Timestamp) -> Vec<Vec<String>> 
         }
         let relation = org.relation_of(&p.person);
         for g in &p.grants {
-            if g.is_expired(relation, &org.settings, now) || !grant_works_for_relation(g.role, relation)
+            if g.is_expired(relation, &org.settings, now)
+                || !grant_works_for_relation(g.role, relation)
             {
                 continue;
             }
@@ -936,11 +1083,9 @@ impl Casbin {
         let p = casbin_policy_lines(&world.org);
         let g = casbin_grouping_lines(world, fed_at);
         let text = csv_text(&p, &g);
-        #[allow(clippy::expect_used)]
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .expect("a runtime");
-        #[allow(clippy::expect_used)]
         let enforcer = runtime
             .block_on(async {
                 let model = DefaultModel::from_str(CASBIN_MODEL).await?;
@@ -971,7 +1116,6 @@ impl Casbin {
     #[inline]
     pub fn enforce(&self, i: usize) -> bool {
         let (sub, dom, obj, act) = &self.requests[i];
-        #[allow(clippy::expect_used)]
         self.enforcer
             .enforce((sub.as_str(), dom.as_str(), *obj, *act))
             .expect("casbin evaluates the matcher")
@@ -1034,6 +1178,7 @@ pub fn check_equivalence(setup: &Setup) -> Equivalence {
     for (i, ask) in setup.asks.iter().enumerate() {
         let r = rolehub(&setup.world, ask);
         let c = setup.cedar.is_authorized(i);
+        let cl = setup.cedar.is_authorized_lists(i);
         let cb = setup.cedar.build_and_authorize(i);
         let k = setup.casbin.enforce(i);
         let p = &setup.world.principals[ask.who];
@@ -1047,9 +1192,8 @@ pub fn check_equivalence(setup: &Setup) -> Equivalence {
             NOW,
         );
         *by_rule.entry((d.allowed, d.rule.id())).or_insert(0) += 1;
-        if r != c || r != k || c != cb {
+        if r != c || r != k || c != cb || c != cl {
             let answer = |x: bool| if x { "allow" } else { "deny" };
-            #[allow(clippy::panic)]
             {
                 panic!(
                     "request {i} differs: {} ({}), {} {} on {:?}: Rolehub {} ({}), Cedar {}, Casbin {} \
@@ -1096,7 +1240,7 @@ mod tests {
     #[test]
     fn cedar_without_the_r_ext_7_expiry_is_caught() {
         let mut setup = Setup::new();
-        let text = cedar_policies_text(&setup.world.org).replace(
+        let text = cedar_policies_text(&setup.world.org, ActionEncoding::Groups).replace(
             "principal.granted[\"readonly_admin\"] + resource.org.external_readonly_ttl_ms > context.now",
             "true",
         );
