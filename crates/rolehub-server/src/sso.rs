@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreProviderMetadata};
 use openidconnect::{
     AsyncHttpClient, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
-    HttpRequest, HttpResponse, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope, SignatureVerificationError, TokenResponse,
+    HttpRequest, HttpResponse, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
+    Scope, SignatureVerificationError, TokenResponse,
 };
 use rolehub_store::service::sso::SsoConfig;
 
@@ -279,7 +279,6 @@ impl Sso {
             .request_async(&self.http)
             .await
             .map_err(|e| SsoError::Exchange(error_chain(&e)))?;
-        let _ = tokens.access_token();
         let id_token = tokens
             .id_token()
             .ok_or_else(|| SsoError::IdToken("no ID token came with the answer".into()))?;

@@ -175,6 +175,24 @@ async fn passwords(s: &Server, emails: &[&str]) {
     }
 }
 
+/// Acme's full administrator connects acme to the test provider at `issuer` (giving the client
+/// secret, or keeping the stored one), with or without just-in-time addition.
+async fn connect(s: &Server, issuer: &str, with_secret: bool, just_in_time: bool) {
+    s.service
+        .set_sso(
+            &admin_ctx(),
+            &SsoChange {
+                issuer: issuer.to_string(),
+                client_id: CLIENT_ID.into(),
+                client_secret: with_secret.then(|| CLIENT_SECRET.into()),
+                enforced: false,
+                just_in_time,
+            },
+        )
+        .await
+        .unwrap();
+}
+
 fn admin_ctx() -> Ctx {
     Ctx::new("admin@acme.example", "acme", system_now())
 }
@@ -187,19 +205,7 @@ async fn single_sign_on_through_a_real_provider() {
             s.stop().await;
             return;
         };
-        s.service
-            .set_sso(
-                &admin_ctx(),
-                &SsoChange {
-                    issuer: idp.issuer.clone(),
-                    client_id: CLIENT_ID.into(),
-                    client_secret: Some(CLIENT_SECRET.into()),
-                    enforced: false,
-                    just_in_time: false,
-                },
-            )
-            .await
-            .unwrap();
+        connect(&s, &idp.issuer, true, false).await;
         let user = "user001@acme.example";
         let browser_a = browser();
         let callback = through_provider(&browser_a, &s.base, user, "User001@Acme.example").await;
@@ -276,19 +282,7 @@ async fn single_sign_on_through_a_real_provider() {
 
         // Where the org adds the provider's people just in time, the stranger becomes a user
         // (with no role: adding never gives one), signed in, added on the provider's word.
-        s.service
-            .set_sso(
-                &admin_ctx(),
-                &SsoChange {
-                    issuer: idp.issuer.clone(),
-                    client_id: CLIENT_ID.into(),
-                    client_secret: None,
-                    enforced: false,
-                    just_in_time: true,
-                },
-            )
-            .await
-            .unwrap();
+        connect(&s, &idp.issuer, false, true).await;
         let browser_c = browser();
         let callback =
             through_provider(&browser_c, &s.base, "user002@acme.example", stranger).await;
@@ -570,19 +564,7 @@ async fn id_tokens_a_real_provider_would_never_issue_are_refused() {
             s.stop().await;
             return;
         };
-        s.service
-            .set_sso(
-                &admin_ctx(),
-                &SsoChange {
-                    issuer: idp.issuer.clone(),
-                    client_id: CLIENT_ID.into(),
-                    client_secret: Some(CLIENT_SECRET.into()),
-                    enforced: false,
-                    just_in_time: false,
-                },
-            )
-            .await
-            .unwrap();
+        connect(&s, &idp.issuer, true, false).await;
         let http = browser();
         for (mode, expected) in [
             ("ok", None),

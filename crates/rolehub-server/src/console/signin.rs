@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use rolehub_domain::Lang;
 use rolehub_store::clock::system_now;
-use rolehub_store::Ctx;
 use serde::Deserialize;
 
 use super::{lang_of, render, Console, Tr, LANG_COOKIE};
@@ -434,9 +433,7 @@ pub async fn activate_submit(
     if !form_ok(&headers, &form.csrf) {
         return again(t.get("bad-form"));
     }
-    let mut ctx = Ctx::new("", "", system_now());
-    ctx.request_id = info.tracking_id;
-    ctx.client_addr = info.client_addr;
+    let ctx = sign_in_ctx(&info, "");
     match state
         .service
         .activate(&ctx, &form.token, &form.password)

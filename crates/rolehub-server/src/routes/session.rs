@@ -186,9 +186,7 @@ async fn activate(
     axum::Extension(info): axum::Extension<RequestInfo>,
     ApiJson(body): ApiJson<ActivationRequest>,
 ) -> ApiResult<StatusCode> {
-    let mut ctx = Ctx::new("", "", system_now());
-    ctx.request_id = info.tracking_id.clone();
-    ctx.client_addr = info.client_addr.clone();
+    let ctx = sign_in_ctx(&info, "");
     state
         .service
         .activate(&ctx, &body.token, &body.password)

@@ -304,6 +304,24 @@ impl Service {
                 .execute(&mut *tx)
                 .await
                 .map_err(ServiceError::from)?;
+            // The status change is audited with it, as an activation is.
+            let home = Ctx {
+                org: org.to_string(),
+                actor: person.view.email.clone(),
+                ..ctx.clone()
+            };
+            crate::op::append(
+                &mut tx,
+                &home,
+                Some(&person),
+                org,
+                "user.status",
+                Some(&person),
+                Some(json!({ "status": "pending" })),
+                Some(json!({ "status": "active", "by": "sso" })),
+                None,
+            )
+            .await?;
             tx.commit().await.map_err(ServiceError::from)?;
         }
         super::users::record_sign_in(self, &person, ctx, "sso").await?;
