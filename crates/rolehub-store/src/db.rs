@@ -126,6 +126,11 @@ const POSTGRES: Embedded = &[
         "sign in methods",
         include_str!("../migrations/postgres/0008_sign_in_methods.sql"),
     ),
+    (
+        9,
+        "org change notices",
+        include_str!("../migrations/postgres/0009_org_change_notices.sql"),
+    ),
 ];
 
 /// The compiled-in migrations as a source for sqlx's migrator, which keeps their checksums.
@@ -184,6 +189,9 @@ pub(crate) struct Db {
     pub(crate) pool: AnyPool,
     /// Which database it is.
     pub(crate) backend: Backend,
+    /// The URL it was opened with, for a connection of its own (PostgreSQL's change notices);
+    /// none for in-memory SQLite.
+    pub(crate) url: Option<String>,
 }
 
 impl Db {
@@ -214,6 +222,7 @@ impl Db {
         let db = Db {
             pool,
             backend: Backend::Sqlite,
+            url: None,
         };
         db.migrate().await?;
         Ok(db)
@@ -256,7 +265,11 @@ impl Db {
             })
             .connect_with(connect_options)
             .await?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            url: Some(url),
+        })
     }
 
     /// Brings the schema up to date with sqlx's migrator: every migration once, in order, each in

@@ -9,6 +9,7 @@
 mod audit;
 mod batch;
 mod caches;
+mod changes;
 mod db;
 mod directory;
 mod generate;

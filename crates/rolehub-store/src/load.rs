@@ -177,6 +177,15 @@ pub async fn versions(
 
 /// Loads an org with every holder of a grant in it.
 pub async fn org_state(conn: &mut AnyConnection, org_id: &str) -> Result<OrgState, ServiceError> {
+    Ok(org_state_and_holders(conn, org_id).await?.0)
+}
+
+/// Loads an org with every holder of a grant in it, and the holders' full records (one each, in
+/// the order of the state's holders).
+pub async fn org_state_and_holders(
+    conn: &mut AnyConnection,
+    org_id: &str,
+) -> Result<(OrgState, Vec<PersonRecord>), ServiceError> {
     let org = org_view(conn, org_id).await?;
     let sql = format!(
         "SELECT {PERSON_COLUMNS}, {GRANT_COLUMNS} FROM grants g JOIN persons p ON p.id = g.person_id \
@@ -184,18 +193,23 @@ pub async fn org_state(conn: &mut AnyConnection, org_id: &str) -> Result<OrgStat
     );
     let rows = sqlx::query(&sql).bind(org_id).fetch_all(&mut *conn).await?;
     let mut holders: Vec<Holder> = Vec::new();
+    let mut records: Vec<PersonRecord> = Vec::new();
     for row in &rows {
         let grant = grant_from_row(row)?;
         let person_id: String = row.try_get("p_id")?;
         match holders.last_mut() {
             Some(h) if h.person.id == person_id => h.grants.push(grant),
-            _ => holders.push(Holder {
-                person: person_from_row(row)?.view,
-                grants: vec![grant],
-            }),
+            _ => {
+                let record = person_from_row(row)?;
+                holders.push(Holder {
+                    person: record.view.clone(),
+                    grants: vec![grant],
+                });
+                records.push(record);
+            }
         }
     }
-    Ok(OrgState { org, holders })
+    Ok((OrgState { org, holders }, records))
 }
 
 /// A person by email (case-insensitive).

@@ -45,6 +45,8 @@ pub(crate) struct OrgOp<'c> {
     kept: bool,
     /// Forgotten when this change commits: it may have ended someone's credentials.
     credentials: std::sync::Arc<crate::caches::Credentials>,
+    /// Told when this change commits: no kept org snapshot is fresh until checked again.
+    snapshots: std::sync::Arc<crate::caches::Snapshots>,
 }
 
 impl<'c> OrgOp<'c> {
@@ -70,6 +72,7 @@ impl<'c> OrgOp<'c> {
             recorded: 0,
             kept: false,
             credentials: service.credentials(),
+            snapshots: service.snapshots(),
         })
     }
 
@@ -248,6 +251,7 @@ impl<'c> OrgOp<'c> {
                 } else {
                     self.tx.commit().await?;
                     self.credentials.clear();
+                    self.snapshots.changed();
                 }
                 Ok(value)
             }
@@ -316,8 +320,8 @@ pub(crate) struct OrgRead<'c> {
     pub(crate) tx: Tx,
     /// Who reads, where, when.
     pub(crate) ctx: &'c Ctx,
-    /// The org and every holder of a grant in it.
-    pub(crate) state: OrgState,
+    /// The org and every holder of a grant in it (shared with the server's kept snapshot).
+    pub(crate) state: std::sync::Arc<OrgState>,
     /// The reader.
     pub(crate) actor: PersonRecord,
 }
@@ -326,8 +330,12 @@ impl<'c> OrgRead<'c> {
     /// Opens a read of `ctx.org`.
     pub(crate) async fn open(service: &Service, ctx: &'c Ctx) -> Result<OrgRead<'c>, ServiceError> {
         let mut tx = begin_read(service.pool(), service.backend()).await?;
-        let state = service.state_for_read(&mut tx, &ctx.org).await?;
-        let actor = crate::service::actor(&mut tx, ctx).await?;
+        let kept = service.kept_for_read(&mut tx, &ctx.org).await?;
+        let actor = match kept.holder(&ctx.actor.trim().to_lowercase()) {
+            Some(holder) => holder.clone(),
+            None => crate::service::actor(&mut tx, ctx).await?,
+        };
+        let state = kept.state.clone();
         Ok(OrgRead {
             tx,
             ctx,

@@ -115,7 +115,7 @@ impl Operator<'_> {
             )
             .await?;
         }
-        tx.commit().await.map_err(ServiceError::from)?;
+        self.service.commit(tx).await?;
         Ok(())
     }
 
@@ -154,7 +154,7 @@ impl Operator<'_> {
             None,
         )
         .await?;
-        tx.commit().await?;
+        self.service.commit(tx).await?;
         Ok(())
     }
 
@@ -214,7 +214,7 @@ impl Operator<'_> {
             Some(json!({ "partner": partner, "status": "ended" })),
         )
         .await?;
-        tx.commit().await?;
+        self.service.commit(tx).await?;
         Ok(())
     }
 
@@ -491,7 +491,7 @@ impl Operator<'_> {
                 Some(json!({ "people": users_per_org, "administrators": users_per_org.min(5) })),
             )
             .await?;
-            tx.commit().await?;
+            self.service.commit(tx).await?;
         }
         Ok(())
     }

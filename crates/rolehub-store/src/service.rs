@@ -197,31 +197,58 @@ impl Service {
     }
 
     pub(crate) fn over(db: Db, options: &Options) -> Service {
+        let snapshots = std::sync::Arc::new(crate::caches::Snapshots::new(options.cached_orgs));
+        if let (Backend::Postgres, Some(url), true) = (db.backend, &db.url, options.cached_orgs > 0)
+        {
+            crate::changes::follow(url.clone(), &snapshots);
+        }
         Service {
             db,
             public_url: options.public_url.clone(),
             hashes: crate::passwords::HashPool::new(options.hash_workers, options.hash_queue),
             uploads: options.uploads,
             jobs: std::sync::Arc::default(),
-            snapshots: std::sync::Arc::new(crate::caches::Snapshots::new(options.cached_orgs)),
+            snapshots,
             credentials: std::sync::Arc::default(),
         }
     }
 
     /// The org's state for a read, in the read's transaction: the kept snapshot when the org and
     /// its holders' home orgs are at the versions it was loaded at, else loaded and kept.
-    pub(crate) async fn state_for_read(
+    pub(crate) async fn kept_for_read(
         &self,
         tx: &mut AnyConnection,
         org: &str,
-    ) -> Result<rolehub_domain::OrgState, ServiceError> {
+    ) -> Result<std::sync::Arc<crate::caches::KeptOrg>, ServiceError> {
+        // The generation is read before the versions, so that a change committed meanwhile leaves
+        // the snapshot to be checked again rather than fresh (see `caches`).
+        let generation = self.snapshots.generation();
         let versions = load::versions(tx, org).await?;
-        if let Some(state) = self.snapshots.get(org, &versions) {
-            return Ok(state);
+        if let Some(kept) = self.snapshots.get(org, &versions, generation) {
+            return Ok(kept);
         }
-        let state = load::org_state(tx, org).await?;
-        self.snapshots.put(org, versions, &state);
-        Ok(state)
+        let (state, records) = load::org_state_and_holders(tx, org).await?;
+        let kept = std::sync::Arc::new(crate::caches::KeptOrg::new(state, records));
+        self.snapshots.put(org, versions, kept.clone(), generation);
+        Ok(kept)
+    }
+
+    /// The org's kept state when it is fresh enough for an access decision without a query (see
+    /// `caches`).
+    pub(crate) fn fresh_kept(&self, org: &str) -> Option<std::sync::Arc<crate::caches::KeptOrg>> {
+        self.snapshots.fresh(org)
+    }
+
+    /// Commits a change, and tells this server's kept snapshots that something changed.
+    pub(crate) async fn commit(&self, tx: Tx) -> Result<(), ServiceError> {
+        tx.commit().await?;
+        self.snapshots.changed();
+        Ok(())
+    }
+
+    /// This server's kept org snapshots.
+    pub(crate) fn snapshots(&self) -> std::sync::Arc<crate::caches::Snapshots> {
+        self.snapshots.clone()
     }
 
     /// Live credentials remembered for a second.

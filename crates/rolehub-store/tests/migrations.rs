@@ -81,6 +81,8 @@ async fn a_database_of_the_earlier_migration_record_is_taken_over() {
                 "DROP TRIGGER audit_events_no_change ON audit_events",
                 "DROP TRIGGER audit_events_no_truncate ON audit_events",
                 "DROP FUNCTION audit_events_append_only()",
+                "DROP TRIGGER orgs_changed ON orgs",
+                "DROP FUNCTION orgs_notify_changed()",
             ]
         } else {
             &[

@@ -397,7 +397,7 @@ impl Service {
                 None,
             )
             .await?;
-            tx.commit().await.map_err(ServiceError::from)
+            self.commit(tx).await
         };
         if let Err(e) = written.await {
             tracing::warn!(error = %e, "a refused sign-in could not be audited");
@@ -587,7 +587,7 @@ impl Service {
             None,
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         self.credentials().clear();
         Ok(ended)
     }
@@ -734,7 +734,7 @@ impl Service {
         if ctx.dry_run {
             tx.rollback().await?;
         } else {
-            tx.commit().await?;
+            self.commit(tx).await?;
             self.credentials().clear();
         }
         Ok(())
@@ -801,7 +801,7 @@ impl Service {
             None,
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         let mut conn = self.conn().await?;
         load::person_by_id(&mut conn, &p.view.id)
             .await?
@@ -941,7 +941,7 @@ pub(crate) async fn issue_token(
         None,
     )
     .await?;
-    tx.commit().await?;
+    service.commit(tx).await?;
     Ok((info, secret))
 }
 

@@ -73,7 +73,7 @@ impl Service {
                     recorded += 1;
                 }
             }
-            tx.commit().await?;
+            self.commit(tx).await?;
         }
         Ok(recorded)
     }

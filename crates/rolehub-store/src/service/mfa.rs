@@ -259,7 +259,7 @@ async fn audit_own(
         None,
     )
     .await?;
-    tx.commit().await?;
+    service.commit(tx).await?;
     Ok(())
 }
 
@@ -410,7 +410,7 @@ impl Service {
             None,
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(codes)
     }
 
@@ -448,7 +448,7 @@ impl Service {
             None,
         )
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 

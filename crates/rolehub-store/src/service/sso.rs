@@ -322,7 +322,7 @@ impl Service {
                 None,
             )
             .await?;
-            tx.commit().await.map_err(ServiceError::from)?;
+            self.commit(tx).await?;
         }
         super::users::record_sign_in(self, &person, ctx, "sso").await?;
         let mut conn = self.conn().await?;

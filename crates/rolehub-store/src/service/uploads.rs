@@ -443,7 +443,7 @@ impl Service {
         )
         .await?;
         replace_rows(&mut tx, &id, &report).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(Checked {
             upload: Upload {
                 id,
@@ -556,7 +556,7 @@ impl Service {
         let mut tx = self.begin_write().await?;
         let actor = super::actor(&mut tx, ctx).await?;
         make_room(&mut tx, &actor.view.id, self.uploads.per_person).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -687,7 +687,7 @@ impl Service {
             }
         }
         let job = super::jobs::insert(&mut tx, ctx, &actor, upload_id, rows, options).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(job)
     }
 }

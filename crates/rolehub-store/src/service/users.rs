@@ -456,7 +456,7 @@ pub(crate) async fn record_sign_in(
         None,
     )
     .await?;
-    tx.commit().await?;
+    service.commit(tx).await?;
     Ok(())
 }
 
