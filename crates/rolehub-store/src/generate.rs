@@ -1,6 +1,6 @@
 //! Bulk generation of a large world for benchmarks (`rolehub gen`): orgs `gen-0001` … with four
-//! locations, a Control Hub site, a subscription, users `u0000001@gen-0001.example` …, and a handful
-//! of administrators each, written with multi-row inserts in transactions of ten thousand rows.
+//! locations, a Control Hub site, a subscription of Calling licenses for everyone, users `u0000001@gen-0001.example` …, and as many
+//! administrators as asked (a handful by default; 100,000 to measure the administrators export), written with multi-row inserts in transactions of ten thousand rows.
 
 use rolehub_domain::{Role, Scope, Timestamp};
 
@@ -37,6 +37,7 @@ pub(crate) async fn org(
     service: &Service,
     n: usize,
     users: usize,
+    admins: usize,
     now: Timestamp,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<(), ServiceError> {
@@ -73,7 +74,8 @@ pub(crate) async fn org(
     tx.commit().await?;
     insert_users(service, &org, users, now, progress).await?;
     let mut tx = service.pool().begin().await?;
-    for (i, role) in ADMIN_ROLES.into_iter().enumerate().take(users) {
+    for i in 0..admins.min(users) {
+        let role = ADMIN_ROLES[i % ADMIN_ROLES.len()];
         crate::service::insert_grant(
             &mut tx,
             &org,
@@ -137,6 +139,29 @@ async fn insert_users(
                     .bind(format!("{first} {org}"))
                     .bind(org.to_string())
                     .bind(LOCATIONS[i % LOCATIONS.len()])
+                    .bind(now.0);
+            }
+            query.execute(&mut *tx).await?;
+            // Everyone holds the org's Calling license, as in an org that licenses all its people.
+            let mut sql = String::from(
+                "INSERT INTO person_licenses (person_id, org_id, license, assigned_at) VALUES ",
+            );
+            for r in 0..rows {
+                if r > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, 'calling', ${})",
+                    r * 3 + 1,
+                    r * 3 + 2,
+                    r * 3 + 3
+                ));
+            }
+            let mut query = sqlx::query(&sql);
+            for i in next..=end {
+                query = query
+                    .bind(user_id(org, i))
+                    .bind(org.to_string())
                     .bind(now.0);
             }
             query.execute(&mut *tx).await?;

@@ -473,12 +473,21 @@ impl Operator<'_> {
         &self,
         orgs: usize,
         users_per_org: usize,
+        admins_per_org: usize,
         now: Timestamp,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<(), ServiceError> {
         let first = self.counts().await?.orgs as usize + 1;
         for n in first..first + orgs {
-            crate::generate::org(self.service, n, users_per_org, now, progress).await?;
+            crate::generate::org(
+                self.service,
+                n,
+                users_per_org,
+                admins_per_org,
+                now,
+                progress,
+            )
+            .await?;
             let org = crate::generate::org_id(n);
             let mut tx = self.service.begin_org(&org).await?;
             self.record(
@@ -488,7 +497,7 @@ impl Operator<'_> {
                 "world.generate",
                 None,
                 None,
-                Some(json!({ "people": users_per_org, "administrators": users_per_org.min(5) })),
+                Some(json!({ "people": users_per_org, "administrators": users_per_org.min(admins_per_org) })),
             )
             .await?;
             self.service.commit(tx).await?;

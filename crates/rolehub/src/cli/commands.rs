@@ -272,7 +272,7 @@ async fn dispatch(
         }
         Command::Gen(args) => {
             let service = open(cli).await?;
-            super::gen::generate(&service, args.orgs, args.users_per_org, out).await?;
+            super::gen::generate(&service, args, out).await?;
             Ok(Exit::Ok)
         }
         Command::Orgs {

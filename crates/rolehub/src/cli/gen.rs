@@ -10,13 +10,13 @@ use rolehub_store::Service;
 
 use super::exit::Failure;
 
-/// Generates `orgs` orgs of `users_per_org` users each and prints a summary.
+/// Generates the orgs, users and administrators `args` asks for and prints a summary.
 pub async fn generate(
     service: &Service,
-    orgs: usize,
-    users_per_org: usize,
+    args: &super::GenArgs,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
+    let (orgs, users_per_org) = (args.orgs, args.users_per_org);
     let started = Instant::now();
     let bar = ProgressBar::new((orgs * users_per_org) as u64);
     bar.set_style(
@@ -29,7 +29,13 @@ pub async fn generate(
     let progress = |n: u64| bar.inc(n);
     service
         .operator("gen")
-        .generate(orgs, users_per_org, system_now(), &progress)
+        .generate(
+            orgs,
+            users_per_org,
+            args.admins_per_org,
+            system_now(),
+            &progress,
+        )
         .await?;
     bar.finish_and_clear();
     let elapsed = started.elapsed();

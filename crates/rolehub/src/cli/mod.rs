@@ -301,6 +301,10 @@ pub struct GenArgs {
     /// Users per org.
     #[arg(long, default_value_t = 1000)]
     pub users_per_org: usize,
+    /// Administrators per org (the first users, their roles taken in turn from full,
+    /// full, read-only, support and user and device administrator).
+    #[arg(long, default_value_t = 5)]
+    pub admins_per_org: usize,
 }
 
 /// Who acts, in which org.
