@@ -133,7 +133,7 @@ pub async fn upload(
                     e.row,
                     e.column.unwrap_or_default(),
                     e.rule.unwrap_or_default(),
-                    e.message,
+                    e.message.get(t.lang).to_string(),
                 )
             })
             .collect(),
@@ -164,6 +164,7 @@ pub async fn report(
     Path(id): Path<String>,
 ) -> Response {
     let ctx = console.ctx(false);
+    let lang = console.t.lang;
     let written = async {
         state.service.upload(&ctx, &id).await?;
         let mut out = csv::Writer::from_writer(Vec::new());
@@ -180,7 +181,7 @@ pub async fn report(
                 for r in &rows {
                     let what = match kind {
                         RowKind::Change => r.changes.join("; "),
-                        RowKind::Error => r.message.clone(),
+                        RowKind::Error => r.message.get(lang).to_string(),
                     };
                     out.write_record([
                         r.row.to_string(),
