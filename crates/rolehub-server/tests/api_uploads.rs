@@ -300,7 +300,8 @@ async fn a_dutch_caller_reads_an_uploads_problems_in_dutch() {
             "“sleeping” is not “active” or “inactive”"
         );
 
-        // The console's upload page: each problem in Dutch, the rule beside it.
+        // The console's upload page: rows as the spreadsheet numbers them (the header is its row
+        // 1), each problem in plain Dutch, the rule beside it and not again in the sentence.
         s.service
             .operator("tests")
             .set_password(&s.w.admin.email, common::PASSWORD, system_now())
@@ -321,14 +322,14 @@ async fn a_dutch_caller_reads_an_uploads_problems_in_dutch() {
         assert_eq!(page.status, 200, "{}", page.text);
         assert!(
             page.text.contains(
-                "<td>1</td><td>User ID/Email</td><td><span class=\"rule\">R-CSV-2</span></td>\
+                "<td>2</td><td>User ID/Email</td><td><span class=\"rule\">R-CSV-2</span></td>\
                  <td>“nobody@acme.example” is geen gebruiker van deze organisatie</td>"
             ),
             "{}",
             page.text
         );
         assert!(
-            page.text.contains("<td>2</td><td>Status</td>"),
+            page.text.contains("<td>3</td><td>Status</td>"),
             "{}",
             page.text
         );
