@@ -334,10 +334,11 @@ async fn a_dutch_caller_reads_an_uploads_problems_in_dutch() {
             page.text
         );
 
-        // A file that is no CSV is refused naming the line, in Dutch.
+        // A file that is no CSV is refused naming the line as an editor numbers it (after the
+        // `\r\n` line ends of a spreadsheet's export too), in Dutch.
         let r = dutch(
             "?dryRun=true",
-            "User ID/Email,Last Name\na@b.example,Smit,extra\n",
+            "User ID/Email,Last Name\r\na@b.example,Smit,extra\r\n",
         )
         .send()
         .await;

@@ -436,8 +436,10 @@ pub(crate) struct Parsed {
 pub(crate) fn read_csv(text: &[u8], max_rows: usize) -> Result<Parsed, ServiceError> {
     if let Some(at) = text.iter().position(|b| *b == 0) {
         // No cell may hold the NUL character (PostgreSQL cannot store it in text).
-        let line = text[..at].iter().filter(|b| **b == b'\n').count() as u64 + 1;
-        return Err(ServiceError::invalid_at(words::line(line), words::nul()));
+        return Err(ServiceError::invalid_at(
+            words::line(line_at(text, at as u64)),
+            words::nul(),
+        ));
     }
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter_of(text))
@@ -445,7 +447,7 @@ pub(crate) fn read_csv(text: &[u8], max_rows: usize) -> Result<Parsed, ServiceEr
         .flexible(false)
         .trim(csv::Trim::None)
         .from_reader(text);
-    let header = reader.headers().map_err(|e| csv_error(&e))?.clone();
+    let header = reader.headers().map_err(|e| csv_error(&e, text))?.clone();
     let mut records = Vec::new();
     for record in reader.records() {
         if records.len() == max_rows {
@@ -454,7 +456,7 @@ pub(crate) fn read_csv(text: &[u8], max_rows: usize) -> Result<Parsed, ServiceEr
                 words::too_many_rows(max_rows),
             ));
         }
-        records.push(record.map_err(|e| csv_error(&e))?);
+        records.push(record.map_err(|e| csv_error(&e, text))?);
     }
     Ok(Parsed { header, records })
 }
@@ -871,10 +873,23 @@ fn present(mut value: serde_json::Value) -> serde_json::Value {
     value
 }
 
-fn csv_error(e: &csv::Error) -> ServiceError {
+/// The line of a byte of the file, as a spreadsheet or an editor counts lines (from 1).
+///
+/// The reader's own line numbers are not used: for a record after a `\r\n` (the line end of
+/// every spreadsheet's CSV) it places the record at the line end before it, one line early. The
+/// byte is counted with its own line, so a record placed at that line end is still on its line.
+fn line_at(text: &[u8], byte: u64) -> u64 {
+    let end = usize::try_from(byte)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1)
+        .min(text.len());
+    text[..end].iter().filter(|b| **b == b'\n').count() as u64 + 1
+}
+
+fn csv_error(e: &csv::Error, text: &[u8]) -> ServiceError {
     let place = e
         .position()
-        .map_or_else(words::the_file, |p| words::line(p.line()));
+        .map_or_else(words::the_file, |p| words::line(line_at(text, p.byte())));
     // What went wrong in words a spreadsheet user knows, not the parser's.
     let what = match e.kind() {
         csv::ErrorKind::UnequalLengths {
@@ -983,6 +998,23 @@ mod file_tests {
             panic!("read");
         };
         assert!(e.to_string().contains("CSV UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn a_bad_line_is_named_as_an_editor_numbers_it_whatever_the_line_ends() {
+        for text in [
+            &b"User ID/Email,Last Name\na@b.example,Smit\nc@d.example,Smit,extra\n"[..],
+            b"User ID/Email,Last Name\r\na@b.example,Smit\r\nc@d.example,Smit,extra\r\n",
+        ] {
+            let Err(e) = read_csv(text, 10) else {
+                panic!("read");
+            };
+            assert!(e.to_string().starts_with("line 3: "), "{e}");
+        }
+        let Err(e) = read_csv(b"User ID/Email\r\na@b.example\r\nc\0d\r\n", 10) else {
+            panic!("read");
+        };
+        assert!(e.to_string().starts_with("line 3: "), "{e}");
     }
 
     #[test]
