@@ -11,6 +11,9 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// Every language, for checks that each message has all its wordings.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Nl];
+
     /// Picks the first supported language of an `Accept-Language` value (or a plain tag like `nl`).
     pub fn from_accept_language(header: &str) -> Lang {
         for part in header.split(',') {

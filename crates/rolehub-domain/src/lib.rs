@@ -14,6 +14,7 @@ pub mod ops;
 pub mod refusal;
 pub mod role;
 pub mod rule;
+pub mod text;
 pub mod time;
 
 pub use area::{Area, Level};
@@ -25,4 +26,5 @@ pub use model::*;
 pub use refusal::{Reason, Refusal, Warning};
 pub use role::{Role, ScopeKind};
 pub use rule::RuleId;
+pub use text::{quoted, Text};
 pub use time::Timestamp;

@@ -81,8 +81,8 @@ pub enum Reason {
     LicenseExhausted { license: String, quantity: i64 },
     /// A CSV column a CCSA may not change.
     CsvColumnNotAllowed { column: String },
-    /// A CSV value or structure that is invalid.
-    CsvInvalid { detail: String },
+    /// A CSV file whose structure is invalid; the detail names the place, in each language.
+    CsvInvalid { detail: crate::text::Text },
     /// A CCSA tried to give or take a license other than Contact Center's (R-CCSA-8).
     CcsaLicensesOnly { license: String },
     /// A personal access token with the `read` scope was used for a change: the scope narrows
@@ -310,7 +310,7 @@ fn explain(reason: &Reason, rule: RuleId, lang: Lang) -> String {
         (LicenseExhausted { license, quantity }, Nl) => format!("Er is geen eenheid van de licentie `{license}` meer over: alle {quantity} zijn in gebruik."),
         (CsvColumnNotAllowed { column }, En) => format!("A Contact Center service administrator may change only the Contact Center license columns, not `{column}`."),
         (CsvColumnNotAllowed { column }, Nl) => format!("Een Contact Center-servicebeheerder mag alleen de Contact Center-licentiekolommen wijzigen, niet `{column}`."),
-        (CsvInvalid { detail }, _) => detail.clone(),
+        (CsvInvalid { detail }, lang) => detail.get(lang).to_string(),
         (CcsaLicensesOnly { license }, En) => format!("A Contact Center service administrator changes Contact Center licenses only, not `{license}`."),
         (CcsaLicensesOnly { license }, Nl) => format!("Een Contact Center-servicebeheerder wijzigt alleen Contact Center-licenties, niet `{license}`."),
         (ReadOnlyToken, En) => "This personal access token has the `read` scope: it reads what its holder may read and makes no changes; create a token with the `write` scope for changes.".into(),

@@ -8,6 +8,8 @@ use std::fmt;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::text::{quoted, Text};
+
 /// Milliseconds in one day.
 pub const DAY_MS: i64 = 86_400_000;
 
@@ -15,13 +17,14 @@ pub const DAY_MS: i64 = 86_400_000;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub i64);
 
-/// Why a text could not be read as an instant or a duration.
+/// Why a text could not be read as an instant or a duration, in each language (a person typed
+/// it, in a filter or a form); `Display` is the English.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TimeParseError(pub String);
+pub struct TimeParseError(pub Text);
 
 impl fmt::Display for TimeParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        self.0.fmt(f)
     }
 }
 
@@ -31,8 +34,16 @@ impl Timestamp {
     /// Reads an RFC 3339 instant such as `2026-11-01T09:00:00Z`.
     pub fn parse(text: &str) -> Result<Self, TimeParseError> {
         let parsed = OffsetDateTime::parse(text, &Rfc3339).map_err(|e| {
-            TimeParseError(format!(
-                "`{text}` is not an RFC 3339 time such as `2026-11-01T09:00:00Z` ({e})"
+            let example = quoted("2026-11-01T09:00:00Z");
+            TimeParseError(Text::new(
+                format!(
+                    "{} is not an RFC 3339 time such as {example} ({e})",
+                    quoted(text)
+                ),
+                format!(
+                    "{} is geen RFC 3339-tijd zoals {example} ({e})",
+                    quoted(text)
+                ),
             ))
         })?;
         Ok(Timestamp(
@@ -88,8 +99,16 @@ impl fmt::Display for Timestamp {
 /// Reads a duration such as `90m`, `36h`, `15d` or `30s` into milliseconds.
 pub fn parse_duration_ms(text: &str) -> Result<i64, TimeParseError> {
     let bad = || {
-        TimeParseError(format!(
-            "`{text}` is not a duration; write a whole number and a unit: `90m`, `36h`, `15d`"
+        let units = [quoted("90m"), quoted("36h"), quoted("15d")].join(", ");
+        TimeParseError(Text::new(
+            format!(
+                "{} is not a duration; write a whole number and a unit: {units}",
+                quoted(text)
+            ),
+            format!(
+                "{} is geen duur; schrijf een heel getal en een eenheid: {units}",
+                quoted(text)
+            ),
         ))
     };
     let text = text.trim();

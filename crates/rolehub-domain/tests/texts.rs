@@ -10,7 +10,9 @@
 )]
 
 use rolehub_domain::refusal::CcsaForbidden;
-use rolehub_domain::{Area, Lang, Level, Reason, Refusal, Role, RuleId, SharedField, Warning};
+use rolehub_domain::{
+    Area, Lang, Level, Reason, Refusal, Role, RuleId, SharedField, Text, Warning,
+};
 
 /// Whether a reason is among the samples: a new variant fails to compile here until it has one.
 fn sampled(reason: &Reason) -> &'static str {
@@ -204,7 +206,10 @@ fn samples() -> Vec<Refusal> {
         Refusal::new(
             RuleId::Csv2,
             Reason::CsvInvalid {
-                detail: "row 2, column `Status`: `maybe` is not `active` or `inactive`".into(),
+                detail: Text::new(
+                    "header, column 3: “Stat” is not a column of the template",
+                    "kopregel, kolom 3: “Stat” is geen kolom van de sjabloon",
+                ),
             },
         ),
         Refusal::new(RuleId::Perm1, Reason::ReadOnlyToken),

@@ -1003,21 +1003,23 @@ impl CsvUpload {
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportError {
-    /// Data row, from 1.
+    /// Data row, from 1: the header is not counted, so a spreadsheet shows data row N as its
+    /// row N + 1.
     pub row: usize,
     /// Column.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
     /// Rule.
     pub rule_id: String,
-    /// What is wrong.
+    /// What is wrong, in the caller's language (the row, column and rule are the fields beside
+    /// it).
     pub description: String,
 }
 
 /// A row's changes.
 #[derive(Serialize, ToSchema)]
 pub struct ImportChange {
-    /// Data row.
+    /// Data row, from 1 (as [`ImportError::row`]).
     pub row: usize,
     /// The user.
     pub email: String,
@@ -1026,20 +1028,20 @@ pub struct ImportChange {
 }
 
 impl ImportError {
-    /// A kept problem.
-    pub fn of_row(r: &rolehub_store::service::ReportRow) -> ImportError {
+    /// A kept problem, in a language.
+    pub fn of_row(r: &rolehub_store::service::ReportRow, lang: Lang) -> ImportError {
         ImportError {
             row: r.row,
             column: r.column.clone(),
             rule_id: r.rule.clone().unwrap_or_default(),
-            description: r.message.clone(),
+            description: r.message.get(lang).to_string(),
         }
     }
 }
 
 impl ImportChange {
-    /// A kept change.
-    pub fn of_row(r: &rolehub_store::service::ReportRow) -> ImportChange {
+    /// A kept change (its cells read the same in every language).
+    pub fn of_row(r: &rolehub_store::service::ReportRow, _lang: Lang) -> ImportChange {
         ImportChange {
             row: r.row,
             email: r.email.clone().unwrap_or_default(),
@@ -1049,11 +1051,12 @@ impl ImportChange {
 }
 
 impl ImportResult {
-    /// The API form of a checked upload.
+    /// The API form of a checked upload, its problems in a language.
     pub fn of(
         checked: &rolehub_store::service::Checked,
         dry_run: bool,
         base: &str,
+        lang: Lang,
     ) -> ImportResult {
         let r = &checked.report;
         ImportResult {
@@ -1070,7 +1073,7 @@ impl ImportResult {
                     row: e.row,
                     column: e.column.clone(),
                     rule_id: e.rule.id().into(),
-                    description: e.message.clone(),
+                    description: e.message.get(lang).to_string(),
                 })
                 .collect(),
             changes: r

@@ -21,7 +21,9 @@ pub struct ErrorItem {
     /// The rule that refuses, when a rule does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule_id: Option<String>,
-    /// The field, or `row N, column C`, or `line L, column C`.
+    /// The field (an API name, the same in every language), or a place in a file or body in the
+    /// caller's language: `row N, column C` (N the data row, from 1: the header is not counted),
+    /// `line L, column C`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
@@ -129,11 +131,11 @@ impl ApiError {
                     (m, items)
                 }
                 ServiceError::Invalid { field, message } => (
-                    format!("{field}: {message}"),
+                    e.message(lang),
                     vec![ErrorItem {
-                        description: message.clone(),
+                        description: message.get(lang).to_string(),
                         rule_id: None,
-                        field: Some(field.clone()),
+                        field: Some(field.get(lang).to_string()),
                     }],
                 ),
                 ServiceError::Internal(_) | ServiceError::Unavailable(_) => {

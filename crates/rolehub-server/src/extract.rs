@@ -35,7 +35,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 if let Some(at) = nul_in(&raw, "body") {
                     return Err(rolehub_store::ServiceError::invalid(
                         at,
-                        "text may not contain the NUL character (\\u0000)",
+                        rolehub_store::Text::new(
+                            "text may not contain the NUL character (\\u0000)",
+                            "tekst mag het NUL-teken (\\u0000) niet bevatten",
+                        ),
                     )
                     .into());
                 }

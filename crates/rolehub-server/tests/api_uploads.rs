@@ -1,6 +1,7 @@
 //! CSV uploads over HTTP: answers that summarise and page their rows, previews applied by id,
 //! refused uploads that keep their file for a partial application, jobs answered 202 and polled,
-//! and the row limit (R-CSV-2; security finding 6 and 8).
+//! the row limit (R-CSV-2; security finding 6 and 8), and problems in the reader's language, on
+//! the API and on the console's upload page.
 //!
 //! A real server on a local port over a real database (SQLite always, PostgreSQL when
 //! `ROLEHUB_TEST_POSTGRES` names a server).
@@ -248,6 +249,106 @@ async fn an_upload_over_the_row_limit_is_refused_naming_the_setting() {
         r.expect(422);
         assert_eq!(r.json()["errors"][0]["field"], "row 101", "{}", r.text);
         assert!(r.message().contains("uploads.max_rows"), "{}", r.text);
+        s.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dutch_caller_reads_an_uploads_problems_in_dutch() {
+    for b in backends() {
+        let s = Server::start(&b).await;
+        let admin = s.w.admin.token.clone();
+        let dutch = |query: &str, text: &str| {
+            upload(&s, &admin, query, text.to_string()).header("accept-language", "nl")
+        };
+        let bad =
+            "User ID/Email,Status\r\nnobody@acme.example,\r\nuser001@acme.example,sleeping\r\n";
+
+        // Refused whole: the message, each problem and its place in Dutch; the rule as it is.
+        let r = dutch("", bad).send().await;
+        r.expect(422);
+        assert!(
+            r.message()
+                .starts_with("2 van de 2 rijen hebben problemen; er is niets gewijzigd."),
+            "{}",
+            r.text
+        );
+        let j = r.json().clone();
+        assert_eq!(j["errors"][0]["field"], "rij 1, kolom User ID/Email");
+        assert_eq!(
+            j["errors"][0]["description"],
+            "“nobody@acme.example” is geen gebruiker van deze organisatie"
+        );
+        assert_eq!(j["errors"][1]["field"], "rij 2, kolom Status");
+        assert_eq!(j["errors"][1]["ruleId"], "R-CSV-2");
+
+        // A preview's answer, and the kept upload's problems paged later, in the reader's language.
+        let r = dutch("?dryRun=true", bad).send().await;
+        r.expect(200);
+        assert_eq!(
+            r.json()["errors"][1]["description"],
+            "“sleeping” is niet “active” of “inactive”"
+        );
+        let errors_url = r.json()["upload"]["errorsUrl"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let upload_id = r.json()["upload"]["id"].as_str().unwrap().to_string();
+        let english = s.get(&path_of(&s, &errors_url), &admin).await;
+        assert_eq!(
+            english.items()[1]["description"],
+            "“sleeping” is not “active” or “inactive”"
+        );
+
+        // The console's upload page: rows as the spreadsheet numbers them (the header is its row
+        // 1), each problem in plain Dutch, the rule beside it and not again in the sentence.
+        s.service
+            .operator("tests")
+            .set_password(&s.w.admin.email, common::PASSWORD, system_now())
+            .await
+            .unwrap();
+        let (cookie, _) = s.sign_in(&s.w.admin.email, common::PASSWORD).await;
+        let page = s
+            .request(
+                Method::GET,
+                &format!("/users/csv/uploads/{upload_id}?org=acme"),
+            )
+            .header(
+                "Cookie",
+                &format!("rolehub_session={cookie}; rolehub_lang=nl"),
+            )
+            .send()
+            .await;
+        assert_eq!(page.status, 200, "{}", page.text);
+        assert!(
+            page.text.contains(
+                "<td>2</td><td>User ID/Email</td><td><span class=\"rule\">R-CSV-2</span></td>\
+                 <td>“nobody@acme.example” is geen gebruiker van deze organisatie</td>"
+            ),
+            "{}",
+            page.text
+        );
+        assert!(
+            page.text.contains("<td>3</td><td>Status</td>"),
+            "{}",
+            page.text
+        );
+
+        // A file that is no CSV is refused naming the line as an editor numbers it (after the
+        // `\r\n` line ends of a spreadsheet's export too), in Dutch.
+        let r = dutch(
+            "?dryRun=true",
+            "User ID/Email,Last Name\r\na@b.example,Smit,extra\r\n",
+        )
+        .send()
+        .await;
+        r.refused(403, "R-CSV-2");
+        assert!(
+            r.message()
+                .starts_with("regel 2: er staan 3 cellen waar de kopregel er 2 heeft"),
+            "{}",
+            r.text
+        );
         s.stop().await;
     }
 }

@@ -12,7 +12,9 @@ use sqlx::any::{install_default_drivers, AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migrate, MigrateError, Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::{AnyPool, Executor, Row};
 
-use crate::error::ServiceError;
+use rolehub_domain::{quoted, Lang};
+
+use crate::error::{ServiceError, Text};
 
 /// Which database a URL names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,7 +35,20 @@ impl Backend {
         } else {
             Err(ServiceError::invalid(
                 "db",
-                format!("`{url}` is not a database URL; use `sqlite://PATH` or `postgres://…`"),
+                Text::by_lang(|lang| match lang {
+                    Lang::En => format!(
+                        "{} is not a database URL; use {} or {}",
+                        quoted(url),
+                        quoted("sqlite://PATH"),
+                        quoted("postgres://…")
+                    ),
+                    Lang::Nl => format!(
+                        "{} is geen database-URL; gebruik {} of {}",
+                        quoted(url),
+                        quoted("sqlite://PAD"),
+                        quoted("postgres://…")
+                    ),
+                }),
             ))
         }
     }
@@ -240,7 +255,13 @@ impl Db {
             _ => url.to_string(),
         };
         let connect_options = AnyConnectOptions::from_str(&url).map_err(|e| {
-            ServiceError::invalid("db", format!("the database URL cannot be read: {e}"))
+            ServiceError::invalid(
+                "db",
+                Text::new(
+                    format!("the database URL cannot be read: {e}"),
+                    format!("de database-URL is niet te lezen: {e}"),
+                ),
+            )
         })?;
         let max = match (options.max_connections, backend) {
             (0, Backend::Sqlite) => 4,

@@ -2,40 +2,50 @@
 //! status and a process exit code. Database errors are mapped here, at the store's boundary, so no
 //! interface ever sees a driver's error or decodes a database's error codes.
 
+pub use rolehub_domain::Text;
 use rolehub_domain::{Lang, Refusal};
+pub use thing::Thing;
+
+mod thing;
 
 /// Why a service operation did not happen.
+///
+/// Every message a person reads is a [`Text`], worded in English and Dutch where the error is
+/// made; [`ServiceError::message`] picks the reader's language, and `Display` (logs, the CLI) is
+/// the English.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     /// A rule refused it; the refusal names the rule.
     #[error("{0}")]
     Refused(Refusal),
     /// Something named does not exist (or is not visible to the caller).
-    #[error("{what} `{key}` was not found")]
+    #[error("{}", .what.not_found(.key.get(Lang::En), Lang::En))]
     NotFound {
         /// What kind of thing.
-        what: &'static str,
-        /// The name or id given.
-        key: String,
+        what: Thing,
+        /// The name or id given (empty when there is none to name); a text, since a key may be
+        /// worded (a role of a person).
+        key: Text,
     },
     /// A value is malformed or out of range.
     #[error("{field}: {message}")]
     Invalid {
-        /// Where: a field name, or `row N, column C`.
-        field: String,
+        /// Where: an API field name (the same in every language), or a place in a file
+        /// (`row N`, `line L`) in each language.
+        field: Text,
         /// What is wrong.
-        message: String,
+        message: Text,
     },
     /// The request conflicts with the current state (an existing email, a user not pending, …).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Text),
     /// Another change held what this one needed; the same request a moment later will work.
     #[error("{message}")]
     Busy {
         /// Seconds to wait.
         retry_after: u64,
         /// What was busy.
-        message: String,
+        message: Text,
     },
     /// Too many requests of this kind right now; `retry_after` seconds from now it may work.
     #[error("{message}")]
@@ -43,7 +53,7 @@ pub enum ServiceError {
         /// Seconds to wait.
         retry_after: u64,
         /// What is limited.
-        message: String,
+        message: Text,
     },
     /// A part the service needs is not available (the database, the hashing workers).
     #[error("the service is unavailable: {0}")]
@@ -128,20 +138,34 @@ impl ErrorKind {
 }
 
 impl ServiceError {
-    /// An invalid-value error.
-    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> ServiceError {
+    /// An invalid value of an API field or setting, named as the API and the CLI name it (the
+    /// same in every language).
+    pub fn invalid(field: impl Into<String>, message: Text) -> ServiceError {
         ServiceError::Invalid {
-            field: field.into(),
-            message: message.into(),
+            field: Text::same(field),
+            message,
         }
     }
 
-    /// A not-found error.
-    pub fn not_found(what: &'static str, key: impl Into<String>) -> ServiceError {
+    /// An invalid value at a place of a file (`row 4`, `line 2`), the place worded per language.
+    pub fn invalid_at(place: Text, message: Text) -> ServiceError {
+        ServiceError::Invalid {
+            field: place,
+            message,
+        }
+    }
+
+    /// A not-found error, naming the thing by the id, email or name given.
+    pub fn not_found(what: Thing, key: impl Into<String>) -> ServiceError {
         ServiceError::NotFound {
             what,
-            key: key.into(),
+            key: Text::same(key),
         }
+    }
+
+    /// A conflict with the current state.
+    pub fn conflict(en: impl Into<String>, nl: impl Into<String>) -> ServiceError {
+        ServiceError::Conflict(Text::new(en, nl))
     }
 
     /// Its kind.
@@ -176,11 +200,18 @@ impl ServiceError {
         }
     }
 
-    /// The message as a person reads it, in their language where a rule refused. Internal errors
-    /// say only that something went wrong: their details are for the logs.
+    /// The message as a person reads it, in their language. Internal errors say only that
+    /// something went wrong: their details are for the logs.
     pub fn message(&self, lang: Lang) -> String {
         match self {
             ServiceError::Refused(r) => r.message(lang),
+            ServiceError::NotFound { what, key } => what.not_found(key.get(lang), lang),
+            ServiceError::Invalid { field, message } => {
+                format!("{}: {}", field.get(lang), message.get(lang))
+            }
+            ServiceError::Conflict(message)
+            | ServiceError::Busy { message, .. }
+            | ServiceError::TooMany { message, .. } => message.get(lang).to_string(),
             ServiceError::Internal(_) => match lang {
                 Lang::En => "Something went wrong on our side; the tracking id helps us find it.",
                 Lang::Nl => {
@@ -193,7 +224,6 @@ impl ServiceError {
                 Lang::Nl => "De dienst kan er op dit moment niet bij wat hij nodig heeft; probeer het zo opnieuw.",
             }
             .into(),
-            other => other.to_string(),
         }
     }
 }
@@ -218,12 +248,16 @@ impl From<sqlx::Error> for ServiceError {
                     "40001" | "40P01" | "55P03" | "5" | "6" | "261" | "262" | "517" => {
                         ServiceError::Busy {
                             retry_after: 1,
-                            message: "another change to this organization happened at the same time; try again".into(),
+                            message: Text::new(
+                                "another change to this organization happened at the same time; try again",
+                                "er gebeurde tegelijk een andere wijziging in deze organisatie; probeer het opnieuw",
+                            ),
                         }
                     }
                     // PostgreSQL unique_violation; SQLite constraint (unique / primary key).
-                    "23505" | "2067" | "1555" => ServiceError::Conflict(
-                        "this conflicts with something that exists already".into(),
+                    "23505" | "2067" | "1555" => ServiceError::conflict(
+                        "this conflicts with something that exists already",
+                        "dit botst met iets wat al bestaat",
                     ),
                     // PostgreSQL: too many connections, cannot connect now, admin shutdown.
                     "53300" | "57P03" | "57P01" => ServiceError::Unavailable(e.to_string()),
@@ -232,7 +266,10 @@ impl From<sqlx::Error> for ServiceError {
             }
             sqlx::Error::PoolTimedOut => ServiceError::Busy {
                 retry_after: 1,
-                message: "the server is handling many requests; try again".into(),
+                message: Text::new(
+                    "the server is handling many requests; try again",
+                    "de server verwerkt veel verzoeken; probeer het opnieuw",
+                ),
             },
             sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
@@ -265,6 +302,111 @@ mod tests {
         }
         assert_eq!(ErrorKind::Refused.http_status(), 403);
         assert_eq!(ErrorKind::Refused.exit_code(), 1);
+    }
+
+    /// Both wordings of an error: they differ (words were translated), neither shows a value in
+    /// backticks, and `Display` is the English.
+    fn bilingual(e: &ServiceError) -> (String, String) {
+        let (en, nl) = (e.message(Lang::En), e.message(Lang::Nl));
+        assert_ne!(en, nl, "no Dutch for {e:?}");
+        assert!(!en.contains('`') && !nl.contains('`'), "{en} / {nl}");
+        if !matches!(e, ServiceError::Refused(_)) {
+            assert_eq!(e.to_string(), en);
+        }
+        (en, nl)
+    }
+
+    #[test]
+    fn every_not_found_names_its_thing_in_dutch() {
+        for what in Thing::ALL {
+            for key in ["", "x.example"] {
+                let (en, nl) = bilingual(&ServiceError::not_found(what, key));
+                // A grant's key is worded (a role of a person), not a value to quote.
+                if !key.is_empty() && what != Thing::Grant {
+                    assert!(
+                        en.contains("“x.example”") && nl.contains("“x.example”"),
+                        "{nl}"
+                    );
+                }
+            }
+        }
+        let (_, nl) = bilingual(&ServiceError::not_found(Thing::Site, "acme.webex.com"));
+        assert_eq!(nl, "site “acme.webex.com” is niet gevonden");
+        let (_, nl) = bilingual(&ServiceError::not_found(Thing::Token, ""));
+        assert_eq!(nl, "het token is niet gevonden");
+    }
+
+    #[test]
+    fn errors_of_the_public_constructors_read_in_dutch() {
+        use serde_json::json;
+
+        use crate::service::{parse_area, parse_level, parse_role, validate_email, SettingChange};
+
+        let errors = [
+            parse_role("king").map(|_| ()),
+            parse_area("moon").map(|_| ()),
+            parse_level("all").map(|_| ()),
+            validate_email("not-an-address").map(|_| ()),
+            crate::service::users::parse_license("gold").map(|_| ()),
+            SettingChange::parse("colour", &json!("red")).map(|_| ()),
+            SettingChange::parse("external_readonly_ttl_days", &json!(0)).map(|_| ()),
+            SettingChange::parse("share_with_external_admins", &json!("name")).map(|_| ()),
+            SettingChange::parse("share_with_external_admins", &json!([1])).map(|_| ()),
+            SettingChange::parse("share_with_external_admins", &json!(["age"])).map(|_| ()),
+            SettingChange::parse("mfa_required", &json!("always")).map(|_| ()),
+            crate::passwords::hash_password_shape("short"),
+            crate::db::Backend::of_url("mysql://db").map(|_| ()),
+        ];
+        for result in errors {
+            let Err(e) = result else {
+                panic!("an invalid value was taken");
+            };
+            assert_eq!(e.kind(), ErrorKind::Invalid, "{e}");
+            bilingual(&e);
+        }
+        let e = parse_role("king").unwrap_err();
+        let (en, nl) = bilingual(&e);
+        assert!(
+            en.starts_with("role: “king” is not a role; roles are full_admin"),
+            "{en}"
+        );
+        assert!(
+            nl.starts_with("role: “king” is geen rol; de rollen zijn full_admin"),
+            "{nl}"
+        );
+        let e = SettingChange::parse("external_readonly_ttl_days", &json!("soon")).unwrap_err();
+        assert!(
+            e.message(Lang::Nl)
+                .contains("“soon” is geen heel aantal dagen"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn database_contention_and_places_in_files_read_in_dutch() {
+        for e in [
+            ServiceError::from(sqlx::Error::PoolTimedOut),
+            ServiceError::conflict("this exists already", "dit bestaat al"),
+            ServiceError::invalid_at(
+                Text::new("row 4", "rij 4"),
+                Text::new("too many rows", "te veel rijen"),
+            ),
+        ] {
+            bilingual(&e);
+        }
+        let e = ServiceError::invalid_at(
+            Text::new("row 4", "rij 4"),
+            Text::new("too many rows", "te veel rijen"),
+        );
+        assert_eq!(e.to_string(), "row 4: too many rows");
+        assert_eq!(e.message(Lang::Nl), "rij 4: te veel rijen");
+        // An API field name is the same in every language.
+        let e = ServiceError::invalid("displayName", Text::new("too long", "te lang"));
+        assert_eq!(e.message(Lang::Nl), "displayName: te lang");
+        assert_eq!(
+            ServiceError::from(sqlx::Error::PoolTimedOut).retry_after(),
+            Some(1)
+        );
     }
 
     #[test]

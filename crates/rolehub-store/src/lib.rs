@@ -29,7 +29,7 @@ pub mod world;
 pub use audit::{Break, EventFilter, StoredEvent};
 pub use db::{Backend, PoolOptions};
 pub use directory::{LicenseUsage, PersonSummary, Subscription};
-pub use error::{ErrorKind, ServiceError};
+pub use error::{ErrorKind, ServiceError, Text, Thing};
 pub use generate::user_email as generated_user_email;
 pub use load::PersonRecord;
 pub use operator::{Counts, Operator};

@@ -7,7 +7,7 @@ use rolehub_domain::{
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::error::ServiceError;
+use crate::error::{ServiceError, Thing};
 
 /// A person with the fields lists and the CSV show beside what decisions need.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,7 +106,7 @@ pub async fn org_view(conn: &mut AnyConnection, org_id: &str) -> Result<OrgView,
     .bind(org_id)
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or_else(|| ServiceError::not_found("organization", org_id))?;
+    .ok_or_else(|| ServiceError::not_found(Thing::Organization, org_id))?;
     let kind: String = row.try_get("kind")?;
     let partner_org: Option<String> = row.try_get("partner_org")?;
     let partner_status: Option<String> = row.try_get("partner_status")?;

@@ -14,7 +14,7 @@ use sqlx::{Any, Transaction};
 
 use crate::audit::{self, NewEvent, Origin};
 use crate::db::Backend;
-use crate::error::ServiceError;
+use crate::error::{ServiceError, Thing};
 use crate::load::{self, PersonRecord};
 use crate::service::masking::Mask;
 use crate::service::{Ctx, Service};
@@ -133,7 +133,7 @@ impl<'c> OrgOp<'c> {
         if visible {
             Ok(person)
         } else {
-            Err(ServiceError::not_found("person", key))
+            Err(ServiceError::not_found(Thing::Person, key))
         }
     }
 
@@ -141,7 +141,7 @@ impl<'c> OrgOp<'c> {
     pub(crate) async fn member(&mut self, key: &str) -> Result<PersonRecord, ServiceError> {
         let p = self.target(key).await?;
         if p.view.home_org != self.ctx.org {
-            return Err(ServiceError::not_found("person", key));
+            return Err(ServiceError::not_found(Thing::Person, key));
         }
         Ok(p)
     }
@@ -370,7 +370,7 @@ pub(crate) async fn begin_org(pool: &sqlx::AnyPool, org: &str) -> Result<Tx, Ser
         .await?
         .rows_affected();
     if locked == 0 {
-        return Err(ServiceError::not_found("organization", org));
+        return Err(ServiceError::not_found(Thing::Organization, org));
     }
     Ok(tx)
 }

@@ -11,7 +11,7 @@ use sqlx::Row;
 
 use crate::audit::{self, Break, EventFilter, StoredEvent};
 use crate::directory::{self, PeopleFilter, PersonSummary};
-use crate::error::ServiceError;
+use crate::error::{ServiceError, Thing};
 use crate::load::{self, PersonRecord};
 use crate::op::{self, Tx};
 use crate::service::auth::{Mail, TokenInfo, TokenScope};
@@ -195,7 +195,7 @@ impl Operator<'_> {
             Some(link) if link.org == partner => {}
             _ => {
                 return Err(ServiceError::not_found(
-                    "sales relationship",
+                    Thing::SalesRelationship,
                     format!("{partner} → {customer}"),
                 ))
             }

@@ -14,7 +14,7 @@ use argon2::password_hash::{
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::oneshot;
 
-use crate::error::ServiceError;
+use crate::error::{ServiceError, Text};
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 10;
@@ -29,7 +29,10 @@ pub fn hash_password_shape(password: &str) -> Result<(), ServiceError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(ServiceError::invalid(
             "password",
-            format!("a password needs at least {MIN_PASSWORD_CHARS} characters"),
+            Text::new(
+                format!("a password needs at least {MIN_PASSWORD_CHARS} characters"),
+                format!("een wachtwoord heeft minstens {MIN_PASSWORD_CHARS} tekens nodig"),
+            ),
         ));
     }
     Ok(())
@@ -61,7 +64,13 @@ impl Default for Memory {
 }
 
 fn cannot_hash(e: impl std::fmt::Display) -> ServiceError {
-    ServiceError::invalid("password", format!("the password cannot be hashed: {e}"))
+    ServiceError::invalid(
+        "password",
+        Text::new(
+            format!("the password cannot be hashed: {e}"),
+            format!("het wachtwoord kan niet worden gehasht: {e}"),
+        ),
+    )
 }
 
 /// Hashes a password with Argon2id and a random salt, in the PHC string format (CPU-heavy; the
@@ -228,9 +237,10 @@ impl HashPool {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(_)) => Err(ServiceError::TooMany {
                 retry_after: 1,
-                message:
-                    "the server is checking many passwords at the moment; try again in a second"
-                        .into(),
+                message: Text::new(
+                    "the server is checking many passwords at the moment; try again in a second",
+                    "de server controleert op dit moment veel wachtwoorden; probeer het over een seconde opnieuw",
+                ),
             }),
             Err(TrySendError::Disconnected(_)) => Err(ServiceError::Unavailable(
                 "password checking is not available".into(),

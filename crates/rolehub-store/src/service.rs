@@ -345,7 +345,7 @@ pub(crate) async fn person(
 ) -> Result<PersonRecord, ServiceError> {
     load::person_by_key(conn, key)
         .await?
-        .ok_or_else(|| ServiceError::not_found("person", key))
+        .ok_or_else(|| ServiceError::not_found(crate::error::Thing::Person, key))
 }
 
 /// Inserts a grant.

@@ -12,7 +12,7 @@
 
 use std::time::Duration;
 
-use rolehub_domain::Timestamp;
+use rolehub_domain::{Lang, Timestamp};
 use rolehub_store::clock::system_now;
 use rolehub_store::service::{Applied, ImportOptions, JobState, RowKind, UploadLimits};
 use rolehub_store::{Ctx, ErrorKind, EventFilter, Options, Service};
@@ -181,6 +181,74 @@ async fn r_csv_2_a_preview_is_kept_and_applied_by_id_from_another_server() {
         assert_eq!(again.kind(), ErrorKind::Conflict, "{backend}: {again}");
         assert!(!b.upload(&me, &id).await.unwrap().applicable);
         b.close().await;
+        scratch.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_kept_uploads_problems_read_in_the_language_of_whoever_pages_through_them() {
+    for (backend, scratch) in scratches().await {
+        let service = scratch.service_with(&limits(0, 5, 1000));
+        setup(&service, 2).await;
+        let me = ctx("admin@acme.example", "acme");
+        let checked = service
+            .preview_csv(
+                &me,
+                b"User ID/Email,Status\nnobody@acme.example,\nu0@acme.example,sleeping\n",
+            )
+            .await
+            .unwrap();
+        assert_eq!(checked.upload.rows_with_errors, 2, "{backend}");
+        let problems = service
+            .upload_rows(&me, &checked.upload.id, RowKind::Error, 0, 10)
+            .await
+            .unwrap();
+        let read = |lang| -> Vec<(usize, String)> {
+            problems
+                .iter()
+                .map(|p| (p.row, p.message.get(lang).to_string()))
+                .collect()
+        };
+        assert_eq!(
+            read(Lang::Nl),
+            [
+                (
+                    1,
+                    "“nobody@acme.example” is geen gebruiker van deze organisatie".to_string()
+                ),
+                (2, "“sleeping” is niet “active” of “inactive”".to_string()),
+            ],
+            "{backend}"
+        );
+        assert_eq!(
+            read(Lang::En)[1].1,
+            "“sleeping” is not “active” or “inactive”",
+            "{backend}"
+        );
+        assert_eq!(problems[1].column.as_deref(), Some("Status"), "{backend}");
+
+        // A job keeps its failure in the language of whoever asked for it.
+        let mut dutch = ctx("admin@acme.example", "acme");
+        dutch.lang = Lang::Nl;
+        let Applied::Queued(job) = service
+            .apply_csv(
+                &dutch,
+                b"User ID/Email,Shoe Size\nu0@acme.example,44\n",
+                ImportOptions::default(),
+                false,
+            )
+            .await
+            .unwrap()
+        else {
+            panic!("{backend}: an inline limit of 0 queues every file");
+        };
+        service.run_jobs().await.unwrap();
+        let (rule, message) = service.job(&dutch, &job.id).await.unwrap().error.unwrap();
+        assert_eq!(rule.as_deref(), Some("R-CSV-2"), "{backend}");
+        assert!(
+            message.starts_with("kopregel, kolom 2: “Shoe Size” is geen kolom van de sjabloon"),
+            "{backend}: {message}"
+        );
         scratch.close().await;
     }
 }

@@ -13,12 +13,26 @@ use rolehub_store::service::{Applied, ImportOptions, JobState, RowKind};
 
 use super::form::first;
 use super::{
-    page_with_flash, redirect_with_flash, render, Chrome, Console, Flash, Page, Submitted,
+    page_with_flash, readable, redirect_with_flash, render, without_rule_id, Chrome, Console,
+    Flash, Page, Submitted,
 };
 use crate::state::AppState;
 
 /// Rows of each list shown on a page.
 const SHOWN: usize = 100;
+
+/// The row a spreadsheet shows for a data row of the file: the header is the spreadsheet's row 1,
+/// so data row N is its row N + 1. The console names rows as the person sees them in their
+/// spreadsheet; the API keeps data rows, as its reference says.
+fn sheet_row(data_row: usize) -> usize {
+    data_row + 1
+}
+
+/// A problem as the console shows it: in plain words, values in quotes, and without the rule id,
+/// which the page shows beside it.
+fn problem_text(message: &str) -> String {
+    readable(&without_rule_id(message))
+}
 
 struct ReportView {
     upload_id: String,
@@ -130,17 +144,23 @@ pub async fn upload(
             .into_iter()
             .map(|e| {
                 (
-                    e.row,
+                    sheet_row(e.row),
                     e.column.unwrap_or_default(),
                     e.rule.unwrap_or_default(),
-                    e.message,
+                    problem_text(e.message.get(t.lang)),
                 )
             })
             .collect(),
         more_changes: more(changes.len(), "csv-download-report"),
         changes: changes
             .into_iter()
-            .map(|ch| (ch.row, ch.email.unwrap_or_default(), ch.changes.join("; ")))
+            .map(|ch| {
+                (
+                    sheet_row(ch.row),
+                    ch.email.unwrap_or_default(),
+                    ch.changes.join("; "),
+                )
+            })
             .collect(),
         applicable: upload.applicable && upload.rows_changed > 0,
         clean: upload.rows_with_errors == 0,
@@ -164,6 +184,7 @@ pub async fn report(
     Path(id): Path<String>,
 ) -> Response {
     let ctx = console.ctx(false);
+    let lang = console.t.lang;
     let written = async {
         state.service.upload(&ctx, &id).await?;
         let mut out = csv::Writer::from_writer(Vec::new());
@@ -180,10 +201,10 @@ pub async fn report(
                 for r in &rows {
                     let what = match kind {
                         RowKind::Change => r.changes.join("; "),
-                        RowKind::Error => r.message.clone(),
+                        RowKind::Error => problem_text(r.message.get(lang)),
                     };
                     out.write_record([
-                        r.row.to_string(),
+                        sheet_row(r.row).to_string(),
                         kind.id().to_string(),
                         rolehub_store::service::neutralise(r.email.as_deref().unwrap_or("")),
                         rolehub_store::service::neutralise(r.column.as_deref().unwrap_or("")),
@@ -305,9 +326,10 @@ pub async fn job(
                 ("errors", &job.rows_with_errors.to_string()),
             )
         }),
+        // The rule once, after the sentence (a refusal's sentence names it already).
         error: job.error.map(|(rule, message)| match rule {
-            Some(rule) => format!("{message} ({rule})"),
-            None => message,
+            Some(rule) => format!("{} ({rule})", problem_text(&message)),
+            None => readable(&message),
         }),
         upload_id: job.upload_id,
     };
@@ -315,4 +337,27 @@ pub async fn job(
         c: console.chrome(&facts, "/users"),
         job: view,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{problem_text, sheet_row};
+
+    #[test]
+    fn problems_read_as_prose_on_rows_the_spreadsheet_shows() {
+        // The header is the spreadsheet's row 1.
+        assert_eq!(sheet_row(1), 2);
+        assert_eq!(
+            problem_text(
+                "Een Contact Center-servicebeheerder mag alleen de Contact Center-licentiekolommen \
+                 wijzigen, niet `Webex Calling`. (R-CCSA-10)"
+            ),
+            "Een Contact Center-servicebeheerder mag alleen de Contact Center-licentiekolommen \
+             wijzigen, niet “Webex Calling”."
+        );
+        assert_eq!(
+            problem_text("“maybe” is niet “active” of “inactive”"),
+            "“maybe” is niet “active” of “inactive”"
+        );
+    }
 }

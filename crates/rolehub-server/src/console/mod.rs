@@ -270,7 +270,10 @@ impl FromRequestParts<AppState> for Console {
                     org: String::new(),
                     orgs,
                 };
-                return Err(console.error_page(&ServiceError::not_found("organization", "")));
+                return Err(console.error_page(&ServiceError::not_found(
+                    rolehub_store::Thing::Organization,
+                    "",
+                )));
             }
             None => cookie(parts, ORG_COOKIE)
                 .filter(visible)

@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{Query, RawQuery, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
-use rolehub_domain::{Area, Level, SharedField, Timestamp};
+use rolehub_domain::{Area, Level, SharedField, Text, Timestamp};
 use rolehub_store::service::{AuditQuery, SettingChange};
 use rolehub_store::ServiceError;
 use serde::Deserialize;
@@ -429,7 +429,7 @@ struct AuditPage {
     next: Option<String>,
 }
 
-fn audit_query(q: &[(String, String)]) -> Result<AuditQuery, String> {
+fn audit_query(q: &[(String, String)]) -> Result<AuditQuery, Text> {
     let time = |key: &str| {
         let v = first(q, key);
         if v.trim().is_empty() {
@@ -437,7 +437,7 @@ fn audit_query(q: &[(String, String)]) -> Result<AuditQuery, String> {
         } else {
             Timestamp::parse_day_or_time(v.trim())
                 .map(Some)
-                .map_err(|e| e.to_string())
+                .map_err(|e| e.0)
         }
     };
     // A day given as the end means up to and including that day.
@@ -584,7 +584,7 @@ pub async fn audit(
                 }
             }
         }
-        Err(message) => page.error = Some(message),
+        Err(message) => page.error = Some(message.get(console.t.lang).to_string()),
     }
     render(&page)
 }

@@ -440,7 +440,9 @@ pub async fn activate_submit(
         .await
     {
         Ok(_) => Redirect::to("/signin?notice=activated").into_response(),
-        Err(rolehub_store::ServiceError::Invalid { message, .. }) => again(message),
+        Err(rolehub_store::ServiceError::Invalid { message, .. }) => {
+            again(message.get(lang).to_string())
+        }
         Err(_) => again(t.get("activation-invalid")),
     }
 }

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use rolehub_domain::{Area, Lang, Level, Role, ScopeKind, SiteManager};
+use rolehub_domain::{quoted, Area, Lang, Level, Role, ScopeKind, SiteManager};
 use rolehub_store::service::AssignRequest;
 use rolehub_store::{ChangeOutcome, ServiceError};
 
@@ -379,7 +379,10 @@ impl RoleChange {
             "revoke_all" => state.service.revoke_all(&ctx, person).await,
             other => Err(ServiceError::invalid(
                 "op",
-                format!("`{other}` is not a change the editor makes"),
+                rolehub_store::Text::new(
+                    format!("{} is not a change the editor makes", quoted(other)),
+                    format!("{} is geen wijziging die de editor maakt", quoted(other)),
+                ),
             )),
         }
     }

@@ -11,6 +11,7 @@ use axum::extract::{OriginalUri, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use rolehub_domain::Lang;
 use rolehub_store::service::{Applied, ImportOptions, RowKind};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -117,7 +118,7 @@ async fn upload(
         .service
         .apply_csv(&ctx, &body, options, prefers_async(&headers))
         .await?;
-    answer(&state, applied, ctx.dry_run, options, &caller.info.base_url)
+    answer(&state, applied, &ctx, options, &caller.info.base_url)
 }
 
 /// Applies a kept upload (a preview, or a file refused because of some of its rows): the same
@@ -140,7 +141,7 @@ async fn apply_upload(
         .service
         .apply_upload(&ctx, &id, options, prefers_async(&headers))
         .await?;
-    answer(&state, applied, ctx.dry_run, options, &caller.info.base_url)
+    answer(&state, applied, &ctx, options, &caller.info.base_url)
 }
 
 /// The answer of an upload or an application: 200 with the result, 422 when nothing was applied
@@ -148,10 +149,11 @@ async fn apply_upload(
 fn answer(
     state: &AppState,
     applied: Applied,
-    dry_run: bool,
+    ctx: &rolehub_store::Ctx,
     options: ImportOptions,
     base: &str,
 ) -> ApiResult<Response> {
+    let (dry_run, lang) = (ctx.dry_run, ctx.lang);
     let checked = match applied {
         Applied::Queued(job) => {
             crate::jobs::start(&state.service);
@@ -176,31 +178,48 @@ fn answer(
             .iter()
             .take(ROW_SAMPLE)
             .map(|e| ErrorItem {
-                description: e.message.clone(),
+                description: e.message.get(lang).to_string(),
                 rule_id: Some(e.rule.id().into()),
-                field: Some(match &e.column {
-                    Some(c) => format!("row {}, column {c}", e.row),
-                    None => format!("row {}", e.row),
-                }),
+                field: Some(place(e.row, e.column.as_deref(), lang)),
             })
             .collect();
         let upload = CsvUpload::of(&checked.upload, base);
+        let (refused, total) = (checked.upload.rows_with_errors, report.rows_total);
+        let apply = format!("POST {base}/v1/csvUploads/{}/apply?partial=true", upload.id);
         return Err(ApiError::Plain {
             status: StatusCode::UNPROCESSABLE_ENTITY,
-            message: format!(
-                "{} of {} rows have problems; nothing was changed. Every problem: {}; to apply the \
-                 valid rows only: POST {base}/v1/csvUploads/{}/apply?partial=true",
-                checked.upload.rows_with_errors, report.rows_total, upload.errors_url, upload.id
-            ),
+            message: match lang {
+                Lang::En => format!(
+                    "{refused} of {total} rows have problems; nothing was changed. Every problem: \
+                     {}; to apply the valid rows only: {apply}",
+                    upload.errors_url
+                ),
+                Lang::Nl => format!(
+                    "{refused} van de {total} rijen hebben problemen; er is niets gewijzigd. Alle \
+                     problemen: {}; om alleen de geldige rijen toe te passen: {apply}",
+                    upload.errors_url
+                ),
+            },
             errors,
             retry_after: None,
         });
     }
     Ok((
         StatusCode::OK,
-        Json(ImportResult::of(&checked, dry_run, base)),
+        Json(ImportResult::of(&checked, dry_run, base, lang)),
     )
         .into_response())
+}
+
+/// Where a problem is, as an error's `field`: the data row (from 1, the header not counted) and
+/// the column, in the caller's language.
+fn place(row: usize, column: Option<&str>, lang: Lang) -> String {
+    match (column, lang) {
+        (Some(c), Lang::En) => format!("row {row}, column {c}"),
+        (Some(c), Lang::Nl) => format!("rij {row}, kolom {c}"),
+        (None, Lang::En) => format!("row {row}"),
+        (None, Lang::Nl) => format!("rij {row}"),
+    }
 }
 
 /// A kept upload of the caller: its counts and whether it can still be applied.
@@ -241,7 +260,7 @@ async fn rows_page<T: serde::Serialize + utoipa::ToSchema>(
     kind: RowKind,
     q: &RowsQuery,
     uri: &axum::http::Uri,
-    item: fn(&rolehub_store::service::ReportRow) -> T,
+    item: fn(&rolehub_store::service::ReportRow, Lang) -> T,
 ) -> ApiResult<Response> {
     let after = match crate::extract::cursor(&q.after)? {
         Some(s) => s.parse::<i64>().map_err(|_| {
@@ -257,7 +276,7 @@ async fn rows_page<T: serde::Serialize + utoipa::ToSchema>(
     let more = rows.len() > limit;
     rows.truncate(limit);
     let mut response = Json(Items {
-        items: rows.iter().map(item).collect::<Vec<T>>(),
+        items: rows.iter().map(|r| item(r, ctx.lang)).collect::<Vec<T>>(),
     })
     .into_response();
     if more {

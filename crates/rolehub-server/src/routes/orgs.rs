@@ -4,7 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use rolehub_domain::License;
+use rolehub_domain::{quoted, License, Text};
 use rolehub_store::service::SettingChange;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -242,7 +242,20 @@ async fn change_user_licenses(
         "remove" => Ok(false),
         other => Err(ApiError::from(rolehub_store::ServiceError::invalid(
             field,
-            format!("`{other}` is not `add` or `remove`"),
+            Text::new(
+                format!(
+                    "{} is not {} or {}",
+                    quoted(other),
+                    quoted("add"),
+                    quoted("remove")
+                ),
+                format!(
+                    "{} is niet {} of {}",
+                    quoted(other),
+                    quoted("add"),
+                    quoted("remove")
+                ),
+            ),
         ))),
     };
     let mut changes = Vec::with_capacity(body.licenses.len() + body.site_urls.len());
@@ -258,11 +271,12 @@ async fn change_user_licenses(
     }
     for (i, site) in body.site_urls.iter().enumerate() {
         if site.account_type != "host" {
+            let (kind, host) = (quoted(&site.account_type), quoted("host"));
             return Err(rolehub_store::ServiceError::invalid(
                 format!("siteUrls[{i}].accountType"),
-                format!(
-                    "`{}` accounts are not kept by Rolehub; `host` gives or takes the site's host license",
-                    site.account_type
+                Text::new(
+                    format!("{kind} accounts are not kept by Rolehub; {host} gives or takes the site's host license"),
+                    format!("accounts van het type {kind} houdt Rolehub niet bij; {host} geeft of neemt de hostlicentie van de site"),
                 ),
             )
             .into());
@@ -275,7 +289,11 @@ async fn change_user_licenses(
     if !locations.is_empty() {
         let known = state.service.locations(&ctx).await?;
         if let Some(unknown) = locations.iter().find(|l| !known.contains(l)) {
-            return Err(rolehub_store::ServiceError::not_found("location", unknown.clone()).into());
+            return Err(rolehub_store::ServiceError::not_found(
+                rolehub_store::Thing::Location,
+                unknown.clone(),
+            )
+            .into());
         }
     }
     state.service.set_licenses(&ctx, &key, &changes).await?;

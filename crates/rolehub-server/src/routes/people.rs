@@ -4,7 +4,7 @@ use axum::extract::{OriginalUri, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use rolehub_domain::{License, Role, Status};
+use rolehub_domain::{quoted, Lang, License, Role, Status, Text};
 use rolehub_store::service::NewUser;
 use rolehub_store::Ctx;
 use serde::Deserialize;
@@ -122,7 +122,9 @@ async fn list_people(
         .list_people(&ctx, &query)
         .await
         .map_err(|e| match e {
-            rolehub_store::ServiceError::Invalid { field, .. } if field == "after" => {
+            rolehub_store::ServiceError::Invalid { field, .. }
+                if field.get(Lang::En) == "after" =>
+            {
                 ApiError::bad_request("after", "the `after` cursor is not one this API gave out")
             }
             other => other.into(),
@@ -290,12 +292,12 @@ async fn update_person(
         };
         return Err(ApiError::Plain {
             status,
-            message: first.message.clone(),
+            message: first.message.get(ctx.lang).to_string(),
             errors: report
                 .errors
                 .iter()
                 .map(|e| crate::error::ErrorItem {
-                    description: e.message.clone(),
+                    description: e.message.get(ctx.lang).to_string(),
                     rule_id: Some(e.rule.id().into()),
                     field: e.column.clone(),
                 })
@@ -336,7 +338,10 @@ fn update_cells(body: &PersonUpdate, held: &[String]) -> ApiResult<Vec<(String, 
             wanted_licenses.push(License::from_id(id).ok_or_else(|| {
                 ApiError::from(rolehub_store::ServiceError::invalid(
                     "licenses",
-                    format!("`{id}` is not a license"),
+                    Text::new(
+                        format!("{} is not a license", quoted(id)),
+                        format!("{} is geen licentie", quoted(id)),
+                    ),
                 ))
             })?);
         }

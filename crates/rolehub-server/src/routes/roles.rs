@@ -161,7 +161,7 @@ async fn create_assignment(
         .as_deref()
         .map(Timestamp::parse)
         .transpose()
-        .map_err(|e| rolehub_store::ServiceError::invalid("expires", e.to_string()))?;
+        .map_err(|e| rolehub_store::ServiceError::invalid("expires", e.0))?;
     let request = AssignRequest {
         person,
         role: body.role_id,

@@ -4,6 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use rolehub_domain::quoted;
 use rolehub_store::clock::system_now;
 use rolehub_store::service::auth::SignInError;
 use rolehub_store::service::TokenScope;
@@ -228,9 +229,13 @@ async fn create_token(
     let scope = match body.scope.as_deref() {
         None => TokenScope::Read,
         Some(s) => TokenScope::from_id(s).ok_or_else(|| {
+            let (read, write, scim) = (quoted("read"), quoted("write"), quoted("scim"));
             ApiError::from(rolehub_store::ServiceError::invalid(
                 "scope",
-                format!("`{s}` is not `read`, `write` or `scim`"),
+                rolehub_domain::Text::new(
+                    format!("{} is not {read}, {write} or {scim}", quoted(s)),
+                    format!("{} is niet {read}, {write} of {scim}", quoted(s)),
+                ),
             ))
         })?,
     };

@@ -123,7 +123,12 @@ impl From<ServiceError> for ScimError {
             }
             ErrorKind::NotFound => match &e {
                 // A location or site a role names is a value that is not taken.
-                ServiceError::NotFound { what, .. } if *what != "person" && *what != "group" => {
+                ServiceError::NotFound { what, .. }
+                    if !matches!(
+                        what,
+                        rolehub_store::Thing::Person | rolehub_store::Thing::Group
+                    ) =>
+                {
                     ScimError::value(detail)
                 }
                 _ => ScimError::new(StatusCode::NOT_FOUND, None, detail),

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
 use super::{new_id, Ctx, Service};
-use crate::error::ServiceError;
+use crate::error::{ServiceError, Text, Thing};
 use crate::load::{self, PersonRecord};
 
 /// How long an activation link works.
@@ -127,11 +127,18 @@ pub enum SignInError {
     Service(#[from] ServiceError),
 }
 
+/// The operating system gave no random bytes: nothing secret can be made now.
+pub(crate) fn no_randomness(e: getrandom::Error) -> ServiceError {
+    ServiceError::conflict(
+        format!("no randomness available: {e}"),
+        format!("er is geen willekeur beschikbaar: {e}"),
+    )
+}
+
 /// A new random secret, as 64 hex digits.
 pub fn new_secret() -> Result<String, ServiceError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| ServiceError::Conflict(format!("no randomness available: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(no_randomness)?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
@@ -244,7 +251,12 @@ impl Service {
             Err(wait) => {
                 return Err(SignInError::Service(ServiceError::TooMany {
                     retry_after: wait,
-                    message: format!("too many failed sign-ins; try again in {wait} seconds"),
+                    message: Text::new(
+                        format!("too many failed sign-ins; try again in {wait} seconds"),
+                        format!(
+                        "te veel mislukte aanmeldingen; probeer het over {wait} seconden opnieuw"
+                    ),
+                    ),
                 }))
             }
         };
@@ -717,7 +729,7 @@ impl Service {
             .await?
             .rows_affected();
         if done == 0 {
-            return Err(ServiceError::not_found("token", token_id));
+            return Err(ServiceError::not_found(Thing::Token, token_id));
         }
         crate::op::append(
             &mut tx,
@@ -754,12 +766,12 @@ impl Service {
             .bind(ctx.now.0)
             .fetch_optional(self.pool())
             .await?
-            .ok_or_else(|| ServiceError::not_found("activation link", "(this link is unknown, used, replaced by a newer one, or expired)"))?;
+            .ok_or_else(|| ServiceError::not_found(Thing::ActivationLink, ""))?;
         let person_id: String = row.try_get("person_id")?;
         let mut conn = self.conn().await?;
         let p = load::person_by_id(&mut conn, &person_id)
             .await?
-            .ok_or_else(|| ServiceError::not_found("person", person_id.clone()))?;
+            .ok_or_else(|| ServiceError::not_found(Thing::Person, person_id.clone()))?;
         drop(conn);
         let mut tx = self.begin_org(&p.view.home_org).await?;
         let used = sqlx::query("UPDATE activations SET used_at = $1 WHERE hash = $2 AND used_at IS NULL AND voided_at IS NULL")
@@ -769,8 +781,9 @@ impl Service {
             .await?
             .rows_affected();
         if used == 0 {
-            return Err(ServiceError::Conflict(
-                "this activation link was used a moment ago".into(),
+            return Err(ServiceError::conflict(
+                "this activation link was used a moment ago",
+                "deze activeringslink is zojuist gebruikt",
             ));
         }
         let status = if p.view.status == Status::Pending {
@@ -805,7 +818,7 @@ impl Service {
         let mut conn = self.conn().await?;
         load::person_by_id(&mut conn, &p.view.id)
             .await?
-            .ok_or_else(|| ServiceError::not_found("person", p.view.id.clone()))
+            .ok_or_else(|| ServiceError::not_found(Thing::Person, p.view.id.clone()))
     }
 
     /// The mail queue, for the sender that hands invitations to an SMTP relay.
@@ -873,7 +886,10 @@ pub(crate) async fn issue_token(
     if !(1..=366).contains(&ttl_days) {
         return Err(ServiceError::invalid(
             "ttlDays",
-            "a token lives from 1 to 366 days",
+            Text::new(
+                "a token lives from 1 to 366 days",
+                "een token geldt 1 tot 366 dagen",
+            ),
         ));
     }
     if scope == TokenScope::Scim {

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
 use rolehub_domain::ops::{self, Principal, UserChange};
-use rolehub_domain::{Area, Lang, Level, License, OrgState, Refusal, Role, RuleId, Status, Target};
+use rolehub_domain::{Area, Level, License, OrgState, Refusal, Role, RuleId, Status, Target, Text};
 use serde_json::json;
 use sqlx::Row;
 
@@ -17,6 +17,8 @@ use super::{Ctx, Service};
 use crate::error::ServiceError;
 use crate::load::{self, PersonRecord, PERSON_COLUMNS};
 use crate::op::{OrgOp, OrgRead};
+
+mod words;
 
 /// How to apply an upload.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -28,14 +30,16 @@ pub struct ImportOptions {
 /// A problem with one cell or row of an upload.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RowError {
-    /// The data row, counting from 1 (the header is not a row).
+    /// The data row, counting from 1 (the header is not a row; a spreadsheet shows data row N as
+    /// its row N + 1).
     pub row: usize,
     /// The column, when one cell is at fault.
     pub column: Option<String>,
     /// The rule that refuses it.
     pub rule: RuleId,
-    /// What is wrong.
-    pub message: String,
+    /// What is wrong, in each language; the row, the column and the rule are not repeated in it
+    /// (a refusal's sentence does name its rule).
+    pub message: Text,
 }
 
 /// The changes of one row.
@@ -120,11 +124,11 @@ pub fn template_columns(state: &OrgState) -> Vec<String> {
 }
 
 fn parse_header(state: &OrgState, header: &csv::StringRecord) -> Result<Vec<Column>, ServiceError> {
-    let invalid = |column: usize, message: String| {
+    let invalid = |column: usize, problem: Text| {
         ServiceError::Refused(Refusal::new(
             RuleId::Csv2,
             rolehub_domain::Reason::CsvInvalid {
-                detail: format!("header, column {column}: {message}"),
+                detail: words::in_header(column, problem),
             },
         ))
     };
@@ -141,33 +145,24 @@ fn parse_header(state: &OrgState, header: &csv::StringRecord) -> Result<Vec<Colu
             LOCATION => Column::Location,
             other => match License::from_csv_column(other) {
                 Some(License::MeetingsHost(site)) if state.org.site(&site).is_none() => {
-                    return Err(invalid(
-                        i + 1,
-                        format!("`{other}` names a site this organization does not have"),
-                    ));
+                    return Err(invalid(i + 1, words::unknown_site_column(other)));
                 }
                 Some(license) => Column::License(license),
                 None => {
                     return Err(invalid(
                         i + 1,
-                        format!(
-                            "`{other}` is not a column of the template; columns are {}",
-                            template_columns(state).join(", ")
-                        ),
+                        words::not_a_column(other, &template_columns(state).join(", ")),
                     ))
                 }
             },
         };
         if !seen.insert(name.to_string()) {
-            return Err(invalid(i + 1, format!("`{name}` appears twice")));
+            return Err(invalid(i + 1, words::column_twice(name)));
         }
         columns.push(column);
     }
     if !columns.contains(&Column::Key) {
-        return Err(invalid(
-            1,
-            format!("the required column `{KEY}` is missing"),
-        ));
+        return Err(invalid(1, words::key_column_missing(KEY)));
     }
     Ok(columns)
 }
@@ -441,10 +436,9 @@ pub(crate) struct Parsed {
 pub(crate) fn read_csv(text: &[u8], max_rows: usize) -> Result<Parsed, ServiceError> {
     if let Some(at) = text.iter().position(|b| *b == 0) {
         // No cell may hold the NUL character (PostgreSQL cannot store it in text).
-        let line = text[..at].iter().filter(|b| **b == b'\n').count() + 1;
-        return Err(ServiceError::invalid(
-            format!("line {line}"),
-            "the file contains the NUL character; save it as UTF-8 text (R-CSV-2)",
+        return Err(ServiceError::invalid_at(
+            words::line(line_at(text, at as u64)),
+            words::nul(),
         ));
     }
     let mut reader = csv::ReaderBuilder::new()
@@ -453,19 +447,16 @@ pub(crate) fn read_csv(text: &[u8], max_rows: usize) -> Result<Parsed, ServiceEr
         .flexible(false)
         .trim(csv::Trim::None)
         .from_reader(text);
-    let header = reader.headers().map_err(|e| csv_error(&e))?.clone();
+    let header = reader.headers().map_err(|e| csv_error(&e, text))?.clone();
     let mut records = Vec::new();
     for record in reader.records() {
         if records.len() == max_rows {
-            return Err(ServiceError::invalid(
-                format!("row {}", max_rows + 1),
-                format!(
-                    "the file has more than {max_rows} rows, the most taken at once \
-                     (setting `uploads.max_rows`); split it into smaller files"
-                ),
+            return Err(ServiceError::invalid_at(
+                words::row(max_rows + 1),
+                words::too_many_rows(max_rows),
             ));
         }
-        records.push(record.map_err(|e| csv_error(&e))?);
+        records.push(record.map_err(|e| csv_error(&e, text))?);
     }
     Ok(Parsed { header, records })
 }
@@ -585,7 +576,7 @@ async fn import_in(
             progress.checked(row);
         }
         let mut errors = Vec::new();
-        let mut err = |column: Option<&Column>, rule: RuleId, message: String| {
+        let mut err = |column: Option<&Column>, rule: RuleId, message: Text| {
             errors.push(RowError {
                 row,
                 column: column.map(column_name),
@@ -595,20 +586,12 @@ async fn import_in(
         };
         let email = record.get(key_index).unwrap_or("").trim().to_lowercase();
         if email.is_empty() {
-            err(
-                Some(&Column::Key),
-                RuleId::Csv2,
-                format!("row {row}: `{KEY}` is empty"),
-            );
+            err(Some(&Column::Key), RuleId::Csv2, words::key_empty(KEY));
             report.errors.extend(errors);
             continue;
         }
         if !seen_emails.insert(email.clone()) {
-            err(
-                Some(&Column::Key),
-                RuleId::Csv2,
-                format!("row {row}: `{email}` appears in an earlier row too"),
-            );
+            err(Some(&Column::Key), RuleId::Csv2, words::repeated(&email));
             report.errors.extend(errors);
             continue;
         }
@@ -616,11 +599,7 @@ async fn import_in(
         let person = match people.get(&email) {
             Some(p) if p.view.home_org == ctx.org => p.clone(),
             _ => {
-                err(
-                    Some(&Column::Key),
-                    RuleId::Csv2,
-                    format!("row {row}: `{email}` is not a user of this organization"),
-                );
+                err(Some(&Column::Key), RuleId::Csv2, words::not_a_user(&email));
                 report.errors.extend(errors);
                 continue;
             }
@@ -629,11 +608,7 @@ async fn import_in(
             if let Err(refusal) =
                 ops::check_user_change(&principal, UserChange::Edit, person.location.as_deref())
             {
-                err(
-                    None,
-                    refusal.rule,
-                    format!("row {row}: {}", refusal.message(Lang::En)),
-                );
+                err(None, refusal.rule, words::refusal(&refusal));
             }
         }
         let held = held_by.get(&person.view.id).cloned().unwrap_or_default();
@@ -651,7 +626,7 @@ async fn import_in(
                 err(
                     Some(column),
                     RuleId::Csv2,
-                    format!("row {row}, column `{name}`: at most {MAX_NAME_CHARS} characters"),
+                    super::users::at_most_chars(MAX_NAME_CHARS),
                 );
                 continue;
             }
@@ -681,7 +656,7 @@ async fn import_in(
                         plan.status.is_some()
                     }
                     _ => {
-                        err(Some(column), RuleId::Csv2, format!("row {row}, column `{name}`: `{cell}` is not `active` or `inactive`"));
+                        err(Some(column), RuleId::Csv2, words::not_a_status(cell));
                         false
                     }
                 },
@@ -691,31 +666,29 @@ async fn import_in(
                             (person.location.as_deref() != Some(cell)).then(|| cell.to_string());
                         plan.location.is_some()
                     } else {
-                        err(Some(column), RuleId::Csv2, format!("row {row}, column `{name}`: `{cell}` is not a location of this organization"));
+                        err(Some(column), RuleId::Csv2, words::not_a_location(cell));
                         false
                     }
                 }
-                Column::License(license) => {
-                    match parse_bool(cell) {
-                        Some(on) => {
-                            let id = license.id();
-                            let has = held.contains(&id);
-                            if on && !has {
-                                plan.add.push(id);
-                                true
-                            } else if !on && has {
-                                plan.remove.push(id);
-                                true
-                            } else {
-                                false
-                            }
-                        }
-                        None => {
-                            err(Some(column), RuleId::Csv2, format!("row {row}, column `{name}`: `{cell}` is not TRUE, FALSE or empty"));
+                Column::License(license) => match parse_bool(cell) {
+                    Some(on) => {
+                        let id = license.id();
+                        let has = held.contains(&id);
+                        if on && !has {
+                            plan.add.push(id);
+                            true
+                        } else if !on && has {
+                            plan.remove.push(id);
+                            true
+                        } else {
                             false
                         }
                     }
-                }
+                    None => {
+                        err(Some(column), RuleId::Csv2, words::not_a_bool(cell));
+                        false
+                    }
+                },
             };
             if changed {
                 let cc_column = matches!(column, Column::License(l) if l.is_contact_center());
@@ -726,11 +699,7 @@ async fn import_in(
                             column: name.clone(),
                         },
                     );
-                    err(
-                        Some(column),
-                        RuleId::Ccsa10,
-                        format!("row {row}: {}", refusal.message(Lang::En)),
-                    );
+                    err(Some(column), RuleId::Ccsa10, words::refusal(&refusal));
                 }
                 changes.push(format!("{name}: {cell}"));
             }
@@ -746,7 +715,7 @@ async fn import_in(
                     err(
                         Some(&Column::License(license.clone())),
                         refusal.rule,
-                        format!("row {row}: {}", refusal.message(Lang::En)),
+                        words::refusal(&refusal),
                     );
                 }
             }
@@ -767,7 +736,7 @@ async fn import_in(
                 err(
                     Some(&Column::Status),
                     refusal.rule,
-                    format!("row {row}: {}", refusal.message(Lang::En)),
+                    words::refusal(&refusal),
                 );
             }
         }
@@ -781,7 +750,7 @@ async fn import_in(
                 err(
                     Some(&Column::Status),
                     RuleId::Assign3,
-                    format!("row {row}: {}", refusal.message(Lang::En)),
+                    words::refusal(&refusal),
                 );
             }
         }
@@ -797,7 +766,7 @@ async fn import_in(
                 err(
                     Some(&Column::License(license)),
                     RuleId::Lic1,
-                    format!("row {row}: {}", refusal.message(Lang::En)),
+                    words::refusal(&refusal),
                 );
             } else {
                 taken.push((id.clone(), entry));
@@ -904,29 +873,37 @@ fn present(mut value: serde_json::Value) -> serde_json::Value {
     value
 }
 
-fn csv_error(e: &csv::Error) -> ServiceError {
+/// The line of a byte of the file, as a spreadsheet or an editor counts lines (from 1).
+///
+/// The reader's own line numbers are not used: for a record after a `\r\n` (the line end of
+/// every spreadsheet's CSV) it places the record at the line end before it, one line early. The
+/// byte is counted with its own line, so a record placed at that line end is still on its line.
+fn line_at(text: &[u8], byte: u64) -> u64 {
+    let end = usize::try_from(byte)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1)
+        .min(text.len());
+    text[..end].iter().filter(|b| **b == b'\n').count() as u64 + 1
+}
+
+fn csv_error(e: &csv::Error, text: &[u8]) -> ServiceError {
     let place = e
         .position()
-        .map(|p| format!("line {}", p.line()))
-        .unwrap_or_else(|| "the file".into());
+        .map_or_else(words::the_file, |p| words::line(line_at(text, p.byte())));
     // What went wrong in words a spreadsheet user knows, not the parser's.
     let what = match e.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
-        } => format!(
-            "it has {len} cells where the header has {expected_len}; every line needs the header's columns"
-        ),
-        csv::ErrorKind::Utf8 { .. } => {
-            "it is not UTF-8 text; save the file as \"CSV UTF-8\"".to_string()
-        }
-        csv::ErrorKind::Io(_) => "the file could not be read".to_string(),
-        _ => "it is not written as CSV (check its quotes)".to_string(),
+        } => words::unequal_lengths(*len, *expected_len),
+        csv::ErrorKind::Utf8 { .. } => words::not_utf8(),
+        csv::ErrorKind::Io(_) => words::unreadable(),
+        _ => words::not_csv(),
     };
     // R-CSV-2: a file that cannot be read is refused whole, naming where.
     ServiceError::Refused(Refusal::new(
         RuleId::Csv2,
         rolehub_domain::Reason::CsvInvalid {
-            detail: format!("{place}: {what}"),
+            detail: words::at(place, what),
         },
     ))
 }
@@ -1021,6 +998,60 @@ mod file_tests {
             panic!("read");
         };
         assert!(e.to_string().contains("CSV UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn a_bad_line_is_named_as_an_editor_numbers_it_whatever_the_line_ends() {
+        for text in [
+            &b"User ID/Email,Last Name\na@b.example,Smit\nc@d.example,Smit,extra\n"[..],
+            b"User ID/Email,Last Name\r\na@b.example,Smit\r\nc@d.example,Smit,extra\r\n",
+        ] {
+            let Err(e) = read_csv(text, 10) else {
+                panic!("read");
+            };
+            assert!(e.to_string().starts_with("line 3: "), "{e}");
+        }
+        let Err(e) = read_csv(b"User ID/Email\r\na@b.example\r\nc\0d\r\n", 10) else {
+            panic!("read");
+        };
+        assert!(e.to_string().starts_with("line 3: "), "{e}");
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_is_told_in_the_readers_language() {
+        use rolehub_domain::Lang;
+
+        let Err(e) = read_csv(b"User ID/Email,Last Name\na@b.example,Smit,extra\n", 10) else {
+            panic!("read");
+        };
+        let nl = e.message(Lang::Nl);
+        assert_eq!(
+            nl,
+            "regel 2: er staan 3 cellen waar de kopregel er 2 heeft; elke regel heeft de kolommen \
+             van de kopregel nodig (R-CSV-2)"
+        );
+        let Err(e) = read_csv(b"User ID/Email\n\xff\xfe\n", 10) else {
+            panic!("read");
+        };
+        assert!(e.message(Lang::Nl).contains("geen UTF-8-tekst"), "{e}");
+        let Err(e) = read_csv(b"User ID/Email\na\0b\n", 10) else {
+            panic!("read");
+        };
+        assert_eq!(e.kind(), crate::ErrorKind::Invalid);
+        assert!(
+            e.message(Lang::Nl)
+                .starts_with("regel 2: het bestand bevat het NUL-teken"),
+            "{e}"
+        );
+        let Err(e) = read_csv(b"User ID/Email\na@b.example\nc@d.example\n", 1) else {
+            panic!("read");
+        };
+        assert_eq!(e.to_string().split(':').next(), Some("row 2"));
+        assert!(
+            e.message(Lang::Nl)
+                .starts_with("rij 2: het bestand heeft meer dan 1 rijen"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -16,14 +16,14 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use rolehub_domain::{Lang, Timestamp};
+use rolehub_domain::{quoted, Lang, Timestamp};
 use sqlx::{AnyConnection, Row};
 
 use super::csv_import::{read_csv, ImportOptions, ImportReport, CSV_ACTION};
 use super::uploads::Keep;
 use super::{new_id, Ctx, Service, TokenScope};
 use crate::db::Backend;
-use crate::error::ServiceError;
+use crate::error::{ServiceError, Thing};
 use crate::load::PersonRecord;
 
 /// How long a claimed job is left to its server before another may take it over.
@@ -259,9 +259,16 @@ pub(crate) async fn finish(
     .await?
     .rows_affected();
     if ended != 1 {
-        return Err(ServiceError::Conflict(format!(
-            "job `{id}` was taken over by another attempt; this one changed nothing"
-        )));
+        return Err(ServiceError::conflict(
+            format!(
+                "job {} was taken over by another attempt; this one changed nothing",
+                quoted(id)
+            ),
+            format!(
+                "taak {} is door een andere poging overgenomen; deze heeft niets gewijzigd",
+                quoted(id)
+            ),
+        ));
     }
     Ok(())
 }
@@ -279,15 +286,20 @@ struct Claimed {
 /// Gives up running jobs whose lease ran out after their last attempt; drops ended jobs older
 /// than thirty days. Answers how many were given up.
 pub(crate) async fn prune(conn: &mut AnyConnection, now: Timestamp) -> Result<usize, ServiceError> {
+    // The message is kept in the language of the job's submitter, as its other failures are.
     let given_up = sqlx::query(
         "UPDATE jobs SET state = 'failed', finished_at = $1, lease_until = NULL, \
-         error_message = $2 WHERE state = 'running' AND lease_until < $1 AND attempts >= $3",
+         error_message = CASE WHEN lang = 'nl' THEN $4 ELSE $2 END \
+         WHERE state = 'running' AND lease_until < $1 AND attempts >= $3",
     )
     .bind(now.0)
     .bind(format!(
         "the job was interrupted {MAX_ATTEMPTS} times and was given up; nothing of it was applied"
     ))
     .bind(MAX_ATTEMPTS)
+    .bind(format!(
+        "de taak is {MAX_ATTEMPTS} keer onderbroken en opgegeven; er is niets van toegepast"
+    ))
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -312,7 +324,7 @@ impl Service {
         .bind(ctx.org.clone())
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or_else(|| ServiceError::not_found("job", id))?;
+        .ok_or_else(|| ServiceError::not_found(Thing::Job, id))?;
         let mut job = job_from_row(&row)?;
         if let Some(progress) = self.jobs.progress(id) {
             job.rows_done = job.rows_done.max(progress.done.load(Ordering::Relaxed));
@@ -446,7 +458,7 @@ impl Service {
                 .bind(job.upload_id.clone())
                 .fetch_optional(&mut *conn)
                 .await?
-                .ok_or_else(|| ServiceError::not_found("upload", job.upload_id.clone()))?;
+                .ok_or_else(|| ServiceError::not_found(Thing::Upload, job.upload_id.clone()))?;
             row.try_get::<Vec<u8>, _>("content")?
         };
         let parsed = read_csv(&content, self.upload_limits().max_rows)?;

@@ -13,7 +13,7 @@ use totp_rs::{Secret, Totp};
 
 use super::auth::{new_secret, secret_hash};
 use super::{Ctx, Service};
-use crate::error::ServiceError;
+use crate::error::{ServiceError, Text};
 use crate::load::{self, PersonRecord};
 
 /// Wrong codes allowed within [`CODE_WINDOW_MS`] before an account waits.
@@ -99,14 +99,22 @@ pub struct MfaStatus {
 /// The TOTP of a secret, labelled for the person's authenticator app.
 fn totp(secret_base32: &str, account: &str) -> Result<Totp, ServiceError> {
     let secret = Secret::try_from_base32(secret_base32).map_err(|_| {
-        ServiceError::Conflict("the stored authenticator secret is unreadable".into())
+        ServiceError::conflict(
+            "the stored authenticator secret is unreadable",
+            "het opgeslagen geheim van de authenticator-app is onleesbaar",
+        )
     })?;
     totp_rs::Builder::new()
         .with_secret(secret)
         .with_account_name(account.replace(':', "_"))
         .with_issuer(Some("Rolehub"))
         .build()
-        .map_err(|e| ServiceError::Conflict(format!("the authenticator could not be set up: {e}")))
+        .map_err(|e| {
+            ServiceError::conflict(
+                format!("the authenticator could not be set up: {e}"),
+                format!("de authenticator-app kon niet worden ingesteld: {e}"),
+            )
+        })
 }
 
 /// Checks a six-digit code against a secret at `now`: answers the step it matched, when that step
@@ -136,8 +144,7 @@ pub fn code_at(secret_base32: &str, now: Timestamp) -> Result<String, ServiceErr
 /// A new random secret of 160 bits, in base32.
 fn new_totp_secret() -> Result<String, ServiceError> {
     let mut bytes = [0u8; 20];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| ServiceError::Conflict(format!("no randomness available: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(super::auth::no_randomness)?;
     Ok(Secret::new_stack(bytes).to_base32())
 }
 
@@ -145,8 +152,7 @@ fn new_totp_secret() -> Result<String, ServiceError> {
 fn new_recovery_code() -> Result<String, ServiceError> {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut bytes = [0u8; 10];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| ServiceError::Conflict(format!("no randomness available: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(super::auth::no_randomness)?;
     let chars: String = bytes
         .iter()
         .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
@@ -335,7 +341,10 @@ impl Service {
             }
         };
         let url = totp(&secret, &person.view.email)?.to_url().map_err(|e| {
-            ServiceError::Conflict(format!("the authenticator address failed: {e}"))
+            ServiceError::conflict(
+                format!("the authenticator address failed: {e}"),
+                format!("het adres voor de authenticator-app is mislukt: {e}"),
+            )
         })?;
         Ok(Enrolment { secret, url })
     }
@@ -362,15 +371,19 @@ impl Service {
     ) -> Result<Vec<String>, ServiceError> {
         let mut conn = self.conn().await?;
         let Some(pending) = stored(&mut conn, &person.view.id).await?.pending else {
-            return Err(ServiceError::Conflict(
-                "there is no authenticator waiting to be confirmed; start again".into(),
+            return Err(ServiceError::conflict(
+                "there is no authenticator waiting to be confirmed; start again",
+                "er wacht geen authenticator-app op bevestiging; begin opnieuw",
             ));
         };
         drop(conn);
         let Some(step) = check_code(&pending, code, ctx.now, None) else {
             return Err(ServiceError::invalid(
                 "code",
-                "that is not the code your authenticator shows now; check its clock and try the next code",
+                Text::new(
+                    "that is not the code your authenticator shows now; check its clock and try the next code",
+                    "dat is niet de code die uw authenticator-app nu toont; controleer de klok ervan en probeer de volgende code",
+                ),
             ));
         };
         let codes = (0..RECOVERY_CODES)
@@ -423,16 +436,23 @@ impl Service {
         let status = self.mfa_status_of(&mut conn, &person, ctx.now).await?;
         drop(conn);
         if !status.enrolled {
-            return Err(ServiceError::Conflict(
-                "you have no authenticator to remove".into(),
+            return Err(ServiceError::conflict(
+                "you have no authenticator to remove",
+                "u hebt geen authenticator-app om te verwijderen",
             ));
         }
         if status.required {
-            return Err(ServiceError::Conflict(if status.break_glass {
-                "a break-glass account must keep its authenticator".into()
+            return Err(if status.break_glass {
+                ServiceError::conflict(
+                    "a break-glass account must keep its authenticator",
+                    "een noodaccount moet zijn authenticator-app houden",
+                )
             } else {
-                "your organization requires a second factor of you: enrol a new authenticator instead of removing this one".into()
-            }));
+                ServiceError::conflict(
+                    "your organization requires a second factor of you: enrol a new authenticator instead of removing this one",
+                    "uw organisatie vereist een tweede factor van u: stel een nieuwe authenticator-app in in plaats van deze te verwijderen",
+                )
+            });
         }
         let mut tx = self.begin_org(&person.view.home_org).await?;
         clear_authenticator(&mut tx, &person.view.id).await?;
@@ -478,7 +498,12 @@ impl Service {
             Err(wait) => {
                 return Err(ServiceError::TooMany {
                     retry_after: wait,
-                    message: format!("too many wrong codes; try again in {wait} seconds"),
+                    message: Text::new(
+                        format!("too many wrong codes; try again in {wait} seconds"),
+                        format!(
+                            "te veel verkeerde codes; probeer het over {wait} seconden opnieuw"
+                        ),
+                    ),
                 })
             }
         };
@@ -495,7 +520,10 @@ impl Service {
             crate::throttle::turned_away(&mut conn, attempt).await?;
             return Err(ServiceError::TooMany {
                 retry_after: u64::try_from(CODE_WINDOW_MS / 1000).unwrap_or(900),
-                message: "too many wrong codes; try again in 15 minutes".into(),
+                message: Text::new(
+                    "too many wrong codes; try again in 15 minutes",
+                    "te veel verkeerde codes; probeer het over 15 minuten opnieuw",
+                ),
             });
         }
         let s = stored(&mut conn, &person.view.id).await?;
@@ -581,16 +609,18 @@ async fn reset_in(op: &mut crate::op::OrgOp<'_>, key: &str) -> Result<(), Servic
     let target = op.member(key).await?;
     let s = stored(&mut op.tx, &target.view.id).await?;
     if s.secret.is_none() && s.pending.is_none() {
-        return Err(ServiceError::Conflict(format!(
-            "{} has no authenticator to reset",
-            target.view.email
-        )));
+        let email = &target.view.email;
+        return Err(ServiceError::conflict(
+            format!("{email} has no authenticator to reset"),
+            format!("{email} heeft geen authenticator-app om te herstellen"),
+        ));
     }
     if s.break_glass {
-        return Err(ServiceError::Conflict(format!(
-            "{} is a break-glass account, which must keep its authenticator; undesignate it first",
-            target.view.email
-        )));
+        let email = &target.view.email;
+        return Err(ServiceError::conflict(
+            format!("{email} is a break-glass account, which must keep its authenticator; undesignate it first"),
+            format!("{email} is een noodaccount, dat zijn authenticator-app moet houden; wijs het eerst niet meer aan"),
+        ));
     }
     clear_authenticator(&mut op.tx, &target.view.id).await?;
     super::auth::end_sessions(&mut op.tx, &target.view.id, op.ctx.now).await?;

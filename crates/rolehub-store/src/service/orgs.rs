@@ -1,12 +1,12 @@
 //! Org-level changes: settings, Contact Center chat, and the partner's acts.
 
 use rolehub_domain::ops;
-use rolehub_domain::{Area, Level, OrgKind, Role, Scope, ShareSet, Target};
+use rolehub_domain::{quoted, Area, Level, OrgKind, Role, Scope, ShareSet, Target};
 use serde_json::{json, Value};
 use sqlx::Row;
 
 use super::{insert_grant, Ctx, Service};
-use crate::error::ServiceError;
+use crate::error::{ServiceError, Text};
 use crate::op::OrgOp;
 
 /// A change of one org setting.
@@ -26,18 +26,30 @@ impl SettingChange {
         match key {
             "external_readonly_ttl_days" | "externalReadonlyTtlDays" => {
                 let days = value.as_i64().filter(|d| (1..=3650).contains(d)).ok_or_else(|| {
-                    ServiceError::invalid(key, format!("`{value}` is not a whole number of days from 1 to 3650"))
+                    ServiceError::invalid(key, Text::new(
+                        format!("{} is not a whole number of days from 1 to 3650", shown(value)),
+                        format!("{} is geen heel aantal dagen van 1 tot 3650", shown(value)),
+                    ))
                 })?;
                 Ok(SettingChange::ExternalReadonlyTtlDays(days))
             }
             "share_with_external_admins" | "shareWithExternalAdmins" => {
-                let items = value.as_array().ok_or_else(|| ServiceError::invalid(key, "expected a list such as [\"name\", \"email\"]"))?;
+                let items = value.as_array().ok_or_else(|| ServiceError::invalid(key, Text::new(
+                    "expected a list such as [\"name\", \"email\"]",
+                    "verwacht een lijst zoals [\"name\", \"email\"]",
+                )))?;
                 let mut names = Vec::with_capacity(items.len());
                 for item in items {
-                    names.push(item.as_str().ok_or_else(|| ServiceError::invalid(key, format!("`{item}` is not a field name")))?);
+                    names.push(item.as_str().ok_or_else(|| ServiceError::invalid(key, Text::new(
+                        format!("{} is not a field name", shown(item)),
+                        format!("{} is geen veldnaam", shown(item)),
+                    )))?);
                 }
                 let set = ShareSet::from_ids(names).map_err(|bad| {
-                    ServiceError::invalid(key, format!("`{bad}` is not a shareable field; use name, email, phone, location"))
+                    ServiceError::invalid(key, Text::new(
+                        format!("{} is not a shareable field; use name, email, phone, location", quoted(&bad)),
+                        format!("{} is geen veld dat gedeeld kan worden; gebruik name, email, phone, location", quoted(&bad)),
+                    ))
                 })?;
                 Ok(SettingChange::ShareWithExternalAdmins(set))
             }
@@ -45,14 +57,28 @@ impl SettingChange {
                 let policy = value
                     .as_str()
                     .and_then(super::mfa::MfaPolicy::from_id)
-                    .ok_or_else(|| ServiceError::invalid(key, format!("`{value}` is not a policy; use none, full_admins or admins")))?;
+                    .ok_or_else(|| ServiceError::invalid(key, Text::new(
+                        format!("{} is not a policy; use none, full_admins or admins", shown(value)),
+                        format!("{} is geen beleid; gebruik none, full_admins of admins", shown(value)),
+                    )))?;
                 Ok(SettingChange::MfaRequired(policy))
             }
             _ => Err(ServiceError::invalid(
                 "key",
-                format!("`{key}` is not a setting; settings are external_readonly_ttl_days, share_with_external_admins, mfa_required"),
+                Text::new(
+                    format!("{} is not a setting; settings are external_readonly_ttl_days, share_with_external_admins, mfa_required", quoted(key)),
+                    format!("{} is geen instelling; de instellingen zijn external_readonly_ttl_days, share_with_external_admins, mfa_required", quoted(key)),
+                ),
             )),
         }
+    }
+}
+
+/// A JSON value as people read it in a message: a string as its text, anything else as JSON.
+fn shown(value: &Value) -> String {
+    match value.as_str() {
+        Some(text) => quoted(text),
+        None => quoted(value),
     }
 }
 
@@ -97,7 +123,16 @@ impl Service {
         {
             return Err(ServiceError::invalid(
                 "id",
-                format!("`{id}` is not an org id: use letters, digits, `-`, `_` or `.`"),
+                Text::new(
+                    format!(
+                        "{} is not an org id: use letters, digits, - _ or .",
+                        quoted(id)
+                    ),
+                    format!(
+                        "{} is geen organisatie-id: gebruik letters, cijfers, - _ of .",
+                        quoted(id)
+                    ),
+                ),
             ));
         }
         // The change is the partner's: it locks the partner org, and is recorded in the new org.
@@ -122,13 +157,16 @@ impl Service {
             if rolehub_domain::License::from_id(license).is_none() {
                 return Err(ServiceError::invalid(
                     "licenses",
-                    format!("`{license}` is not a license"),
+                    super::users::not_a_license(license),
                 ));
             }
             if *quantity < 0 {
                 return Err(ServiceError::invalid(
                     "licenses",
-                    format!("the quantity of `{license}` is negative"),
+                    Text::new(
+                        format!("the quantity of {} is negative", quoted(license)),
+                        format!("het aantal van {} is negatief", quoted(license)),
+                    ),
                 ));
             }
         }
@@ -204,8 +242,9 @@ async fn set_settings_in(
 async fn setup_chat_in(op: &mut OrgOp<'_>) -> Result<(), ServiceError> {
     ops::check_setup_chat(&op.principal())?;
     if !op.state.org.contact_center.enabled {
-        return Err(ServiceError::Conflict(
-            "Contact Center is not enabled in this organization".into(),
+        return Err(ServiceError::conflict(
+            "Contact Center is not enabled in this organization",
+            "Contact Center is in deze organisatie niet ingeschakeld",
         ));
     }
     sqlx::query("UPDATE orgs SET cc_chat_configured = 1 WHERE id = $1")
@@ -232,9 +271,10 @@ async fn create_customer_in(op: &mut OrgOp<'_>, id: &str, name: &str) -> Result<
         .await?
         .try_get("n")?;
     if exists > 0 {
-        return Err(ServiceError::Conflict(format!(
-            "an organization with the id `{id}` already exists"
-        )));
+        return Err(ServiceError::conflict(
+            format!("an organization with the id {} already exists", quoted(id)),
+            format!("er bestaat al een organisatie met het id {}", quoted(id)),
+        ));
     }
     sqlx::query("INSERT INTO orgs (id, name, kind, partner_org, partner_status, created_at) VALUES ($1, $2, $3, $4, 'active', $5)")
         .bind(id).bind(name.trim()).bind(OrgKind::Standard.id()).bind(partner.clone()).bind(op.ctx.now.0)
@@ -278,9 +318,13 @@ async fn provision_in(
             .await?
             .try_get("n")?;
     if exists > 0 {
-        return Err(ServiceError::Conflict(format!(
-            "the subscription `{subscription_id}` already exists"
-        )));
+        return Err(ServiceError::conflict(
+            format!(
+                "the subscription {} already exists",
+                quoted(subscription_id)
+            ),
+            format!("het abonnement {} bestaat al", quoted(subscription_id)),
+        ));
     }
     let seller = op.actor.view.home_org.clone();
     sqlx::query("INSERT INTO subscriptions (org_id, id, seller_org, trial, created_at) VALUES ($1, $2, $3, 0, $4)")

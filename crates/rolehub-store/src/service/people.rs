@@ -4,7 +4,7 @@ use rolehub_domain::{Area, Level, Role, ShareSet, SharedField, Status, Target};
 
 use super::{Ctx, Service};
 use crate::directory::{self, PeopleFilter, PersonSummary};
-use crate::error::ServiceError;
+use crate::error::{ServiceError, Thing};
 use crate::load;
 use crate::op::OrgRead;
 
@@ -152,7 +152,7 @@ impl Service {
         let target = load::person_by_key(&mut read.tx, key)
             .await?
             .filter(|t| t.view.home_org == ctx.org || !read.state.grants_of(&t.view.id).is_empty())
-            .ok_or_else(|| ServiceError::not_found("person", key))?;
+            .ok_or_else(|| ServiceError::not_found(Thing::Person, key))?;
         if target.view.id != read.actor.view.id {
             let location = target
                 .location
@@ -183,7 +183,10 @@ impl Service {
         let mut read = OrgRead::open(self, ctx).await?;
         let actor_grants = read.state.grants_of(&read.actor.view.id).len();
         if read.actor.view.home_org != ctx.org && actor_grants == 0 {
-            return Err(ServiceError::not_found("organization", ctx.org.clone()));
+            return Err(ServiceError::not_found(
+                Thing::Organization,
+                ctx.org.clone(),
+            ));
         }
         let mask = read.mask();
         if key.contains('@') {
@@ -192,7 +195,7 @@ impl Service {
         let mut target = load::person_by_key(&mut read.tx, key)
             .await?
             .filter(|t| t.view.home_org == ctx.org || !read.state.grants_of(&t.view.id).is_empty())
-            .ok_or_else(|| ServiceError::not_found("person", key))?;
+            .ok_or_else(|| ServiceError::not_found(Thing::Person, key))?;
         let mut summary = PersonSummary {
             external: target.view.home_org != ctx.org,
             expired: Vec::new(),

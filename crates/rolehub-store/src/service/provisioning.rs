@@ -3,14 +3,14 @@
 //! members one role of the org. Every change is one of the service's own, under the same rules
 //! and in one transaction with its audit events; nothing here decides a rule of its own.
 
-use rolehub_domain::{Area, Level, Role, Status, Target, Timestamp};
+use rolehub_domain::{quoted, Area, Level, Role, Status, Target, Timestamp};
 use serde_json::json;
 use sqlx::Row;
 
 use super::roles::{assign_in, revoke_in, scope_for, AssignRequest};
 use super::users::validate_email;
 use super::{new_id, Ctx, NewUser, Service};
-use crate::error::ServiceError;
+use crate::error::{ServiceError, Text, Thing};
 use crate::load::{self, PersonRecord};
 use crate::op::{OrgOp, OrgRead};
 
@@ -92,7 +92,7 @@ impl Service {
             }
             load::person_by_id(&mut op.tx, &added.view.id)
                 .await?
-                .ok_or_else(|| ServiceError::not_found("person", &added.view.id))
+                .ok_or_else(|| ServiceError::not_found(Thing::Person, &added.view.id))
         }
         .await;
         op.settle(result).await
@@ -122,9 +122,7 @@ impl Service {
                     target.location.as_deref(),
                 )?;
                 if load::person_by_email(&mut op.tx, &email).await?.is_some() {
-                    return Err(ServiceError::Conflict(format!(
-                        "a person with the email `{email}` already exists"
-                    )));
+                    return Err(super::users::email_taken(&email));
                 }
                 sqlx::query("UPDATE persons SET email = $1, modified_at = $2 WHERE id = $3")
                     .bind(email.clone())
@@ -145,7 +143,7 @@ impl Service {
             let display = user.display_name.as_deref().map(str::trim).unwrap_or_default();
             for (field, value) in [("name.givenName", first), ("name.familyName", last), ("displayName", display)] {
                 if value.chars().count() > 256 {
-                    return Err(ServiceError::invalid(field, "at most 256 characters"));
+                    return Err(ServiceError::invalid(field, super::users::at_most_chars(256)));
                 }
             }
             let names_changed = target.view.first != first
@@ -231,7 +229,7 @@ impl Service {
         let group = load_groups(&mut read.tx, &ctx.org, Some(id))
             .await?
             .pop()
-            .ok_or_else(|| ServiceError::not_found("group", id))?;
+            .ok_or_else(|| ServiceError::not_found(Thing::Group, id))?;
         read.close().await?;
         Ok(group)
     }
@@ -299,7 +297,7 @@ impl Service {
             let before = load_groups(&mut op.tx, &ctx.org, Some(id))
                 .await?
                 .pop()
-                .ok_or_else(|| ServiceError::not_found("group", id))?;
+                .ok_or_else(|| ServiceError::not_found(Thing::Group, id))?;
             check_name(&mut op, &fields.display_name, Some(id)).await?;
             let members = member_records(&mut op, &fields.members).await?;
             let wanted: Vec<&str> = members.iter().map(|m| m.view.id.as_str()).collect();
@@ -361,7 +359,7 @@ impl Service {
             let before = load_groups(&mut op.tx, &ctx.org, Some(id))
                 .await?
                 .pop()
-                .ok_or_else(|| ServiceError::not_found("group", id))?;
+                .ok_or_else(|| ServiceError::not_found(Thing::Group, id))?;
             for table in [
                 "DELETE FROM scim_group_members WHERE group_id = $1",
                 "DELETE FROM scim_groups WHERE id = $1",
@@ -413,7 +411,7 @@ impl Service {
             let before = load_groups(&mut op.tx, &ctx.org, Some(id))
                 .await?
                 .pop()
-                .ok_or_else(|| ServiceError::not_found("group", id))?;
+                .ok_or_else(|| ServiceError::not_found(Thing::Group, id))?;
             let label = match role {
                 Some(label) => Some(normalized_label(&op, label)?),
                 None => None,
@@ -504,7 +502,13 @@ fn require_users_write(op: &OrgOp<'_>) -> Result<(), ServiceError> {
 /// A grant label checked against the catalogue and the org's sites and locations, in its one form.
 fn normalized_label(op: &OrgOp<'_>, label: &str) -> Result<String, ServiceError> {
     let (role, site, locations) = rolehub_domain::parse_grant_label(label).ok_or_else(|| {
-        ServiceError::invalid("role", format!("`{label}` is not a role of the catalogue"))
+        ServiceError::invalid(
+            "role",
+            Text::new(
+                format!("{} is not a role of the catalogue", quoted(label)),
+                format!("{} is geen rol uit de catalogus", quoted(label)),
+            ),
+        )
     })?;
     let scope = scope_for(&op.state.org, role, site.as_deref(), &locations)?;
     Ok(rolehub_domain::grant_label(role, &scope))
@@ -519,7 +523,10 @@ async fn check_name(
     if name.is_empty() || name.chars().count() > 256 {
         return Err(ServiceError::invalid(
             "displayName",
-            "a group has a name of 1 to 256 characters",
+            Text::new(
+                "a group has a name of 1 to 256 characters",
+                "een groep heeft een naam van 1 tot 256 tekens",
+            ),
         ));
     }
     let taken = sqlx::query(
@@ -532,9 +539,10 @@ async fn check_name(
     .map(|r| r.try_get::<String, _>("id"))
     .transpose()?;
     match taken {
-        Some(other) if Some(other.as_str()) != except => Err(ServiceError::Conflict(format!(
-            "a group named `{name}` already exists"
-        ))),
+        Some(other) if Some(other.as_str()) != except => Err(ServiceError::conflict(
+            format!("a group named {} already exists", quoted(name)),
+            format!("er bestaat al een groep met de naam {}", quoted(name)),
+        )),
         _ => Ok(()),
     }
 }
@@ -550,7 +558,13 @@ async fn member_records(
             .await?
             .filter(|p| p.view.home_org == op.ctx.org)
             .ok_or_else(|| {
-                ServiceError::invalid("members", format!("`{id}` is not a user of the org"))
+                ServiceError::invalid(
+                    "members",
+                    Text::new(
+                        format!("{} is not a user of the org", quoted(id)),
+                        format!("{} is geen gebruiker van de organisatie", quoted(id)),
+                    ),
+                )
             })?;
         if !out.iter().any(|p| p.view.id == person.view.id) {
             out.push(person);

@@ -1,11 +1,13 @@
 //! Role changes and access checks.
 
 use rolehub_domain::change::{self, Actor, NewGrant, Verification};
-use rolehub_domain::{Area, Decision, Level, OrgView, Role, Scope, ScopeKind, Target, Timestamp};
+use rolehub_domain::{
+    quoted, Area, Decision, Lang, Level, OrgView, Role, Scope, ScopeKind, Target, Timestamp,
+};
 use serde_json::json;
 
 use super::{actor, apply_plan, ChangeOutcome, Ctx, Service};
-use crate::error::ServiceError;
+use crate::error::{ServiceError, Text, Thing};
 use crate::load::{self, GRANT_COLUMNS};
 use crate::op::{OrgOp, OrgRead};
 
@@ -26,25 +28,30 @@ pub struct AssignRequest {
 
 /// Reads a role id, or says which ids exist.
 pub fn parse_role(id: &str) -> Result<Role, ServiceError> {
-    Role::from_id(id).ok_or_else(|| {
-        ServiceError::invalid(
-            "role",
-            format!(
-                "`{id}` is not a role; roles are {}",
-                Role::ALL.map(Role::id).join(", ")
-            ),
-        )
-    })
+    Role::from_id(id).ok_or_else(|| ServiceError::invalid("role", not_a_role(id)))
+}
+
+/// That an id is not a role, with the ids that are (what the API and the CLI take).
+fn not_a_role(id: &str) -> Text {
+    let ids = Role::ALL.map(Role::id).join(", ");
+    Text::new(
+        format!("{} is not a role; roles are {ids}", quoted(id)),
+        format!("{} is geen rol; de rollen zijn {ids}", quoted(id)),
+    )
 }
 
 /// Reads an access area id, or says which exist.
 pub fn parse_area(id: &str) -> Result<Area, ServiceError> {
     Area::from_id(id).ok_or_else(|| {
+        let ids = Area::ALL.map(Area::id).join(", ");
         ServiceError::invalid(
             "area",
-            format!(
-                "`{id}` is not an access area; areas are {}",
-                Area::ALL.map(Area::id).join(", ")
+            Text::new(
+                format!("{} is not an access area; areas are {ids}", quoted(id)),
+                format!(
+                    "{} is geen toegangsgebied; de gebieden zijn {ids}",
+                    quoted(id)
+                ),
             ),
         )
     })
@@ -55,7 +62,20 @@ pub fn parse_level(id: &str) -> Result<Level, ServiceError> {
     Level::from_id(id).ok_or_else(|| {
         ServiceError::invalid(
             "level",
-            format!("`{id}` is not a level; use `read` or `write`"),
+            Text::new(
+                format!(
+                    "{} is not a level; use {} or {}",
+                    quoted(id),
+                    quoted("read"),
+                    quoted("write")
+                ),
+                format!(
+                    "{} is geen niveau; gebruik {} of {}",
+                    quoted(id),
+                    quoted("read"),
+                    quoted("write")
+                ),
+            ),
         )
     })
 }
@@ -70,11 +90,17 @@ pub(crate) fn scope_for(
     match role.scope_kind() {
         ScopeKind::Site => {
             let url = site.ok_or_else(|| {
-                ServiceError::invalid("site", format!("`{role}` is a site role: name the site"))
+                ServiceError::invalid(
+                    "site",
+                    Text::by_lang(|lang| match lang {
+                        Lang::En => format!("{} is a site role: name the site", role.name(lang)),
+                        Lang::Nl => format!("{} is een siterol: noem de site", role.name(lang)),
+                    }),
+                )
             })?;
             let site = org
                 .site(url)
-                .ok_or_else(|| ServiceError::not_found("site", url))?;
+                .ok_or_else(|| ServiceError::not_found(Thing::Site, url))?;
             Ok(Scope::Site(site.url.clone()))
         }
         ScopeKind::Locations => {
@@ -82,7 +108,7 @@ pub(crate) fn scope_for(
             sorted.sort();
             sorted.dedup();
             if let Some(unknown) = sorted.iter().find(|l| !org.has_location(l)) {
-                return Err(ServiceError::not_found("location", unknown.clone()));
+                return Err(ServiceError::not_found(Thing::Location, unknown.clone()));
             }
             Ok(Scope::Locations(sorted))
         }
@@ -90,13 +116,19 @@ pub(crate) fn scope_for(
             if site.is_some() {
                 return Err(ServiceError::invalid(
                     "site",
-                    format!("`{role}` is not a site role"),
+                    Text::by_lang(|lang| match lang {
+                        Lang::En => format!("{} is not a site role", role.name(lang)),
+                        Lang::Nl => format!("{} is geen siterol", role.name(lang)),
+                    }),
                 ));
             }
             if !locations.is_empty() {
                 return Err(ServiceError::invalid(
                     "locations",
-                    format!("`{role}` is not scoped to locations"),
+                    Text::by_lang(|lang| match lang {
+                        Lang::En => format!("{} is not scoped to locations", role.name(lang)),
+                        Lang::Nl => format!("{} geldt niet per locatie", role.name(lang)),
+                    }),
                 ));
             }
             Ok(Scope::Org)
@@ -116,7 +148,10 @@ impl Service {
             if end <= ctx.now {
                 return Err(ServiceError::invalid(
                     "expiresAt",
-                    "the expiry lies in the past",
+                    Text::new(
+                        "the expiry lies in the past",
+                        "de einddatum ligt in het verleden",
+                    ),
                 ));
             }
         }
@@ -159,7 +194,7 @@ impl Service {
                     )
                 })
             })
-            .ok_or_else(|| ServiceError::not_found("role assignment", grant_id));
+            .ok_or_else(|| ServiceError::not_found(Thing::RoleAssignment, grant_id));
         let result = match found {
             Ok((id, role, site)) => revoke_in(&mut op, &id, role, site.as_deref()).await,
             Err(e) => Err(e),
@@ -242,7 +277,7 @@ impl Service {
         let subject = load::person_by_id(&mut read.tx, person_id)
             .await?
             .filter(|p| p.view.home_org == ctx.org || !read.state.grants_of(&p.view.id).is_empty())
-            .ok_or_else(|| ServiceError::not_found("person", person_id))?;
+            .ok_or_else(|| ServiceError::not_found(Thing::Person, person_id))?;
         let grants = grants_in(&mut read.tx, &subject.view.id, &ctx.org).await?;
         let decision = rolehub_domain::decide(
             &read.state.org,
@@ -268,7 +303,7 @@ impl Service {
         let visible =
             target.view.home_org == ctx.org || !read.state.grants_of(&target.view.id).is_empty();
         if !visible {
-            return Err(ServiceError::not_found("person", key));
+            return Err(ServiceError::not_found(Thing::Person, key));
         }
         let has_premium = target.view.home_org == ctx.org
             && load::licenses_of(&mut read.tx, &target.view.id)
@@ -464,13 +499,7 @@ pub(crate) async fn replace_roles_in(
     for label in wanted {
         let Some((role, site, locations)) = rolehub_domain::parse_grant_label(label) else {
             let id = label.split('@').next().unwrap_or(label);
-            return Err(ServiceError::invalid(
-                "roles",
-                format!(
-                    "`{id}` is not a role; roles are {}",
-                    Role::ALL.map(Role::id).join(", ")
-                ),
-            ));
+            return Err(ServiceError::invalid("roles", not_a_role(id)));
         };
         let scope = scope_for(&op.state.org, role, site.as_deref(), &locations)?;
         let label = rolehub_domain::grant_label(role, &scope);
@@ -574,7 +603,13 @@ pub(crate) async fn revoke_in(
     let target = op.target(person_email).await?;
     let grant = change::find_grant(op.state.grants_of(&target.view.id), role, site)
         .cloned()
-        .ok_or_else(|| ServiceError::not_found("grant", format!("{role} of {person_email}")))?;
+        .ok_or_else(|| ServiceError::NotFound {
+            what: Thing::Grant,
+            key: Text::by_lang(|lang| match lang {
+                Lang::En => format!("{} of {person_email}", role.name(lang)),
+                Lang::Nl => format!("{} van {person_email}", role.name(lang)),
+            }),
+        })?;
     let home_full_admin = op.actor_home_full_admin().await?;
     let planned = change::check_revoke(
         &op.state,
@@ -596,7 +631,7 @@ async fn revoke_all_in(
     let target = op.target(person_email).await?;
     let count = op.state.grants_of(&target.view.id).len();
     if count == 0 {
-        return Err(ServiceError::not_found("administrator", person_email));
+        return Err(ServiceError::not_found(Thing::Administrator, person_email));
     }
     let home_full_admin = op.actor_home_full_admin().await?;
     let planned = change::check_revoke_all(

@@ -6,14 +6,14 @@
 //! The protocol itself (discovery, PKCE, the ID token's signature and claims) is the server's: the
 //! service receives an email the server has proven, and decides who that is.
 
-use rolehub_domain::{Area, Level, Role, Status, Target, Timestamp};
+use rolehub_domain::{quoted, Area, Level, Role, Status, Target, Timestamp};
 use serde_json::{json, Value};
 use sqlx::{AnyConnection, Row};
 
 use super::auth::SignInError;
 use super::pending::{Pending, PendingKind};
 use super::{Ctx, NewUser, Service};
-use crate::error::ServiceError;
+use crate::error::{ServiceError, Text};
 use crate::load::{self, PersonRecord};
 use crate::op::{OrgOp, OrgRead};
 
@@ -100,7 +100,10 @@ pub fn validate_issuer(issuer: &str) -> Result<String, ServiceError> {
     } else {
         Err(ServiceError::invalid(
             "issuer",
-            format!("`{issuer}` is not an issuer address: it starts with https:// (http:// only for 127.0.0.1 or localhost)"),
+            Text::new(
+                format!("{} is not an issuer address: it starts with https:// (http:// only for 127.0.0.1 or localhost)", quoted(&issuer)),
+                format!("{} is geen adres van een uitgever: het begint met https:// (http:// alleen voor 127.0.0.1 of localhost)", quoted(&issuer)),
+            ),
         ))
     }
 }
@@ -177,7 +180,10 @@ impl Service {
         if client_id.is_empty() || client_id.len() > 512 {
             return Err(ServiceError::invalid(
                 "client_id",
-                "give the client id the provider shows (1 to 512 characters)",
+                Text::new(
+                    "give the client id the provider shows (1 to 512 characters)",
+                    "geef de client-id die de provider toont (1 tot 512 tekens)",
+                ),
             ));
         }
         if change
@@ -187,7 +193,7 @@ impl Service {
         {
             return Err(ServiceError::invalid(
                 "client_secret",
-                "at most 4096 characters",
+                Text::new("at most 4096 characters", "hoogstens 4096 tekens"),
             ));
         }
         let mut op = OrgOp::open(self, ctx, "org.sso").await?;
@@ -470,8 +476,9 @@ pub(crate) fn require_own_full_admin(op: &OrgOp<'_>) -> Result<(), ServiceError>
         .decide(Area::OrgSettings, Level::Write, Target::Org)
         .into_result()?;
     if op.actor.view.home_org != op.ctx.org || !op.principal().holds_in_effect(Role::FullAdmin) {
-        return Err(ServiceError::Conflict(
-            "only the organization's own full administrators set how its people sign in; partner and other external administrators cannot".into(),
+        return Err(ServiceError::conflict(
+            "only the organization's own full administrators set how its people sign in; partner and other external administrators cannot",
+            "alleen de eigen volledige beheerders van de organisatie bepalen hoe haar mensen zich aanmelden; partnerbeheerders en andere externe beheerders niet",
         ));
     }
     Ok(())
@@ -493,13 +500,19 @@ async fn set_sso_in(
         (_, Some(_)) => {
             return Err(ServiceError::invalid(
                 "client_secret",
-                "a new issuer or client id needs its client secret given again",
+                Text::new(
+                    "a new issuer or client id needs its client secret given again",
+                    "geef bij een nieuwe uitgever of client-id ook het clientgeheim opnieuw",
+                ),
             ))
         }
         _ => {
             return Err(ServiceError::invalid(
                 "client_secret",
-                "give the client secret the provider showed when the client was made",
+                Text::new(
+                    "give the client secret the provider showed when the client was made",
+                    "geef het clientgeheim dat de provider toonde toen de client werd gemaakt",
+                ),
             ))
         }
     };
@@ -512,8 +525,9 @@ async fn set_sso_in(
         .await?
         .try_get("n")?;
         if glass == 0 {
-            return Err(ServiceError::Conflict(
-                "single sign-on can be enforced once the organization has a break-glass account, so that it can still sign in when its provider is down".into(),
+            return Err(ServiceError::conflict(
+                "single sign-on can be enforced once the organization has a break-glass account, so that it can still sign in when its provider is down",
+                "eenmalige aanmelding kan pas verplicht worden als de organisatie een noodaccount heeft, zodat ze zich nog kan aanmelden als haar provider uitvalt",
             ));
         }
     }
@@ -557,8 +571,9 @@ async fn remove_sso_in(op: &mut OrgOp<'_>) -> Result<(), ServiceError> {
     let org = op.ctx.org.clone();
     let before = config_of(&mut op.tx, &org).await?;
     if before.is_none() {
-        return Err(ServiceError::Conflict(
-            "the organization has no single sign-on to remove".into(),
+        return Err(ServiceError::conflict(
+            "the organization has no single sign-on to remove",
+            "de organisatie heeft geen eenmalige aanmelding om te verwijderen",
         ));
     }
     sqlx::query("DELETE FROM org_sso WHERE org_id = $1")
@@ -578,16 +593,18 @@ async fn set_break_glass_in(op: &mut OrgOp<'_>, key: &str, on: bool) -> Result<(
             rolehub_domain::ops::Principal::in_state(&op.state, &target.view, op.ctx.now)
                 .holds_in_effect(Role::FullAdmin);
         if !full_admin {
-            return Err(ServiceError::Conflict(format!(
-                "{} is not a full administrator of this organization; only full administrators can be break-glass accounts",
-                target.view.email
-            )));
+            let email = &target.view.email;
+            return Err(ServiceError::conflict(
+                format!("{email} is not a full administrator of this organization; only full administrators can be break-glass accounts"),
+                format!("{email} is geen volledige beheerder van deze organisatie; alleen volledige beheerders kunnen noodaccounts zijn"),
+            ));
         }
         if !super::mfa::enrolled(&mut op.tx, &target.view.id).await? {
-            return Err(ServiceError::Conflict(format!(
-                "{} has no authenticator yet; a break-glass account signs in with a password and an authenticator code, so they enrol one on their account page first",
-                target.view.email
-            )));
+            let email = &target.view.email;
+            return Err(ServiceError::conflict(
+                format!("{email} has no authenticator yet; a break-glass account signs in with a password and an authenticator code, so they enrol one on their account page first"),
+                format!("{email} heeft nog geen authenticator-app; een noodaccount meldt zich aan met een wachtwoord en een code van die app, dus deze persoon stelt er eerst een in op de eigen accountpagina"),
+            ));
         }
         let others: i64 = sqlx::query("SELECT COUNT(*) AS n FROM persons WHERE home_org = $1 AND break_glass = 1 AND id <> $2")
             .bind(org.clone())
@@ -596,9 +613,10 @@ async fn set_break_glass_in(op: &mut OrgOp<'_>, key: &str, on: bool) -> Result<(
             .await?
             .try_get("n")?;
         if usize::try_from(others).unwrap_or(0) >= MAX_BREAK_GLASS {
-            return Err(ServiceError::Conflict(format!(
-                "an organization has at most {MAX_BREAK_GLASS} break-glass accounts; undesignate one first"
-            )));
+            return Err(ServiceError::conflict(
+                format!("an organization has at most {MAX_BREAK_GLASS} break-glass accounts; undesignate one first"),
+                format!("een organisatie heeft hoogstens {MAX_BREAK_GLASS} noodaccounts; wijs er eerst een niet meer aan"),
+            ));
         }
     } else {
         let enforced = config_of(&mut op.tx, &org)
@@ -611,8 +629,9 @@ async fn set_break_glass_in(op: &mut OrgOp<'_>, key: &str, on: bool) -> Result<(
             .await?
             .try_get("n")?;
         if enforced && left == 0 {
-            return Err(ServiceError::Conflict(
-                "this is the last break-glass account while single sign-on is enforced; designate another one first, or stop enforcing".into(),
+            return Err(ServiceError::conflict(
+                "this is the last break-glass account while single sign-on is enforced; designate another one first, or stop enforcing",
+                "dit is het laatste noodaccount terwijl eenmalige aanmelding verplicht is; wijs eerst een ander aan, of maak eenmalige aanmelding niet meer verplicht",
             ));
         }
     }

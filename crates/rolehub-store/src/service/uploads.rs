@@ -12,14 +12,14 @@
 
 use std::time::Duration;
 
-use rolehub_domain::Timestamp;
+use rolehub_domain::{quoted, Timestamp};
 use sqlx::{AnyConnection, Row};
 
 use super::csv_import::{read_csv, ImportOptions, ImportReport, CSV_ACTION};
 use super::jobs::Job;
 use super::{new_id, Ctx, Service};
 use crate::batch::Marks;
-use crate::error::ServiceError;
+use crate::error::{ServiceError, Text, Thing};
 
 /// How many rows a file may have, and how uploads are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,8 +98,8 @@ pub struct ReportRow {
     pub column: Option<String>,
     /// The rule that refuses the row (problems).
     pub rule: Option<String>,
-    /// What is wrong (problems).
-    pub message: String,
+    /// What is wrong (problems), in each language.
+    pub message: Text,
     /// What changes, as `column: value` (changes).
     pub changes: Vec<String>,
 }
@@ -229,9 +229,16 @@ pub(crate) async fn write_results(
 }
 
 fn applied_already(id: &str) -> ServiceError {
-    ServiceError::Conflict(format!(
-        "upload `{id}` was applied already; upload the file again to change more"
-    ))
+    ServiceError::conflict(
+        format!(
+            "upload {} was applied already; upload the file again to change more",
+            quoted(id)
+        ),
+        format!(
+            "upload {} is al toegepast; upload het bestand opnieuw om meer te wijzigen",
+            quoted(id)
+        ),
+    )
 }
 
 /// Takes the lock of a person's uploads (PostgreSQL; SQLite's writes are serial already), so that
@@ -276,6 +283,30 @@ async fn insert_upload(
     Ok(())
 }
 
+/// One row result as the `upload_rows` table keeps it.
+struct StoredRow<'a> {
+    kind: RowKind,
+    seq: i64,
+    row: usize,
+    email: Option<&'a str>,
+    column: Option<&'a str>,
+    rule: Option<&'static str>,
+    message: String,
+}
+
+/// A problem as its row keeps it: in both languages, as the JSON object `{"en": …, "nl": …}`, so
+/// that a kept upload reads in the language of whoever pages through it, whichever language it
+/// was checked in.
+fn stored_problem(message: &Text) -> Result<String, ServiceError> {
+    serde_json::to_string(message).map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
+/// A kept problem; one kept as plain text (by a version that kept English only) reads as that
+/// text in every language.
+fn read_problem(stored: &str) -> Text {
+    serde_json::from_str(stored).unwrap_or_else(|_| Text::same(stored))
+}
+
 /// Replaces an upload's row results with a report's, a chunk per statement.
 async fn replace_rows(
     conn: &mut AnyConnection,
@@ -286,36 +317,30 @@ async fn replace_rows(
         .bind(upload_id.to_string())
         .execute(&mut *conn)
         .await?;
-    let mut rows: Vec<(RowKind, ReportRow)> = Vec::new();
+    let mut rows: Vec<StoredRow<'_>> = Vec::new();
     for (i, change) in report.changes.iter().enumerate() {
-        rows.push((
-            RowKind::Change,
-            ReportRow {
-                seq: i as i64 + 1,
-                row: change.row,
-                email: Some(change.email.clone()),
-                column: None,
-                rule: None,
-                // Stored as a JSON list: a cell may hold any separator.
-                message: serde_json::to_string(&change.changes)
-                    .map_err(|e| ServiceError::Internal(e.to_string()))?,
-                changes: Vec::new(),
-            },
-        ));
+        rows.push(StoredRow {
+            kind: RowKind::Change,
+            seq: i as i64 + 1,
+            row: change.row,
+            email: Some(&change.email),
+            column: None,
+            rule: None,
+            // Stored as a JSON list: a cell may hold any separator.
+            message: serde_json::to_string(&change.changes)
+                .map_err(|e| ServiceError::Internal(e.to_string()))?,
+        });
     }
     for (i, error) in report.errors.iter().enumerate() {
-        rows.push((
-            RowKind::Error,
-            ReportRow {
-                seq: i as i64 + 1,
-                row: error.row,
-                email: None,
-                column: error.column.clone(),
-                rule: Some(error.rule.id().to_string()),
-                message: error.message.clone(),
-                changes: Vec::new(),
-            },
-        ));
+        rows.push(StoredRow {
+            kind: RowKind::Error,
+            seq: i as i64 + 1,
+            row: error.row,
+            email: None,
+            column: error.column.as_deref(),
+            rule: Some(error.rule.id()),
+            message: stored_problem(&error.message)?,
+        });
     }
     const COLUMNS: usize = 8;
     let marks = Marks::of(conn);
@@ -329,15 +354,15 @@ async fn replace_rows(
             values.join(", ")
         );
         let mut q = sqlx::query(&sql);
-        for (kind, r) in chunk {
+        for r in chunk {
             q = q
                 .bind(upload_id.to_string())
-                .bind(kind.id())
+                .bind(r.kind.id())
                 .bind(r.seq)
                 .bind(i64::try_from(r.row).unwrap_or(i64::MAX))
-                .bind(r.email.clone())
-                .bind(r.column.clone())
-                .bind(r.rule.clone())
+                .bind(r.email.map(str::to_string))
+                .bind(r.column.map(str::to_string))
+                .bind(r.rule.map(str::to_string))
                 .bind(r.message.clone());
         }
         q.execute(&mut *conn).await?;
@@ -574,7 +599,7 @@ impl Service {
         .bind(ctx.now.0)
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or_else(|| ServiceError::not_found("upload", id))?;
+        .ok_or_else(|| ServiceError::not_found(Thing::Upload, id))?;
         upload_from_row(&row)
     }
 
@@ -584,7 +609,7 @@ impl Service {
             .bind(id.to_string())
             .fetch_optional(&mut *conn)
             .await?
-            .ok_or_else(|| ServiceError::not_found("upload", id))?;
+            .ok_or_else(|| ServiceError::not_found(Thing::Upload, id))?;
         Ok(row.try_get("content")?)
     }
 
@@ -611,14 +636,16 @@ impl Service {
         .await?;
         rows.iter()
             .map(|r| {
-                let mut message: String = r.try_get("message")?;
-                let mut changes = Vec::new();
-                if kind == RowKind::Change {
-                    changes = serde_json::from_str(&message).map_err(|e| {
-                        ServiceError::Internal(format!("a stored change cannot be read: {e}"))
-                    })?;
-                    message.clear();
-                }
+                let stored: String = r.try_get("message")?;
+                let (message, changes) = match kind {
+                    RowKind::Change => (
+                        Text::default(),
+                        serde_json::from_str(&stored).map_err(|e| {
+                            ServiceError::Internal(format!("a stored change cannot be read: {e}"))
+                        })?,
+                    ),
+                    RowKind::Error => (read_problem(&stored), Vec::new()),
+                };
                 Ok(ReportRow {
                     seq: r.try_get("seq")?,
                     row: usize::try_from(r.try_get::<i64, _>("row_no")?).unwrap_or(0),
@@ -680,14 +707,40 @@ impl Service {
                 .await?
                 .rows_affected();
                 if queued != 1 {
-                    return Err(ServiceError::Conflict(format!(
-                        "upload `{upload_id}` is being applied or was applied already"
-                    )));
+                    return Err(ServiceError::conflict(
+                        format!(
+                            "upload {} is being applied or was applied already",
+                            quoted(upload_id)
+                        ),
+                        format!(
+                            "upload {} wordt toegepast of is al toegepast",
+                            quoted(upload_id)
+                        ),
+                    ));
                 }
             }
         }
         let job = super::jobs::insert(&mut tx, ctx, &actor, upload_id, rows, options).await?;
         self.commit(tx).await?;
         Ok(job)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rolehub_domain::Lang;
+
+    use super::*;
+
+    #[test]
+    fn a_kept_problem_reads_in_both_languages_and_an_older_one_as_it_was() {
+        let problem = Text::new("“x” is not a user", "“x” is geen gebruiker");
+        let kept = stored_problem(&problem).unwrap();
+        assert_eq!(read_problem(&kept), problem);
+        let older = read_problem("row 2: `x` is not a user of this organization");
+        assert_eq!(
+            older.get(Lang::Nl),
+            "row 2: `x` is not a user of this organization"
+        );
     }
 }

@@ -1,11 +1,11 @@
 //! Users of an org: adding, removing, (de)activating, invitations, licenses and sign-ins.
 
 use rolehub_domain::ops::{self, UserChange};
-use rolehub_domain::{License, Role, Status, Warning};
+use rolehub_domain::{quoted, License, Role, Status, Warning};
 use serde_json::json;
 
 use super::{new_id, Ctx, Service};
-use crate::error::ServiceError;
+use crate::error::{ServiceError, Text, Thing};
 use crate::load::{self, PersonRecord};
 use crate::op::{OrgOp, Tx};
 
@@ -47,7 +47,10 @@ pub fn validate_email(email: &str) -> Result<String, ServiceError> {
     } else {
         Err(ServiceError::invalid(
             "email",
-            format!("`{email}` is not an email address"),
+            Text::new(
+                format!("{} is not an email address", quoted(&email)),
+                format!("{} is geen e-mailadres", quoted(&email)),
+            ),
         ))
     }
 }
@@ -79,10 +82,7 @@ impl Service {
             ),
         ] {
             if value.trim().chars().count() > limit {
-                return Err(ServiceError::invalid(
-                    field,
-                    format!("at most {limit} characters"),
-                ));
+                return Err(ServiceError::invalid(field, at_most_chars(limit)));
             }
         }
         let mut licenses = Vec::with_capacity(user.licenses.len());
@@ -108,14 +108,12 @@ impl Service {
     ) -> Result<PersonRecord, ServiceError> {
         if let Some(location) = &user.location {
             if !op.state.org.has_location(location) {
-                return Err(ServiceError::not_found("location", location.clone()));
+                return Err(ServiceError::not_found(Thing::Location, location.clone()));
             }
         }
         ops::check_user_change(&op.principal(), UserChange::Add, user.location.as_deref())?;
         if load::person_by_email(&mut op.tx, &email).await?.is_some() {
-            return Err(ServiceError::Conflict(format!(
-                "a person with the email `{email}` already exists"
-            )));
+            return Err(email_taken(&email));
         }
         let id = new_id();
         let display = match user.display_name.as_deref().map(str::trim) {
@@ -140,7 +138,7 @@ impl Service {
         .await?;
         let added = load::person_by_id(&mut op.tx, &id)
             .await?
-            .ok_or_else(|| ServiceError::not_found("person", &email))?;
+            .ok_or_else(|| ServiceError::not_found(Thing::Person, &email))?;
         let org_name = op.state.org.name.clone();
         super::auth::invite(&mut op.tx, self.public_url(), &added, &org_name, op.ctx.now).await?;
         op.record(
@@ -173,9 +171,20 @@ impl Service {
             _ => {
                 return Err(ServiceError::invalid(
                     "status",
-                    format!(
-                    "`{status}` is not a status an administrator sets; use `active` or `inactive`"
-                ),
+                    Text::new(
+                        format!(
+                            "{} is not a status an administrator sets; use {} or {}",
+                            quoted(status),
+                            quoted("active"),
+                            quoted("inactive")
+                        ),
+                        format!(
+                            "{} is geen status die een beheerder instelt; gebruik {} of {}",
+                            quoted(status),
+                            quoted("active"),
+                            quoted("inactive")
+                        ),
+                    ),
                 ))
             }
         };
@@ -199,10 +208,14 @@ impl Service {
             target.location.as_deref(),
         )?;
         if target.view.status != Status::Pending {
-            return Err(ServiceError::Conflict(format!(
-                "this person is {}, not pending: there is no invitation to resend",
-                target.view.status.id()
-            )));
+            let (en, nl) = match target.view.status {
+                Status::Inactive => ("inactive", "inactief"),
+                _ => ("active", "actief"),
+            };
+            return Err(ServiceError::conflict(
+                format!("this person is {en}, not pending: there is no invitation to resend"),
+                format!("deze persoon is {nl} en heeft geen openstaande uitnodiging om opnieuw te verzenden"),
+            ));
         }
         sqlx::query("UPDATE persons SET invited_at = $1 WHERE id = $2")
             .bind(op.ctx.now.0)
@@ -259,12 +272,40 @@ impl Service {
 
 /// Reads a license id, or says which exist.
 pub(crate) fn parse_license(id: &str) -> Result<License, ServiceError> {
-    License::from_id(id).ok_or_else(|| {
-        ServiceError::invalid(
-            "license",
-            format!("`{id}` is not a license; use cc_premium_agent, cc_standard_agent, calling or meetings_host:<site>"),
-        )
-    })
+    License::from_id(id).ok_or_else(|| ServiceError::invalid("license", not_a_license(id)))
+}
+
+/// That an id is not a license, with the ids that are (what the API and the CLI take).
+pub(crate) fn not_a_license(id: &str) -> Text {
+    Text::new(
+        format!(
+            "{} is not a license; use cc_premium_agent, cc_standard_agent, calling or meetings_host:<site>",
+            quoted(id)
+        ),
+        format!(
+            "{} is geen licentie; gebruik cc_premium_agent, cc_standard_agent, calling of meetings_host:<site>",
+            quoted(id)
+        ),
+    )
+}
+
+/// That a name or other text is longer than it may be.
+pub(crate) fn at_most_chars(limit: usize) -> Text {
+    Text::new(
+        format!("at most {limit} characters"),
+        format!("hoogstens {limit} tekens"),
+    )
+}
+
+/// That the email of a new person is taken already.
+pub(crate) fn email_taken(email: &str) -> ServiceError {
+    ServiceError::conflict(
+        format!("a person with the email {} already exists", quoted(email)),
+        format!(
+            "er bestaat al een persoon met het e-mailadres {}",
+            quoted(email)
+        ),
+    )
 }
 
 async fn remove_user_in(op: &mut OrgOp<'_>, key: &str) -> Result<Vec<Warning>, ServiceError> {
@@ -377,7 +418,7 @@ async fn set_licenses_in(
     for (license, on) in parsed {
         if let License::MeetingsHost(site) = license {
             if op.state.org.site(site).is_none() {
-                return Err(ServiceError::not_found("site", site.clone()));
+                return Err(ServiceError::not_found(Thing::Site, site.clone()));
             }
         }
         ops::check_license_change(&op.principal(), license, target.location.as_deref())?;

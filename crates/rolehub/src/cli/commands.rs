@@ -408,7 +408,7 @@ async fn users(cli: &Cli, command: &UsersCommand, out: &mut impl Write) -> Done 
                     out,
                     &json!({
                         "dryRun": ctx.dry_run, "applied": report.applied, "rows": report.rows_total, "rowsApplied": report.rows_applied,
-                        "errors": report.errors.iter().map(|e| json!({ "row": e.row, "column": e.column, "ruleId": e.rule.id(), "message": e.message })).collect::<Vec<_>>(),
+                        "errors": report.errors.iter().map(|e| json!({ "row": e.row, "column": e.column, "ruleId": e.rule.id(), "message": e.message.to_string() })).collect::<Vec<_>>(),
                         "changes": report.changes.iter().map(|c| json!({ "row": c.row, "email": c.email, "changes": c.changes })).collect::<Vec<_>>(),
                     }),
                 )?;

@@ -473,7 +473,7 @@ impl Runner<'_> {
                         message: report
                             .errors
                             .iter()
-                            .map(|e| e.message.clone())
+                            .map(|e| e.message.to_string())
                             .collect::<Vec<_>>()
                             .join("; "),
                         rows_applied: Some(report.rows_applied),
