@@ -49,13 +49,14 @@ start=$(now)
 curl -fsS "${auth[@]}" "$api/v1/admins/export?orgId=$org" -o target/load/admins.csv
 echo "administrators export: $(($(wc -l <target/load/admins.csv) - 1)) administrators in $(since "$start") s"
 
-# Every user's last name changed: USERS changed rows.
+# Every user's last name changed: USERS changed rows (new names on every run, so that a second
+# run changes as many rows as the first).
 python3 -c "
-import sys
-n, org = int(sys.argv[1]), sys.argv[2]
+import sys, time
+n, org, run = int(sys.argv[1]), sys.argv[2], int(time.time())
 print('User ID/Email,Last Name')
 for i in range(1, n + 1):
-    print(f'u{i:07d}@{org}.example,Bulk{i}')
+    print(f'u{i:07d}@{org}.example,Bulk{run}-{i}')
 " "$USERS" "$org" >target/load/bulk.csv
 
 start=$(now)

@@ -223,10 +223,7 @@ fn org_state_with_50_holders() -> OrgState {
             grants: vec![grant(&format!("g{i:02}"), role, scope, 30)],
         });
     }
-    OrgState {
-        org: org(),
-        holders,
-    }
+    OrgState::new(org(), holders)
 }
 
 /// An internal full administrator makes the read-only holder at the end of a 50-holder org a full
@@ -234,8 +231,8 @@ fn org_state_with_50_holders() -> OrgState {
 #[divan::bench]
 fn check_assign_50_holders(bencher: Bencher) {
     let state = org_state_with_50_holders();
-    let actor = state.holders[0].person.clone();
-    let target = state.holders[49].person.clone();
+    let actor = state.holders()[0].person.clone();
+    let target = state.holders()[49].person.clone();
     let assign = || {
         check_assign(
             black_box(&state),

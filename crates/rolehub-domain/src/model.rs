@@ -444,21 +444,78 @@ pub struct Holder {
 }
 
 /// An org with everyone who holds a grant in it: what role changes are checked against.
+///
+/// The holders are kept with an index by person id, so that finding one person's grants costs a
+/// binary search, not a scan: an org may have 100,000 administrators, and a CSV upload or a list
+/// page asks for the grants of every row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrgState {
     /// The org.
     pub org: OrgView,
-    /// Every person holding at least one grant in the org.
-    pub holders: Vec<Holder>,
+    /// Every person holding at least one grant in the org, in the order they were given.
+    holders: Vec<Holder>,
+    /// Positions in `holders`, sorted by the holder's person id.
+    by_id: Vec<u32>,
 }
 
 impl OrgState {
+    /// An org and the holders of grants in it (at most one entry per person).
+    pub fn new(org: OrgView, holders: Vec<Holder>) -> OrgState {
+        let mut state = OrgState {
+            org,
+            holders,
+            by_id: Vec::new(),
+        };
+        state.reindex();
+        state
+    }
+
+    /// Every person holding at least one grant in the org.
+    pub fn holders(&self) -> &[Holder] {
+        &self.holders
+    }
+
+    /// Adds a holder (a person not yet among them).
+    pub fn add_holder(&mut self, holder: Holder) {
+        self.holders.push(holder);
+        self.reindex();
+    }
+
+    /// Changes what is known of a holder's person (their id stays as it is).
+    pub fn update_person(&mut self, person_id: &str, update: impl FnOnce(&mut PersonView)) {
+        if let Some(at) = self.position(person_id) {
+            let person = &mut self.holders[at].person;
+            update(person);
+            debug_assert_eq!(person.id, person_id, "a holder's id does not change");
+        }
+    }
+
+    fn reindex(&mut self) {
+        let holders = &self.holders;
+        self.by_id = (0..holders.len() as u32).collect();
+        self.by_id.sort_unstable_by(|a, b| {
+            holders[*a as usize]
+                .person
+                .id
+                .cmp(&holders[*b as usize].person.id)
+        });
+    }
+
+    fn position(&self, person_id: &str) -> Option<usize> {
+        self.by_id
+            .binary_search_by(|at| self.holders[*at as usize].person.id.as_str().cmp(person_id))
+            .ok()
+            .map(|i| self.by_id[i] as usize)
+    }
+
+    /// The holder who is this person, if they hold a grant in the org.
+    pub fn holder(&self, person_id: &str) -> Option<&Holder> {
+        self.position(person_id).map(|at| &self.holders[at])
+    }
+
     /// The grants a person holds in the org (empty when none).
     pub fn grants_of(&self, person_id: &str) -> &[Grant] {
-        self.holders
-            .iter()
-            .find(|h| h.person.id == person_id)
-            .map_or(&[], |h| h.grants.as_slice())
+        self.holder(person_id).map_or(&[], |h| h.grants.as_slice())
     }
 
     /// Holders of `full_admin` whose grant is in effect for counting (R-ASSIGN-3): not expired and
@@ -472,16 +529,27 @@ impl OrgState {
         self.holders
             .iter()
             .filter(|h| !excluded(&h.person.id))
-            .filter(|h| h.person.status != Status::Inactive)
-            .filter(|h| {
-                let relation = self.org.relation_of(&h.person);
-                h.grants.iter().any(|g| {
-                    g.role == Role::FullAdmin
-                        && !g.is_expired(relation, &self.org.settings, now)
-                        && grant_works_for_relation(g.role, relation)
-                })
-            })
+            .filter(|h| self.counts_as_full_admin(h, now))
             .count()
+    }
+
+    /// Whether this person is one of the full administrators R-ASSIGN-3 counts: active, with a
+    /// `full_admin` grant in effect.
+    pub fn is_counted_full_admin(&self, person_id: &str, now: Timestamp) -> bool {
+        self.holder(person_id)
+            .is_some_and(|h| self.counts_as_full_admin(h, now))
+    }
+
+    fn counts_as_full_admin(&self, holder: &Holder, now: Timestamp) -> bool {
+        if holder.person.status == Status::Inactive {
+            return false;
+        }
+        let relation = self.org.relation_of(&holder.person);
+        holder.grants.iter().any(|g| {
+            g.role == Role::FullAdmin
+                && !g.is_expired(relation, &self.org.settings, now)
+                && grant_works_for_relation(g.role, relation)
+        })
     }
 }
 
@@ -535,6 +603,62 @@ mod tests {
         }
         assert_eq!(parse_grant_label("king"), None);
         assert_eq!(parse_grant_label("king@acme.webex.com"), None);
+    }
+
+    fn holder(id: &str, role: Role) -> Holder {
+        Holder {
+            person: PersonView {
+                id: id.into(),
+                email: format!("{id}@acme.example"),
+                first: id.into(),
+                last: String::new(),
+                home_org: "acme".into(),
+                home_org_kind: OrgKind::Standard,
+                home_org_contact_center: false,
+                status: Status::Active,
+                signed_in_at: None,
+            },
+            grants: vec![grant(role, 0)],
+        }
+    }
+
+    #[test]
+    fn every_holder_is_found_by_id_in_any_order_and_after_being_added() {
+        // Given out of id order, as they are loaded (by email).
+        let ids = ["p7", "p2", "p9", "p1", "p5"];
+        let mut state = OrgState::new(
+            OrgView::new("acme", "Acme", OrgKind::Standard),
+            ids.iter()
+                .map(|id| holder(id, Role::SupportAdmin))
+                .collect(),
+        );
+        state.add_holder(holder("p3", Role::FullAdmin));
+        for id in ids {
+            assert_eq!(state.grants_of(id)[0].role, Role::SupportAdmin, "{id}");
+        }
+        assert_eq!(state.grants_of("p3")[0].role, Role::FullAdmin);
+        assert!(state.grants_of("p4").is_empty());
+        assert!(state.grants_of("").is_empty());
+        assert_eq!(state.holders().len(), 6);
+    }
+
+    #[test]
+    fn r_assign_3_a_full_administrator_counts_while_active() {
+        let mut state = OrgState::new(
+            OrgView::new("acme", "Acme", OrgKind::Standard),
+            vec![
+                holder("a", Role::FullAdmin),
+                holder("b", Role::ReadonlyAdmin),
+            ],
+        );
+        let now = Timestamp(1);
+        assert!(state.is_counted_full_admin("a", now));
+        assert!(!state.is_counted_full_admin("b", now));
+        assert!(!state.is_counted_full_admin("nobody", now));
+        assert_eq!(state.full_admins(now, None), 1);
+        state.update_person("a", |p| p.status = Status::Inactive);
+        assert!(!state.is_counted_full_admin("a", now));
+        assert_eq!(state.full_admins(now, None), 0);
     }
 
     fn grant(role: Role, at: i64) -> Grant {

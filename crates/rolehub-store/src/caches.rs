@@ -243,10 +243,7 @@ mod tests {
 
     fn state(name: &str) -> Arc<KeptOrg> {
         Arc::new(KeptOrg::new(
-            OrgState {
-                org: OrgView::new("o", name, OrgKind::Standard),
-                holders: Vec::new(),
-            },
+            OrgState::new(OrgView::new("o", name, OrgKind::Standard), Vec::new()),
             Vec::new(),
         ))
     }

@@ -209,7 +209,7 @@ pub async fn org_state_and_holders(
             }
         }
     }
-    Ok((OrgState { org, holders }, records))
+    Ok((OrgState::new(org, holders), records))
 }
 
 /// A person by email (case-insensitive).

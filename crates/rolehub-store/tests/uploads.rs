@@ -346,6 +346,10 @@ async fn a_large_file_is_applied_by_a_job_that_ends_with_its_changes() {
             (done.rows_applied, done.rows_with_errors, done.rows_done),
             (30, 0, 30)
         );
+        // Its end is when its changes were written, after its start (reading, checking and
+        // writing 30 rows takes milliseconds), not the instant the changes carry.
+        let (started, finished) = (done.started.unwrap(), done.finished.unwrap());
+        assert!(finished > started, "{backend}: {started:?} to {finished:?}");
         assert_eq!(
             last_name(&service, "u29@acme.example").await,
             "Job29",

@@ -67,17 +67,14 @@ impl World {
             active: true,
         });
         let mut w = World {
-            state: OrgState {
-                org,
-                holders: Vec::new(),
-            },
+            state: OrgState::new(org, Vec::new()),
         };
         w.hold("full", "acme", &[org_grant(Role::FullAdmin)]);
         w
     }
 
     fn hold(&mut self, id: &str, home: &str, grants: &[Grant]) -> &mut World {
-        self.state.holders.push(Holder {
+        self.state.add_holder(Holder {
             person: person(id, home),
             grants: grants.to_vec(),
         });
@@ -86,9 +83,7 @@ impl World {
 
     fn who(&self, id: &str, home: &str) -> PersonView {
         self.state
-            .holders
-            .iter()
-            .find(|h| h.person.id == id)
+            .holder(id)
             .map_or_else(|| person(id, home), |h| h.person.clone())
     }
 
@@ -738,7 +733,7 @@ fn r_loc_1_a_location_admin_cannot_become_ccsa() {
 fn r_ext_6_external_full_admin_changes_site_roles_after_signing_in() {
     let mut w = World::new();
     w.hold("xfull", "globex", &[org_grant(Role::FullAdmin)]);
-    w.state.holders.last_mut().unwrap().person.signed_in_at = None;
+    w.state.update_person("xfull", |p| p.signed_in_at = None);
     assert_eq!(
         rule(w.assign(
             ("xfull", "globex"),
@@ -748,7 +743,8 @@ fn r_ext_6_external_full_admin_changes_site_roles_after_signing_in() {
         )),
         RuleId::Ext6
     );
-    w.state.holders.last_mut().unwrap().person.signed_in_at = Some(NOW);
+    w.state
+        .update_person("xfull", |p| p.signed_in_at = Some(NOW));
     assert!(w
         .assign(
             ("xfull", "globex"),

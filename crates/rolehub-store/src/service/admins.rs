@@ -63,7 +63,7 @@ pub(crate) fn admin_rows(
     now: Timestamp,
 ) -> AdminList {
     let mut rows = Vec::new();
-    for holder in &state.holders {
+    for holder in state.holders() {
         let relation = state.org.relation_of(&holder.person);
         let mut grants: Vec<Grant> = holder
             .grants

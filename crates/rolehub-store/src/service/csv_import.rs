@@ -567,7 +567,7 @@ async fn import_in(
     let mut report = ImportReport::default();
     let mut usage: HashMap<String, (i64, i64)> = HashMap::new();
     let mut seen_emails = HashSet::new();
-    let mut deactivated: HashSet<String> = HashSet::new();
+    let mut full_admins_left = state.full_admins(ctx.now, None);
     let mut planned: Vec<(usize, PersonRecord, RowPlan)> = Vec::new();
     for (index, record) in records.iter().enumerate() {
         let row = index + 1;
@@ -740,19 +740,17 @@ async fn import_in(
                 );
             }
         }
-        // R-ASSIGN-3: deactivations must leave a full administrator.
-        if plan.status == Some(Status::Inactive) {
-            let left = state.full_admins_excluding(ctx.now, |id| {
-                id == person.view.id || deactivated.contains(id)
-            });
-            if left == 0 && state.full_admins(ctx.now, None) > 0 {
-                let refusal = Refusal::new(RuleId::Assign3, rolehub_domain::Reason::LastFullAdmin);
-                err(
-                    Some(&Column::Status),
-                    RuleId::Assign3,
-                    words::refusal(&refusal),
-                );
-            }
+        // R-ASSIGN-3: deactivations must leave a full administrator (counted down as earlier
+        // valid rows deactivate them, not recounted for every row).
+        let deactivates_full_admin = plan.status == Some(Status::Inactive)
+            && state.is_counted_full_admin(&person.view.id, ctx.now);
+        if deactivates_full_admin && full_admins_left <= 1 {
+            let refusal = Refusal::new(RuleId::Assign3, rolehub_domain::Reason::LastFullAdmin);
+            err(
+                Some(&Column::Status),
+                RuleId::Assign3,
+                words::refusal(&refusal),
+            );
         }
         // R-LIC-1: count the units earlier valid rows take.
         let mut taken = Vec::new();
@@ -781,8 +779,8 @@ async fn import_in(
                     usage.insert(id.clone(), (used - 1, quantity));
                 }
             }
-            if plan.status == Some(Status::Inactive) {
-                deactivated.insert(person.view.id.clone());
+            if deactivates_full_admin {
+                full_admins_left -= 1;
             }
             if !changes.is_empty() {
                 report.changes.push(RowChange {

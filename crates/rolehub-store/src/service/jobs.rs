@@ -229,14 +229,17 @@ pub(crate) async fn insert(
     })
 }
 
-/// Ends a job with its import's report, inside the import's transaction.
+/// Ends a job with its import's report, inside the import's transaction. `changed_at` is the
+/// instant the import's changes carry (when the job began); the job's end is the clock's time now,
+/// after the rows were checked and written.
 pub(crate) async fn finish(
     conn: &mut AnyConnection,
     id: &str,
     attempt: i64,
     report: &ImportReport,
-    now: Timestamp,
+    changed_at: Timestamp,
 ) -> Result<(), ServiceError> {
+    let now = crate::clock::system_now().max(changed_at);
     let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
     // Only the attempt that holds the job ends it; one that lost it (its lease ran out and another
     // server took over) rolls back everything it did.

@@ -183,7 +183,7 @@ impl Service {
         let mut op = OrgOp::open(self, ctx, "role.revoke").await?;
         let found = op
             .state
-            .holders
+            .holders()
             .iter()
             .find_map(|h| {
                 h.grants.iter().find(|g| g.id == grant_id).map(|g| {
@@ -395,11 +395,7 @@ impl Service {
             if person_id.is_some_and(|p| p != row.person_id) {
                 continue;
             }
-            let holder = read
-                .state
-                .holders
-                .iter()
-                .find(|h| h.person.id == row.person_id);
+            let holder = read.state.holder(&row.person_id);
             for grant in row.grants {
                 if !roles.is_empty() && !roles.contains(&grant.role) {
                     continue;
