@@ -33,7 +33,7 @@ if ! "$bin" --db "$url" token create --email "$admin" --ttl-days 1 --json >targe
 fi
 token=$(sed -n 's/.*"token": *"\([A-Za-z0-9_]*\)".*/\1/p' target/load/bulk-token.json | head -n 1)
 
-ROLEHUB_LOG=warn "$bin" --db "$url" serve --listen "127.0.0.1:$PORT" >target/load/bulk-server.log 2>&1 &
+ROLEHUB_LOG=${ROLEHUB_LOG:-warn} "$bin" --db "$url" serve --listen "127.0.0.1:$PORT" >target/load/bulk-server.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do

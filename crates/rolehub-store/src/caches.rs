@@ -15,8 +15,10 @@
 //!   (PostgreSQL's `LISTEN/NOTIFY`; see `changes`). A change on this server is seen at once; one on
 //!   another server as soon as its notice arrives, and within [`FRESH_FOR`] if it never does.
 //!
-//! Changes never use snapshots: they decide on state read under the org's lock, so a late or lost
-//! notice can never let a wrong write through. Memory is bounded: past the cap, the least recently
+//! Changes decide on state read under the org's lock, so a late or lost notice can never let a
+//! wrong write through: a change takes the lock, reads the versions under it, and uses the kept
+//! snapshot only when it was loaded at exactly those versions (the org's own one less the lock's
+//! bump); otherwise it loads the state under the lock. Notices play no part in it. Memory is bounded: past the cap, the least recently
 //! used org is dropped.
 //!
 //! **Credentials.** A token or session found live is remembered for one second, so a burst of
@@ -142,6 +144,21 @@ impl Snapshots {
             snapshot.checked_in = generation;
             snapshot.checked_at = Instant::now();
         }
+        Some(snapshot.kept.clone())
+    }
+
+    /// The snapshot loaded at these versions, for a change that checked them under the org's
+    /// lock; unlike [`Snapshots::get`], it does not count as a check that keeps the snapshot fresh
+    /// for decisions (the change is about to move the org on).
+    pub(crate) fn peek(&self, org: &str, versions: &Versions) -> Option<Arc<KeptOrg>> {
+        let mut inner = self.inner.lock().ok()?;
+        inner.1 += 1;
+        let tick = inner.1;
+        let snapshot = inner.0.get_mut(org)?;
+        if snapshot.versions != *versions {
+            return None;
+        }
+        snapshot.used = tick;
         Some(snapshot.kept.clone())
     }
 

@@ -35,7 +35,7 @@ pub(crate) struct OrgOp<'c> {
     /// Who acts, where, when.
     pub(crate) ctx: &'c Ctx,
     /// The org and every holder of a grant in it, read under the lock.
-    pub(crate) state: OrgState,
+    pub(crate) state: std::sync::Arc<OrgState>,
     /// The acting person.
     pub(crate) actor: PersonRecord,
     action: &'static str,
@@ -59,7 +59,7 @@ impl<'c> OrgOp<'c> {
         ctx.require_write()?;
         let pool = service.pool().clone();
         let mut tx = begin_org(&pool, &ctx.org).await?;
-        let state = load::org_state(&mut tx, &ctx.org).await?;
+        let state = service.state_for_change(&mut tx, &ctx.org).await?;
         let actor = crate::service::actor(&mut tx, ctx).await?;
         Ok(OrgOp {
             tx,
@@ -150,7 +150,7 @@ impl<'c> OrgOp<'c> {
     /// is made of several (a full replacement of someone's roles), the next is checked against
     /// what the previous ones did.
     pub(crate) async fn reload_state(&mut self) -> Result<(), ServiceError> {
-        self.state = load::org_state(&mut self.tx, &self.ctx.org).await?;
+        self.state = std::sync::Arc::new(load::org_state(&mut self.tx, &self.ctx.org).await?);
         Ok(())
     }
 

@@ -233,6 +233,27 @@ impl Service {
         Ok(kept)
     }
 
+    /// The org's state for a change, in the change's transaction just after it took the org's lock
+    /// (by bumping the org's version): the kept snapshot when the versions read now, under the
+    /// lock, are the ones it was loaded at — the org's own one above by the lock's bump — else
+    /// loaded. Either way it is the state as it stands under the lock (see `caches`).
+    pub(crate) async fn state_for_change(
+        &self,
+        tx: &mut AnyConnection,
+        org: &str,
+    ) -> Result<std::sync::Arc<rolehub_domain::OrgState>, ServiceError> {
+        let mut versions = load::versions(tx, org).await?;
+        for (id, version) in &mut versions {
+            if id == org {
+                *version -= 1;
+            }
+        }
+        if let Some(kept) = self.snapshots.peek(org, &versions) {
+            return Ok(kept.state.clone());
+        }
+        Ok(std::sync::Arc::new(load::org_state(tx, org).await?))
+    }
+
     /// The org's kept state when it is fresh enough for an access decision without a query (see
     /// `caches`).
     pub(crate) fn fresh_kept(&self, org: &str) -> Option<std::sync::Arc<crate::caches::KeptOrg>> {

@@ -166,3 +166,71 @@ async fn a_revoked_token_stops_at_once_here_and_within_a_second_elsewhere() {
         scratch.close().await;
     }
 }
+
+/// A change decides on the org as it stands under the org's lock: a server whose kept state
+/// another server has overtaken reads it again before deciding, so that it never removes the
+/// last full administrator on the strength of one that is gone (R-ASSIGN-3).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_assign_3_a_change_never_decides_on_a_kept_state_another_server_overtook() {
+    for (backend, scratch) in scratches().await {
+        let (a, b) = (scratch.service(), scratch.service());
+        acme(&a).await;
+        // Server A keeps acme's state, with its two full administrators.
+        assert_eq!(reads_users(&a, "admin@acme.example", "acme").await, Ok(()));
+        // Server B takes the second one's role.
+        b.revoke(
+            &ctx("admin@acme.example", "acme"),
+            "admin2@acme.example",
+            "full_admin",
+            None,
+        )
+        .await
+        .unwrap();
+        // At once, before any notice could arrive, A is asked to take the first one's role too.
+        let e = a
+            .revoke(
+                &ctx("admin@acme.example", "acme"),
+                "admin@acme.example",
+                "full_admin",
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.refusal().map(|r| r.rule),
+            Some(RuleId::Assign3),
+            "{backend}: {e}"
+        );
+        // A's own next change decides on what A itself just committed.
+        a.assign(
+            &ctx("admin@acme.example", "acme"),
+            &AssignRequest {
+                person: "user001@acme.example".into(),
+                role: "readonly_admin".into(),
+                site: None,
+                locations: Vec::new(),
+                expires_at: None,
+            },
+        )
+        .await
+        .unwrap();
+        let again = a
+            .assign(
+                &ctx("admin@acme.example", "acme"),
+                &AssignRequest {
+                    person: "user001@acme.example".into(),
+                    role: "readonly_admin".into(),
+                    site: None,
+                    locations: Vec::new(),
+                    expires_at: None,
+                },
+            )
+            .await;
+        assert_eq!(
+            again.unwrap().warnings.first(),
+            Some(&rolehub_domain::Warning::AlreadyHeld),
+            "{backend}"
+        );
+        scratch.close().await;
+    }
+}
