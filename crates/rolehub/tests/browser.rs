@@ -484,9 +484,10 @@ async fn every_page_passes_axe_core_in_both_languages() {
     scratch.close().await;
 }
 
-/// Each administrator lands on the first page their roles reach: an external read-only
-/// administrator in the customer org they administer (their home org gives them nothing), a site
-/// administrator and an Events administrator on a page of theirs — never on a refusal.
+/// Each administrator lands on the first page their roles reach, in English and in Dutch: an
+/// external read-only administrator in the customer org they administer (their home org gives
+/// them nothing), a site administrator on their site's users, an Events administrator on a page of
+/// theirs, a location administrator on the users of their location — never on a refusal.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_administrator_lands_on_a_page_their_roles_reach() {
     let Some(b) = browser().await else {
@@ -502,24 +503,24 @@ async fn each_administrator_lands_on_a_page_their_roles_reach() {
         )
         .await
         .unwrap();
-    for (who, lands_in) in [
+    let personas = [
         ("ava.clarke@zentech.example", "org=acme"),
         ("site.admin@acme.example", "/sites?org=acme"),
         ("events@acme.example", "org=acme"),
         ("admin@acme.example", "/users?org=acme"),
         ("rotterdam.admin@acme.example", "/users?org=acme"),
-    ] {
-        b.goto(&format!("{base}/signin?lang=en")).await;
-        b.type_into("#email", who).await;
-        b.click("button[type=submit]").await;
-        b.find("#password").await;
-        b.type_into("#password", "rolehub-demo").await;
-        b.click("button[type=submit]").await;
-        // The console is open once its sign-out form is there (the password step names the person too).
-        b.find("form[action=\"/signout\"]").await;
-        b.wait_for_text(who).await;
+    ];
+    for (lang, (who, lands_in)) in ["en", "nl"]
+        .into_iter()
+        .flat_map(|lang| personas.map(|p| (lang, p)))
+    {
+        sign_in_in(&b, &base, who, lang).await;
         let url = b.url().await;
-        assert!(url.contains(lands_in), "{who} landed on {url}");
+        assert!(url.contains(lands_in), "{who} {lang} landed on {url}");
+        assert_eq!(
+            b.script("return document.documentElement.lang").await,
+            serde_json::json!(lang)
+        );
         let text = b.body_text().await;
         assert!(
             !text.contains("(R-"),
