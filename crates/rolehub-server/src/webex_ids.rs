@@ -232,7 +232,7 @@ fn percent_decode(text: &str) -> String {
 
 /// Escapes everything but unreserved characters and the few plain ids use (`@`, `:`, `,`, `+`
 /// escaped too, so that a query value reads back exactly).
-fn percent_encode(text: &str) -> String {
+pub(crate) fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~,".contains(&b) {

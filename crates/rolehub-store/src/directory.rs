@@ -197,6 +197,108 @@ pub async fn people(
         .collect())
 }
 
+/// Which users of a Meetings site to list (see `Service::site_users`).
+#[derive(Clone, Debug)]
+pub struct SiteFilter {
+    /// The org.
+    pub org: String,
+    /// The site's URL, as the org spells it.
+    pub site: String,
+    /// Exact email.
+    pub email: Option<String>,
+    /// Display name prefix (case-insensitive).
+    pub display_name: Option<String>,
+    /// Keyset cursor: the last email of the previous page.
+    pub after: Option<String>,
+    /// Page size.
+    pub limit: i64,
+    /// Only grants that have not ended at this instant count (a site role ends only at an explicit
+    /// end: R-EXT-7's time to live is for read-only administrators).
+    pub now: Timestamp,
+}
+
+/// One page of a site's users, sorted by email: the org's users holding the site's host license
+/// (`meetings_host:<site>`, R-SITE-4) and everyone holding a grant on the site, internal or
+/// external, with whether each holds the host license.
+pub async fn site_people(
+    conn: &mut AnyConnection,
+    filter: &SiteFilter,
+) -> Result<Vec<(PersonRecord, bool)>, ServiceError> {
+    let license = format!("meetings_host:{}", filter.site);
+    let mut binds: Vec<Option<String>> = vec![
+        Some(filter.org.clone()),
+        Some(license.clone()),
+        Some(filter.site.clone()),
+        Some(filter.now.0.to_string()),
+    ];
+    let mut sql = format!(
+        "SELECT {PERSON_COLUMNS} FROM persons p JOIN orgs o ON o.id = p.home_org WHERE p.id IN (\
+         SELECT l.person_id FROM person_licenses l WHERE l.org_id = $1 AND l.license = $2 \
+         UNION SELECT g.person_id FROM grants g WHERE g.org_id = $1 AND g.site = $3 \
+         AND (g.expires_at IS NULL OR g.expires_at > CAST($4 AS BIGINT)))"
+    );
+    let mut next = |value: String| {
+        binds.push(Some(value));
+        format!("${}", binds.len())
+    };
+    if let Some(email) = &filter.email {
+        let p = next(email.trim().to_lowercase());
+        sql.push_str(&format!(" AND p.email = {p}"));
+    }
+    if let Some(prefix) = &filter.display_name {
+        let p = next(format!(
+            "{}%",
+            prefix.to_lowercase().replace(['%', '_'], "")
+        ));
+        sql.push_str(&format!(" AND LOWER(p.display_name) LIKE {p}"));
+    }
+    if let Some(after) = &filter.after {
+        let p = next(after.clone());
+        sql.push_str(&format!(" AND p.email > {p}"));
+    }
+    sql.push_str(&format!(
+        " ORDER BY p.email LIMIT {}",
+        filter.limit.clamp(1, 10_000)
+    ));
+    let mut query = sqlx::query(&sql);
+    for b in binds {
+        query = query.bind(b);
+    }
+    let people: Vec<PersonRecord> = query
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(load::person_from_row)
+        .collect::<Result<_, _>>()?;
+    if people.is_empty() {
+        return Ok(Vec::new());
+    }
+    // `org_id || ''` keeps SQLite's planner on the primary key (person, license), as in `people`.
+    let hosts_sql = format!(
+        "SELECT person_id FROM person_licenses WHERE org_id || '' = $1 AND license = $2 AND person_id IN ({})",
+        placeholders(3, people.len())
+    );
+    let mut q = sqlx::query(&hosts_sql)
+        .bind(filter.org.clone())
+        .bind(license);
+    for p in &people {
+        q = q.bind(p.view.id.clone());
+    }
+    let hosts: Vec<String> = q
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| row.try_get("person_id"))
+        .collect::<Result<_, _>>()?;
+    Ok(people
+        .into_iter()
+        .map(|p| {
+            let host = hosts.contains(&p.view.id);
+            (p, host)
+        })
+        .collect())
+}
+
 /// Every org, by id.
 pub async fn orgs(conn: &mut AnyConnection) -> Result<Vec<OrgView>, ServiceError> {
     let ids: Vec<String> = sqlx::query("SELECT id FROM orgs ORDER BY id")

@@ -21,6 +21,7 @@ mod people;
 pub mod provisioning;
 mod reads;
 pub(crate) mod roles;
+mod sites;
 pub mod sso;
 pub(crate) mod uploads;
 pub(crate) mod users;
@@ -44,6 +45,7 @@ pub use roles::{
     parse_area, parse_level, parse_role, AssignRequest, Assignable, GrantListing, PrincipalFacts,
     RolesReplaced,
 };
+pub use sites::{SiteRoleHeld, SiteUser, SiteUsersPage, SiteUsersQuery, SITE_ROLES};
 pub use uploads::{Applied, Checked, ReportRow, RowKind, Upload, UploadLimits};
 pub use users::{validate_email, NewUser};
 

@@ -741,3 +741,171 @@ async fn sign_in_attempts_are_counted_before_checking_and_delays_are_per_pair() 
         scratch.close().await;
     }
 }
+
+/// The users of a Meetings site: its hosts and the holders of a role on it, a page at a time,
+/// each with their roles there; a site role reaches its own site only (R-SITE-2), once its holder
+/// has signed in after the grant (R-SITE-3).
+#[tokio::test]
+async fn r_site_2_a_sites_users_are_its_hosts_and_role_holders() {
+    use rolehub_store::service::SiteUsersQuery;
+    use rolehub_store::world::{SiteDef, SubscriptionDef};
+    for (backend, scratch) in scratches().await {
+        let service = scratch.service();
+        let mut acme = org("acme");
+        acme.sites = vec![
+            SiteDef {
+                url: "acme.webex.com".into(),
+                managed_by: Some("control_hub".into()),
+            },
+            SiteDef {
+                url: "legacy.webex.com".into(),
+                managed_by: Some("site_admin".into()),
+            },
+        ];
+        acme.subscriptions = vec![SubscriptionDef {
+            id: "s".into(),
+            licenses: [
+                ("meetings_host:acme.webex.com".to_string(), 10),
+                ("meetings_host:legacy.webex.com".to_string(), 10),
+            ]
+            .into(),
+            ..SubscriptionDef::default()
+        }];
+        let signed_in = Some(NOW.to_iso());
+        let on_site = |role: &str| rolehub_store::world::GrantDef {
+            site: Some("acme.webex.com".into()),
+            ..grant("acme", role)
+        };
+        let mut full = person("p0@acme.example", "acme");
+        full.grants = vec![grant("acme", "full_admin")];
+        let mut site_admin = person("p1@acme.example", "acme");
+        site_admin.signed_in_at = signed_in.clone();
+        site_admin.grants = vec![on_site("site_admin")];
+        let mut host = person("p2@acme.example", "acme");
+        host.licenses = vec!["meetings_host:acme.webex.com".into()];
+        let nobody = person("p3@acme.example", "acme");
+        // Granted, never signed in since: the role waits (R-SITE-3).
+        let mut waiting = person("p4@acme.example", "acme");
+        waiting.grants = vec![on_site("site_user_admin")];
+        let mut legacy_host = person("p5@acme.example", "acme");
+        legacy_host.licenses = vec!["meetings_host:legacy.webex.com".into()];
+        let mut external = person("p0@globex.example", "globex");
+        external.signed_in_at = signed_in;
+        external.grants = vec![on_site("site_readonly_admin")];
+        let world = world_of(
+            NOW,
+            vec![acme, org("globex")],
+            vec![
+                full,
+                site_admin,
+                host,
+                nobody,
+                waiting,
+                legacy_host,
+                external,
+            ],
+        );
+        load(&service, &world, NOW).await;
+
+        let as_who = |who: &str| Ctx::new(who, "acme", NOW);
+        let query = |after: Option<String>| SiteUsersQuery {
+            site: "ACME.webex.com".into(),
+            after,
+            limit: 2,
+            ..SiteUsersQuery::default()
+        };
+        let first = service
+            .site_users(&as_who("p0@acme.example"), &query(None))
+            .await
+            .unwrap();
+        assert_eq!(first.site, "acme.webex.com", "{backend}");
+        let emails = |page: &rolehub_store::service::SiteUsersPage| {
+            page.items
+                .iter()
+                .map(|u| u.person.view.email.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            emails(&first),
+            ["p0@globex.example", "p1@acme.example"],
+            "{backend}"
+        );
+        assert!(first.more, "{backend}");
+        assert!(first.items[0].external, "{backend}");
+        assert_eq!(first.items[1].roles[0].grant.role, Role::SiteAdmin);
+        assert!(!first.items[1].host, "{backend}");
+        let last_id = first.items[1].person.view.id.clone();
+        let second = service
+            .site_users(&as_who("p0@acme.example"), &query(Some(last_id)))
+            .await
+            .unwrap();
+        assert_eq!(
+            emails(&second),
+            ["p2@acme.example", "p4@acme.example"],
+            "{backend}: hosts of other sites and people without a role there are not its users"
+        );
+        assert!(!second.more, "{backend}");
+        assert!(second.items[0].host && second.items[0].roles.is_empty());
+        assert!(second.items[1].roles[0].waiting_for_sign_in, "{backend}");
+
+        // The site administrator reads their site, and no other (R-SITE-2).
+        let mine = service
+            .site_users(&as_who("p1@acme.example"), &query(None))
+            .await
+            .unwrap();
+        assert_eq!(mine.items.len(), 2, "{backend}");
+        let refused = |who: &str, site: &str| {
+            let service = service.clone();
+            let ctx = as_who(who);
+            let site = site.to_string();
+            async move {
+                match service
+                    .site_users(
+                        &ctx,
+                        &SiteUsersQuery {
+                            site,
+                            limit: 10,
+                            ..SiteUsersQuery::default()
+                        },
+                    )
+                    .await
+                {
+                    Err(ServiceError::Refused(r)) => r.rule,
+                    other => panic!("{backend}: {other:?}"),
+                }
+            }
+        };
+        assert_eq!(
+            refused("p1@acme.example", "legacy.webex.com").await,
+            RuleId::Site2
+        );
+        assert_eq!(
+            refused("p0@acme.example", "legacy.webex.com").await,
+            RuleId::Site2
+        );
+        // R-SITE-3: a site role before its holder's first sign-in after the grant.
+        assert_eq!(
+            refused("p4@acme.example", "acme.webex.com").await,
+            RuleId::Site3
+        );
+        assert_eq!(
+            refused("p3@acme.example", "acme.webex.com").await,
+            RuleId::Perm1
+        );
+        // A search by email finds one user of the site.
+        let found = service
+            .site_users(
+                &as_who("p1@acme.example"),
+                &SiteUsersQuery {
+                    site: "acme.webex.com".into(),
+                    email: Some("P2@acme.example".into()),
+                    limit: 10,
+                    ..SiteUsersQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(emails(&found), ["p2@acme.example"], "{backend}");
+        scratch.close().await;
+    }
+}

@@ -32,7 +32,12 @@ fn screenshots() -> PathBuf {
 
 /// Signs in through the form (English) and waits until the console is open.
 async fn sign_in(b: &Browser, base: &str, who: &str) {
-    b.goto(&format!("{base}/signin?lang=en")).await;
+    sign_in_in(b, base, who, "en").await;
+}
+
+/// Signs in through the form in a language (`en`, `nl`) and waits until the console is open.
+async fn sign_in_in(b: &Browser, base: &str, who: &str, lang: &str) {
+    b.goto(&format!("{base}/signin?lang={lang}")).await;
     b.type_into("#email", who).await;
     b.click("button[type=submit]").await;
     b.find("#password").await;
@@ -397,6 +402,8 @@ async fn every_page_passes_axe_core_in_both_languages() {
                 "/settings?org=acme".into(),
                 "/audit?org=acme".into(),
                 "/provisioning?org=acme".into(),
+                "/sites?org=acme".into(),
+                "/sites?org=acme&site=acme-training.webex.com".into(),
             ],
         ),
         (
@@ -412,7 +419,14 @@ async fn every_page_passes_axe_core_in_both_languages() {
                 "/contact-center?org=acme".into(),
             ],
         ),
-        ("site.admin@acme.example", vec!["/".to_string()]),
+        (
+            "site.admin@acme.example",
+            vec![
+                "/".to_string(),
+                "/sites?org=acme".into(),
+                "/sites?org=acme&site=acme.webex.com&q=site.admin%40acme.example".into(),
+            ],
+        ),
         ("ava.clarke@zentech.example", vec!["/".to_string()]),
     ] {
         for lang in ["en", "nl"] {
@@ -470,9 +484,10 @@ async fn every_page_passes_axe_core_in_both_languages() {
     scratch.close().await;
 }
 
-/// Each administrator lands on the first page their roles reach: an external read-only
-/// administrator in the customer org they administer (their home org gives them nothing), a site
-/// administrator and an Events administrator on a page of theirs — never on a refusal.
+/// Each administrator lands on the first page their roles reach, in English and in Dutch: an
+/// external read-only administrator in the customer org they administer (their home org gives
+/// them nothing), a site administrator on their site's users, an Events administrator on a page of
+/// theirs, a location administrator on the users of their location — never on a refusal.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_administrator_lands_on_a_page_their_roles_reach() {
     let Some(b) = browser().await else {
@@ -488,24 +503,24 @@ async fn each_administrator_lands_on_a_page_their_roles_reach() {
         )
         .await
         .unwrap();
-    for (who, lands_in) in [
+    let personas = [
         ("ava.clarke@zentech.example", "org=acme"),
-        ("site.admin@acme.example", "org=acme"),
+        ("site.admin@acme.example", "/sites?org=acme"),
         ("events@acme.example", "org=acme"),
         ("admin@acme.example", "/users?org=acme"),
         ("rotterdam.admin@acme.example", "/users?org=acme"),
-    ] {
-        b.goto(&format!("{base}/signin?lang=en")).await;
-        b.type_into("#email", who).await;
-        b.click("button[type=submit]").await;
-        b.find("#password").await;
-        b.type_into("#password", "rolehub-demo").await;
-        b.click("button[type=submit]").await;
-        // The console is open once its sign-out form is there (the password step names the person too).
-        b.find("form[action=\"/signout\"]").await;
-        b.wait_for_text(who).await;
+    ];
+    for (lang, (who, lands_in)) in ["en", "nl"]
+        .into_iter()
+        .flat_map(|lang| personas.map(|p| (lang, p)))
+    {
+        sign_in_in(&b, &base, who, lang).await;
         let url = b.url().await;
-        assert!(url.contains(lands_in), "{who} landed on {url}");
+        assert!(url.contains(lands_in), "{who} {lang} landed on {url}");
+        assert_eq!(
+            b.script("return document.documentElement.lang").await,
+            serde_json::json!(lang)
+        );
         let text = b.body_text().await;
         assert!(
             !text.contains("(R-"),
@@ -777,6 +792,130 @@ async fn a_user_signs_in_through_the_orgs_identity_provider() {
     b.screenshot(&shots.join("security.png")).await;
     b.quit().await;
     drop(idp);
+    let _ = stop.send(());
+    scratch.close().await;
+}
+
+/// A site administrator's main task, in English and in Dutch: they land on their site's users,
+/// give a user of the org a site role (previewed, then saved; it waits for that user's sign-in,
+/// R-SITE-3), see it, and revoke it; meeting content administrator for someone without a site role
+/// is refused with its rule, once (R-MCA-1). A site user administrator sees the site's roles and
+/// is told why they change none (R-SITE-6).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_administrator_gives_and_revokes_site_roles_in_both_languages() {
+    let Some(b) = browser().await else {
+        eprintln!("chromium or chromedriver is not installed; the browser test is left to .ci/run");
+        return;
+    };
+    let (base, service, stop, scratch) = start_server().await;
+    service
+        .operator("tests")
+        .set_password(
+            "site.users@acme.example",
+            "rolehub-demo",
+            rolehub_store::clock::system_now(),
+        )
+        .await
+        .unwrap();
+    let shots = screenshots();
+    std::fs::create_dir_all(&shots).unwrap();
+    let noah = "noah.dijkstra@acme.example";
+    let row = format!("tr[data-email=\"{noah}\"]");
+    let roles_cell = format!("{row} td.site-roles");
+    for (lang, role_name, saved, will_remove) in [
+        (
+            "en",
+            "Webex site user administrator",
+            "Saved.",
+            "Will remove",
+        ),
+        (
+            "nl",
+            "Webex-gebruikersbeheerder",
+            "Opgeslagen.",
+            "Wordt verwijderd",
+        ),
+    ] {
+        sign_in_in(&b, &base, "site.admin@acme.example", lang).await;
+        // The first page their roles reach: their site's users.
+        let url = b.url().await;
+        assert!(url.contains("/sites?org=acme"), "{lang}: landed on {url}");
+        assert_eq!(b.text("h1").await, "Webex Meetings");
+        assert!(b.text("#site-intro").await.contains("acme.webex.com"));
+        assert!(b.text("tbody").await.contains("@acme.example"));
+
+        // Give a user of the org a site role: preview, then confirm.
+        b.script("document.getElementById('give').open = true;")
+            .await;
+        b.type_into("#give-person", noah).await;
+        b.script("document.getElementById('give-role').value = 'site_user_admin';")
+            .await;
+        b.click("#give-preview").await;
+        b.find("#confirm").await;
+        let preview = b.text("#preview").await;
+        assert!(
+            preview.contains(role_name) && preview.contains("acme.webex.com"),
+            "{lang}: {preview}"
+        );
+        b.click("#confirm").await;
+        b.wait_for_text(saved).await;
+        let held = b.text(&roles_cell).await;
+        assert!(held.contains(role_name), "{lang}: {held}");
+        // R-SITE-3: it takes effect once Noah signs in.
+        b.find(&format!("{row} .pill.pending")).await;
+        if lang == "en" {
+            b.screenshot(&shots.join("sites.png")).await;
+        }
+
+        // R-MCA-1: meeting content administrator needs a site role on the site; the refusal names
+        // its rule once.
+        b.script("document.getElementById('give').open = true;")
+            .await;
+        b.type_into("#give-person", "bram.wilson@acme.example")
+            .await;
+        b.script("document.getElementById('give-role').value = 'meeting_content_admin';")
+            .await;
+        b.click("#give-preview").await;
+        b.find("#refusal").await;
+        let refusal = b.text("#refusal").await;
+        assert_eq!(refusal.matches("R-MCA-1").count(), 1, "{lang}: {refusal}");
+        assert!(!refusal.contains("R-SITE"), "{lang}: {refusal}");
+        if lang == "en" {
+            b.screenshot(&shots.join("site-refusal.png")).await;
+        }
+
+        // Revoke it from Noah's row: preview, then confirm.
+        b.goto(&format!(
+            "{base}/sites?org=acme&site=acme.webex.com&q=noah.dijkstra%40acme.example"
+        ))
+        .await;
+        b.click(&format!("{row} button[data-revoke=site_user_admin]"))
+            .await;
+        b.wait_for_text(will_remove).await;
+        b.click("#confirm").await;
+        b.wait_for_text(saved).await;
+        let after = b.text(&roles_cell).await;
+        assert!(!after.contains(role_name), "{lang}: {after}");
+        b.script("document.querySelector('form[action=\"/signout\"]').submit();")
+            .await;
+        b.find("#email").await;
+
+        // R-SITE-6: a site user administrator reads the site's roles and changes none.
+        sign_in_in(&b, &base, "site.users@acme.example", lang).await;
+        assert!(b.url().await.contains("/sites?org=acme"), "{lang}");
+        let note = b.text("#read-only-note").await;
+        assert_eq!(note.matches("R-SITE-6").count(), 1, "{lang}: {note}");
+        assert_eq!(
+            b.script("return document.querySelectorAll('#give, button[data-revoke]').length")
+                .await,
+            serde_json::json!(0),
+            "{lang}"
+        );
+        b.script("document.querySelector('form[action=\"/signout\"]').submit();")
+            .await;
+        b.find("#email").await;
+    }
+    b.quit().await;
     let _ = stop.send(());
     scratch.close().await;
 }

@@ -16,6 +16,7 @@ mod pages;
 mod provisioning;
 mod security;
 mod signin;
+mod sites;
 mod sso;
 mod user;
 mod users;
@@ -131,6 +132,9 @@ pub fn router(csv_limit: usize) -> Router<AppState> {
         .route("/external/check", post(external::check))
         .route("/external/preview", post(external::preview))
         .route("/external/apply", post(external::apply))
+        .route("/sites", get(sites::list))
+        .route("/sites/roles/preview", post(sites::role_preview))
+        .route("/sites/roles/apply", post(sites::role_apply))
         .route("/account", get(pages::account))
         .route("/troubleshooting", get(pages::troubleshooting))
         .route("/contact-center", get(pages::contact_center))
@@ -507,6 +511,12 @@ impl Console {
             "/troubleshooting",
             "nav-troubleshooting",
             can(Area::Troubleshooting),
+        );
+        // The Meetings sites the principal's roles reach (R-SITE-2): a site administrator's work.
+        add(
+            "/sites",
+            "nav-sites",
+            !sites::reached_sites(facts).is_empty(),
         );
         add(
             "/contact-center",

@@ -468,7 +468,7 @@ pub(super) fn preview_page(
         }
         Err(ServiceError::Refused(r)) => {
             page.refusal = Some((
-                super::without_rule_id(&r.message(lang)),
+                super::readable(&super::without_rule_id(&r.message(lang))),
                 r.rule.id().to_string(),
                 r.rule.summary(lang).to_string(),
             ))
@@ -711,7 +711,7 @@ pub async fn roles_set_apply(
 }
 
 /// Back to a page after a saved change, with its warnings (R-ASSIGN-3 and the like) in the flash.
-fn saved(console: &Console, to: &str, warnings: &[rolehub_domain::Warning]) -> Response {
+pub(super) fn saved(console: &Console, to: &str, warnings: &[rolehub_domain::Warning]) -> Response {
     let lang = console.t.lang;
     let mut message = console.t.get("flash-changed");
     for w in warnings {
