@@ -6,6 +6,11 @@
 #   bench/load.sh                          # SQLite, one server, 1,000,000 users, 10 s per endpoint
 #   SERVERS=3 DB=postgres://USER@HOST:PORT/DB bench/load.sh
 #   USERS=100000 DURATION=5s CONNECTIONS=32 bench/load.sh
+#   ONLY=people bench/load.sh             # only the endpoints whose name contains "people"
+#   BIN=/tmp/rolehub-before bench/load.sh  # another build of the server, to compare
+#
+# Besides wrk's figures it prints the servers' CPU time per request (user and system time of the
+# server processes over the requests answered), which does not depend on how busy the machine is.
 #
 # The load generator runs on the same machine as the servers, so they share its cores; the
 # figures in docs/performance.md say on which machine they were taken.
@@ -21,8 +26,12 @@ CONNECTIONS=${CONNECTIONS:-16}
 PORT=${PORT:-18080}
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
-cargo build --release -p rolehub --quiet
-bin=target/release/rolehub
+if [ -n "${BIN:-}" ]; then
+    bin=$BIN
+else
+    cargo build --release -p rolehub --quiet
+    bin=target/release/rolehub
+fi
 mkdir -p target/load
 
 if [ "$DB" = sqlite ]; then
@@ -69,13 +78,25 @@ endpoints=(
 # wrk's latency in milliseconds.
 ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v) } else if (v ~ /s$/) { sub(/s$/,"",v); v*=1000 } printf "%.2f", v }'; }
 
+# The servers' CPU time so far, in clock ticks (user + system).
+ticks() {
+    local sum=0
+    for p in "${pids[@]}"; do
+        sum=$((sum + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
+    done
+    echo "$sum"
+}
+hz=$(getconf CLK_TCK)
+
 echo
-echo "| endpoint | requests/s | p50 (ms) | p99 (ms) |"
-echo "| --- | --- | --- | --- |"
+echo "| endpoint | requests/s | p50 (ms) | p99 (ms) | server CPU per request (µs) |"
+echo "| --- | --- | --- | --- | --- |"
 per=$(( CONNECTIONS / SERVERS > 0 ? CONNECTIONS / SERVERS : 1 ))
 for e in "${endpoints[@]}"; do
     name=${e%%|*}
     path=${e#*|}
+    case $name in *"${ONLY:-}"*) ;; *) continue ;; esac
+    before=$(ticks)
     outs=()
     loads=()
     for i in $(seq 0 $((SERVERS - 1))); do
@@ -87,18 +108,22 @@ for e in "${endpoints[@]}"; do
         loads+=("$!")
     done
     for l in "${loads[@]}"; do wait "$l"; done
-    rps=0; p50=0; p99=0
+    cpu=$(($(ticks) - before))
+    rps=0; p50=0; p99=0; requests=0
     for out in "${outs[@]}"; do
         r=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
         a=$(awk '$1 == "50%" { print $2 }' "$out" | ms)
         b=$(awk '$1 == "99%" { print $2 }' "$out" | ms)
         bad=$(awk '/Non-2xx or 3xx responses:/ { print $5 }' "$out")
         [ -z "$bad" ] || echo "warning: $name answered $bad non-2xx responses" >&2
+        n=$(awk '/requests in/ { print $1 }' "$out")
+        requests=$((requests + n))
         rps=$(awk -v x="$rps" -v y="$r" 'BEGIN { printf "%.0f", x + y }')
         p50=$(awk -v x="$p50" -v y="$a" 'BEGIN { print (y > x ? y : x) }')
         p99=$(awk -v x="$p99" -v y="$b" 'BEGIN { print (y > x ? y : x) }')
     done
-    echo "| $name | $rps | $p50 | $p99 |"
+    per_request=$(awk -v t="$cpu" -v hz="$hz" -v n="$requests" 'BEGIN { printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0) }')
+    echo "| $name | $rps | $p50 | $p99 | $per_request |"
 done
 echo
 for i in $(seq 0 $((SERVERS - 1))); do

@@ -34,6 +34,79 @@ pub const PERSON_COLUMNS: &str = "p.id AS p_id, p.email AS p_email, p.first_name
      p.status AS p_status, p.location AS p_location, p.phone AS p_phone, p.signed_in_at AS p_signed_in, p.created_at AS p_created, \
      p.modified_at AS p_modified, p.external_id AS p_external_id";
 
+/// The columns of [`PERSON_COLUMNS`] as one JSON array (SQLite), read by [`people_from_json`].
+pub const PERSON_JSON: &str = "json_array(p.id, p.email, p.first_name, p.last_name, p.display_name, \
+     p.home_org, o.kind, o.cc_enabled, p.status, p.location, p.phone, p.signed_in_at, p.created_at, \
+     p.modified_at, p.external_id)";
+
+/// One person as [`PERSON_JSON`] writes them.
+type PersonJson = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    i64,
+    Option<i64>,
+    Option<String>,
+);
+
+/// Reads a JSON array of people as [`PERSON_JSON`] writes each.
+pub fn people_from_json(text: &str) -> Result<Vec<PersonRecord>, ServiceError> {
+    let rows: Vec<PersonJson> = serde_json::from_str(text)
+        .map_err(|e| ServiceError::Internal(format!("a page of people: {e}")))?;
+    rows.into_iter()
+        .map(
+            |(
+                id,
+                email,
+                first,
+                last,
+                display,
+                home,
+                kind,
+                cc,
+                status,
+                location,
+                phone,
+                signed_in,
+                created,
+                modified,
+                external_id,
+            )| {
+                Ok(PersonRecord {
+                    view: PersonView {
+                        id,
+                        email,
+                        first,
+                        last,
+                        home_org: home,
+                        home_org_kind: OrgKind::from_id(&kind)
+                            .ok_or_else(|| corrupt("org kind", &kind))?,
+                        home_org_contact_center: cc != 0,
+                        status: Status::from_id(&status)
+                            .ok_or_else(|| corrupt("status", &status))?,
+                        signed_in_at: signed_in.map(Timestamp),
+                    },
+                    display_name: display,
+                    location,
+                    phone,
+                    created_at: Timestamp(created),
+                    modified_at: modified.map(Timestamp),
+                    external_id,
+                })
+            },
+        )
+        .collect()
+}
+
 fn corrupt(what: &str, value: &str) -> ServiceError {
     ServiceError::Internal(format!(
         "stored data is inconsistent: unknown {what} `{value}`"

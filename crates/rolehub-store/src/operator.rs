@@ -292,6 +292,7 @@ impl Operator<'_> {
                 limit,
                 ..PeopleFilter::default()
             },
+            None,
         )
         .await
     }

@@ -108,6 +108,7 @@ impl Service {
                     ),
                 )),
             },
+            Some(&*read.state),
         )
         .await?;
         let more = items.len() as i64 > limit;
@@ -229,7 +230,7 @@ async fn summary_of(
         limit: 1,
         ..PeopleFilter::default()
     };
-    let mut items = directory::people(&mut read.tx, &filter).await?;
+    let mut items = directory::people(&mut read.tx, &filter, Some(&*read.state)).await?;
     Ok(match items.pop() {
         Some(found) => found,
         // A holder of a grant who is not a user of the org.
