@@ -16,30 +16,17 @@ DB=${DB:-sqlite}
 USERS=${USERS:-100000}
 PORT=${PORT:-18180}
 
-cargo build --release -p rolehub --quiet
-bin=target/release/rolehub
-mkdir -p target/load
+# shellcheck source=bench/common.sh
+. bench/common.sh
 if [ "$DB" = sqlite ]; then
     url="sqlite://target/load/admins-$USERS.db"
 else
     url="$DB"
 fi
 org=gen-0001
-admin="u0000001@$org.example"
-if ! "$bin" --db "$url" token create --email "$admin" --ttl-days 1 --json >target/load/bulk-token.json 2>/dev/null; then
-    echo "generating one org of $USERS users, every one an administrator, into $url"
-    "$bin" --db "$url" gen --orgs 1 --users-per-org "$USERS" --admins-per-org "$USERS"
-    "$bin" --db "$url" token create --email "$admin" --ttl-days 1 --json >target/load/bulk-token.json
-fi
-token=$(sed -n 's/.*"token": *"\([A-Za-z0-9_]*\)".*/\1/p' target/load/bulk-token.json | head -n 1)
-
-ROLEHUB_LOG=${ROLEHUB_LOG:-warn} "$bin" --db "$url" serve --listen "127.0.0.1:$PORT" >target/load/bulk-server.log 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
-    sleep 0.2
-done
+world "$url" "$org" --orgs 1 --users-per-org "$USERS" --admins-per-org "$USERS"
+start_servers "$url" "$PORT" 1
+server=${pids[0]}
 api="http://127.0.0.1:$PORT"
 auth=(-H "Authorization: Bearer $token")
 now() { date +%s.%N; }

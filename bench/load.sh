@@ -26,13 +26,8 @@ CONNECTIONS=${CONNECTIONS:-16}
 PORT=${PORT:-18080}
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
-if [ -n "${BIN:-}" ]; then
-    bin=$BIN
-else
-    cargo build --release -p rolehub --quiet
-    bin=target/release/rolehub
-fi
-mkdir -p target/load
+# shellcheck source=bench/common.sh
+. bench/common.sh
 
 if [ "$DB" = sqlite ]; then
     url="sqlite://target/load/world-$USERS.db"
@@ -41,27 +36,8 @@ else
 fi
 per_org=$((USERS / ORGS))
 org=gen-0005
-if ! "$bin" --db "$url" token create --email "u0000001@$org.example" --ttl-days 1 --json >target/load/token.json 2>/dev/null; then
-    echo "generating $USERS users in $ORGS orgs into $url"
-    "$bin" --db "$url" gen --orgs "$ORGS" --users-per-org "$per_org"
-    "$bin" --db "$url" token create --email "u0000001@$org.example" --ttl-days 1 --json >target/load/token.json
-fi
-token=$(sed -n 's/.*"token": *"\([A-Za-z0-9_]*\)".*/\1/p' target/load/token.json | head -n 1)
-[ -n "$token" ] || { echo "no token in target/load/token.json" >&2; exit 1; }
-
-pids=()
-stop() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap stop EXIT
-for i in $(seq 0 $((SERVERS - 1))); do
-    ROLEHUB_LOG=warn "$bin" --db "$url" serve --listen "127.0.0.1:$((PORT + i))" >"target/load/server-$i.log" 2>&1 &
-    pids+=("$!")
-done
-for i in $(seq 0 $((SERVERS - 1))); do
-    for _ in $(seq 1 100); do
-        curl -fsS "http://127.0.0.1:$((PORT + i))/healthz" >/dev/null 2>&1 && break
-        sleep 0.2
-    done
-done
+world "$url" "$org" --orgs "$ORGS" --users-per-org "$per_org"
+start_servers "$url" "$PORT" "$SERVERS"
 
 hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
 # The cursor of a page 90 % into the org's people (the key is the person id).
