@@ -292,7 +292,7 @@ async fn record_refusal(
     refusal: Refusal,
 ) -> ServiceError {
     let written = async {
-        let mut tx = begin_org(pool, &ctx.org).await?;
+        let mut tx = begin_audit(pool, &ctx.org).await?;
         append(
             &mut tx,
             ctx,
@@ -375,6 +375,24 @@ pub(crate) async fn begin_org(pool: &sqlx::AnyPool, org: &str) -> Result<Tx, Ser
     Ok(tx)
 }
 
+/// Begins a transaction that only appends to an org's audit log (a refusal, a failed sign-in):
+/// it takes the org's lock without bumping the org's version, since nothing a kept org state holds
+/// changes, so the org's kept states stay in use — a stream of failed sign-ins must not make
+/// every server reload an org of 100,000 administrators. The lock still serializes the chain
+/// with every change of the org (they all update the same row).
+pub(crate) async fn begin_audit(pool: &sqlx::AnyPool, org: &str) -> Result<Tx, ServiceError> {
+    let mut tx = pool.begin().await?;
+    let locked = sqlx::query("UPDATE orgs SET audit_seq = audit_seq WHERE id = $1")
+        .bind(org)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if locked == 0 {
+        return Err(ServiceError::not_found(Thing::Organization, org));
+    }
+    Ok(tx)
+}
+
 /// Takes the lock of another org inside a change (in id order, to avoid deadlocks).
 pub(crate) async fn lock_org(tx: &mut Tx, org: &str) -> Result<(), ServiceError> {
     sqlx::query("UPDATE orgs SET version = version + 1 WHERE id = $1")
@@ -441,4 +459,65 @@ pub(crate) async fn append(
         },
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::Row;
+
+    async fn version_and_chain(service: &Service) -> (i64, i64) {
+        let mut conn = service.conn().await.unwrap();
+        let row = sqlx::query("SELECT version, audit_seq FROM orgs WHERE id = 'acme'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        (row.try_get(0).unwrap(), row.try_get(1).unwrap())
+    }
+
+    #[tokio::test]
+    async fn an_audit_only_write_leaves_the_orgs_version_and_a_change_bumps_it() {
+        let service = Service::in_memory().await.unwrap();
+        let mut conn = service.conn().await.unwrap();
+        sqlx::query(
+            "INSERT INTO orgs (id, name, kind, created_at) VALUES ('acme', 'Acme', 'standard', 0)",
+        )
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        drop(conn);
+        let ctx = Ctx::new("nobody@acme.example", "acme", rolehub_domain::Timestamp(1));
+        let before = version_and_chain(&service).await;
+
+        // A refusal or a failed sign-in: the chain grows, kept states stay valid.
+        let mut tx = service.begin_audit("acme").await.unwrap();
+        append(
+            &mut tx,
+            &ctx,
+            None,
+            "acme",
+            "auth.sign_in_failed",
+            None,
+            None,
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(version_and_chain(&service).await, (before.0, before.1 + 1));
+
+        // A change takes the lock by moving the version on.
+        let tx = service.begin_org("acme").await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            version_and_chain(&service).await,
+            (before.0 + 1, before.1 + 1)
+        );
+
+        assert_eq!(
+            service.begin_audit("nowhere").await.err().map(|e| e.kind()),
+            Some(crate::ErrorKind::NotFound)
+        );
+    }
 }

@@ -319,6 +319,11 @@ impl Service {
         crate::op::begin_org(&self.db.pool, org).await
     }
 
+    /// Begins a transaction that only appends to an org's audit log (see [`crate::op::begin_audit`]).
+    pub(crate) async fn begin_audit(&self, org: &str) -> Result<Tx, ServiceError> {
+        crate::op::begin_audit(&self.db.pool, org).await
+    }
+
     /// Begins a transaction that reads and then writes rows of no org (kept uploads, jobs). On
     /// SQLite it takes the write lock at once (`BEGIN IMMEDIATE`): a transaction that read first
     /// could not write after another writer committed, and would fail instead of waiting.

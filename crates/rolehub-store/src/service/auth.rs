@@ -319,7 +319,7 @@ impl Service {
             };
             tokio::spawn(async move {
                 let written = async {
-                    let mut tx = service.begin_org(&person.view.home_org).await?;
+                    let mut tx = service.begin_audit(&person.view.home_org).await?;
                     crate::op::append(
                         &mut tx,
                         &home,
@@ -396,7 +396,7 @@ impl Service {
             ..ctx.clone()
         };
         let written = async {
-            let mut tx = self.begin_org(&person.view.home_org).await?;
+            let mut tx = self.begin_audit(&person.view.home_org).await?;
             crate::op::append(
                 &mut tx,
                 &home,
