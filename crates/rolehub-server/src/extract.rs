@@ -6,7 +6,9 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, ErrorItem};
+use rolehub_domain::Text;
+
+use crate::error::{ApiError, Problem};
 
 /// A JSON body; unknown fields are refused by the types that deny them.
 pub struct ApiJson<T>(pub T);
@@ -85,53 +87,80 @@ fn nul_in(value: &serde_json::Value, at: &str) -> Option<String> {
 }
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {
-    let text = rejection.body_text();
-    let (status, field) = match &rejection {
-        JsonRejection::JsonSyntaxError(_) => (
-            StatusCode::BAD_REQUEST,
-            where_in(&text).unwrap_or_else(|| "body".into()),
-        ),
+    let (status, frame) = match &rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            return ApiError::with_problem(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Problem::of_field(
+                    "Content-Type",
+                    Text::new(
+                        "send the body as JSON with `Content-Type: application/json`",
+                        "stuur de body als JSON met “Content-Type: application/json”",
+                    ),
+                ),
+            );
+        }
+        JsonRejection::BytesRejection(_) => {
+            return ApiError::with_problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Problem::of_field(
+                    "body",
+                    Text::new(
+                        "the JSON body is larger than this endpoint accepts",
+                        "de JSON-body is groter dan dit endpoint accepteert",
+                    ),
+                ),
+            );
+        }
+        JsonRejection::JsonSyntaxError(_) => {
+            (StatusCode::BAD_REQUEST, "de body is geen geldige JSON")
+        }
         JsonRejection::JsonDataError(_) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            where_in(&text).unwrap_or_else(|| "body".into()),
+            "de body past niet bij wat dit endpoint verwacht",
         ),
-        JsonRejection::MissingJsonContentType(_) => {
-            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type".into())
-        }
-        JsonRejection::BytesRejection(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body".into()),
-        _ => (StatusCode::BAD_REQUEST, "body".into()),
+        _ => (StatusCode::BAD_REQUEST, "de body kan niet worden gelezen"),
     };
-    let message = match status {
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            "send the body as JSON with `Content-Type: application/json`".to_string()
-        }
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            "the JSON body is larger than this endpoint accepts".to_string()
-        }
-        _ => text
-            .replace(
-                "Failed to deserialize the JSON body into the target type: ",
-                "",
-            )
-            .replace("Failed to parse the request body as JSON: ", ""),
+    // serde's own words stay as serde wrote them (they name the API's fields and values); the
+    // frame around them and the place are worded per language.
+    let detail = rejection
+        .body_text()
+        .replace(
+            "Failed to deserialize the JSON body into the target type: ",
+            "",
+        )
+        .replace("Failed to parse the request body as JSON: ", "");
+    let (message, field) = match place_in(&detail) {
+        Some((what, line, column)) => (
+            Text::new(
+                detail.clone(),
+                format!("{frame} op regel {line}, kolom {column}: {what}"),
+            ),
+            Text::new(
+                format!("line {line}, column {column}"),
+                format!("regel {line}, kolom {column}"),
+            ),
+        ),
+        None => (
+            Text::new(detail.clone(), format!("{frame}: {detail}")),
+            Text::same("body"),
+        ),
     };
-    ApiError::Plain {
+    ApiError::with_problem(
         status,
-        errors: vec![ErrorItem {
-            description: message.clone(),
+        Problem {
+            description: message,
             rule_id: None,
             field: Some(field),
-        }],
-        message,
-        retry_after: None,
-    }
+        },
+    )
 }
 
-/// `line L, column C` from a serde message, where it says so.
-fn where_in(text: &str) -> Option<String> {
+/// What a serde message says and where: `(what, line, column)` from `… at line L column C`.
+fn place_in(text: &str) -> Option<(&str, u64, u64)> {
     let at = text.rfind(" at line ")?;
-    let rest = &text[at + 4..];
-    Some(rest.replacen(" column", ", column", 1))
+    let (line, column) = text[at + " at line ".len()..].split_once(" column ")?;
+    Some((&text[..at], line.parse().ok()?, column.parse().ok()?))
 }
 
 /// Query parameters.
@@ -152,14 +181,20 @@ fn query_rejection(rejection: QueryRejection) -> ApiError {
     let text = rejection
         .body_text()
         .replace("Failed to deserialize query string: ", "");
-    ApiError::bad_request("query", format!("the query string is not valid: {text}"))
+    ApiError::bad_request(
+        "query",
+        Text::new(
+            format!("the query string is not valid: {text}"),
+            format!("de querystring is niet geldig: {text}"),
+        ),
+    )
 }
 
 /// Reads an `after` cursor: only ever hex digits as this API gives them out (anything else is a 400,
 /// and never reaches [`crate::paging::decode`], which slices by byte), never decoding to a NUL
 /// character (which PostgreSQL cannot compare). An empty cursor (`after=`) is never given out either.
 pub fn cursor(after: &Option<String>) -> Result<Option<String>, ApiError> {
-    let bad = || ApiError::bad_request("after", "the `after` cursor is not one this API gave out");
+    let bad = ApiError::bad_cursor;
     if after
         .as_deref()
         .is_some_and(|c| c.is_empty() || !c.bytes().all(|b| b.is_ascii_hexdigit()))
