@@ -259,9 +259,7 @@ pub(crate) fn default_message(status: StatusCode) -> Text {
                 409 => "conflict",
                 422 => "het verzoek kan niet worden verwerkt",
                 429 => "te veel verzoeken; probeer het zo opnieuw",
-                502..=504 => {
-                    "de dienst is op dit moment niet beschikbaar; probeer het zo opnieuw"
-                }
+                502..=504 => "de dienst is op dit moment niet beschikbaar; probeer het zo opnieuw",
                 _ => "er ging iets mis",
             };
             Text::new(reason, nl)

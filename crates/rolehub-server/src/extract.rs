@@ -156,6 +156,11 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
     )
 }
 
+/// A serde message without its `at line L column C`.
+pub(crate) fn without_place(text: &str) -> &str {
+    text.rfind(" at line ").map_or(text, |at| &text[..at])
+}
+
 /// What a serde message says and where: `(what, line, column)` from `… at line L column C`.
 fn place_in(text: &str) -> Option<(&str, u64, u64)> {
     let at = text.rfind(" at line ")?;
