@@ -134,7 +134,7 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
         Some((what, line, column)) => (
             Text::new(
                 detail.clone(),
-                format!("{frame} op regel {line}, kolom {column}: {what}"),
+                format!("{frame} (regel {line}, kolom {column}): {what}"),
             ),
             Text::new(
                 format!("line {line}, column {column}"),
@@ -291,6 +291,18 @@ mod tests {
         assert_eq!((s.days, s.fields), (Some(3), None));
         assert!(serde_json::from_str::<S>(r#"{"days": null}"#).is_err());
         assert!(serde_json::from_str::<S>(r#"{"fields": null}"#).is_err());
+    }
+
+    #[test]
+    fn serde_places_are_read_off_its_messages() {
+        let text = "roleId: expected value at line 4 column 1";
+        assert_eq!(
+            super::place_in(text),
+            Some(("roleId: expected value", 4, 1))
+        );
+        assert_eq!(super::without_place(text), "roleId: expected value");
+        assert_eq!(super::place_in("no place here"), None);
+        assert_eq!(super::without_place("no place here"), "no place here");
     }
 
     #[test]
