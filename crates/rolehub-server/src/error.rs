@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 #[derive(Clone, Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorItem {
-    /// What is wrong, for a person.
+    /// What is wrong, for a person, in the caller's language (`Accept-Language`).
     pub description: String,
     /// The rule that refuses, when a rule does.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -32,7 +32,7 @@ pub struct ErrorItem {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorBody {
-    /// What went wrong, in one sentence.
+    /// What went wrong, in one sentence, in the caller's language (`Accept-Language`).
     pub message: String,
     /// The problems, one per rule, field or row.
     pub errors: Vec<ErrorItem>,
