@@ -6,7 +6,7 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
-use rolehub_domain::Text;
+use rolehub_domain::{quoted, Text};
 
 use crate::error::{ApiError, Problem};
 
@@ -134,7 +134,10 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
         Some((what, line, column)) => (
             Text::new(
                 detail.clone(),
-                format!("{frame} (regel {line}, kolom {column}): {what}"),
+                format!(
+                    "{frame} (regel {line}, kolom {column}): {}",
+                    our_words_in_dutch(what)
+                ),
             ),
             Text::new(
                 format!("line {line}, column {column}"),
@@ -142,7 +145,10 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
             ),
         ),
         None => (
-            Text::new(detail.clone(), format!("{frame}: {detail}")),
+            Text::new(
+                detail.clone(),
+                format!("{frame}: {}", our_words_in_dutch(&detail)),
+            ),
             Text::same("body"),
         ),
     };
@@ -153,6 +159,33 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
             rule_id: None,
             field: Some(field),
         },
+    )
+}
+
+/// Our own words inside serde's messages (from the readers below), in English and Dutch: a
+/// Dutch reader gets them in Dutch, while serde's own words stay as serde wrote them.
+const NULL_KEEPS: (&str, &str) = (
+    "null is not a value here: leave the field out to keep it",
+    "null is hier geen waarde: laat het veld weg om de waarde te houden",
+);
+/// After the number, in backticks as serde's own messages quote values.
+const NOT_WHOLE: (&str, &str) = (" is not a whole number", " is geen geheel getal");
+
+/// A serde message with our own words in it put in Dutch (a value quoted with “…”).
+fn our_words_in_dutch(text: &str) -> String {
+    let text = text.replace(NULL_KEEPS.0, NULL_KEEPS.1);
+    let Some(end) = text.find(&format!("`{}", NOT_WHOLE.0)) else {
+        return text;
+    };
+    let Some(start) = text[..end].rfind('`') else {
+        return text;
+    };
+    format!(
+        "{}{}{}{}",
+        &text[..start],
+        quoted(&text[start + 1..end]),
+        NOT_WHOLE.1,
+        &text[end + 1 + NOT_WHOLE.0.len()..]
     )
 }
 
@@ -239,7 +272,8 @@ where
     match number.as_f64() {
         Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Some(f as i64)),
         _ => Err(serde::de::Error::custom(format!(
-            "`{number}` is not a whole number"
+            "`{number}`{}",
+            NOT_WHOLE.0
         ))),
     }
 }
@@ -252,9 +286,7 @@ where
 {
     match whole_number(deserializer)? {
         Some(n) => Ok(Some(n)),
-        None => Err(serde::de::Error::custom(
-            "null is not a value here: leave the field out to keep it",
-        )),
+        None => Err(serde::de::Error::custom(NULL_KEEPS.0)),
     }
 }
 
@@ -267,9 +299,7 @@ where
     use serde::Deserialize;
     match Option::<Vec<String>>::deserialize(deserializer)? {
         Some(list) => Ok(Some(list)),
-        None => Err(serde::de::Error::custom(
-            "null is not a value here: leave the field out to keep it",
-        )),
+        None => Err(serde::de::Error::custom(NULL_KEEPS.0)),
     }
 }
 
@@ -303,6 +333,30 @@ mod tests {
         assert_eq!(super::without_place(text), "roleId: expected value");
         assert_eq!(super::place_in("no place here"), None);
         assert_eq!(super::without_place("no place here"), "no place here");
+    }
+
+    #[test]
+    fn our_own_words_in_serde_messages_read_in_dutch() {
+        #[derive(Debug, serde::Deserialize)]
+        struct S {
+            #[serde(default, deserialize_with = "super::present_whole_number")]
+            _days: Option<i64>,
+        }
+        for (body, dutch) in [
+            (r#"{"_days": 2.5}"#, "“2.5” is geen geheel getal"),
+            (
+                r#"{"_days": null}"#,
+                "null is hier geen waarde: laat het veld weg om de waarde te houden",
+            ),
+        ] {
+            let english = serde_json::from_str::<S>(body).unwrap_err().to_string();
+            let english = super::without_place(&english);
+            assert_eq!(super::our_words_in_dutch(english), dutch, "{english}");
+        }
+        assert_eq!(
+            super::our_words_in_dutch("unknown field `rank`"),
+            "unknown field `rank`"
+        );
     }
 
     #[test]
