@@ -121,7 +121,7 @@ impl ApiError {
             "after",
             Text::new(
                 "the `after` cursor is not one this API gave out",
-                "de cursor “after” is niet een die deze API heeft gegeven",
+                "de cursor “after” is niet door deze API gegeven",
             ),
         )
     }

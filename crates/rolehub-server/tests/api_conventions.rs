@@ -825,7 +825,7 @@ async fn the_servers_own_errors_speak_the_callers_language() {
     assert_eq!((field(&en), field(&nl)), ("after".into(), "after".into()));
     assert_eq!(
         nl.message(),
-        "de cursor “after” is niet een die deze API heeft gegeven"
+        "de cursor “after” is niet door deze API gegeven"
     );
     s.stop().await;
 }

@@ -77,7 +77,10 @@ async fn list_events(
     if offset < 0 {
         return Err(ApiError::bad_request(
             "offset",
-            Text::new("the offset is 0 or more", "de offset is 0 of meer"),
+            Text::new(
+                "the offset is 0 or more",
+                "de offset hoort 0 of meer te zijn",
+            ),
         ));
     }
     let query = AuditQuery {

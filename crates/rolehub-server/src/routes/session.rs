@@ -124,7 +124,7 @@ pub fn sign_in_refusal(e: SignInError) -> ApiError {
             StatusCode::FORBIDDEN,
             Text::new(
                 e.to_string(),
-                "uw organisatie meldt zich aan met single sign-on: ga naar haar identity provider in plaats van een wachtwoord te gebruiken",
+                "in uw organisatie meldt u zich aan met single sign-on: ga naar de identity provider in plaats van een wachtwoord te gebruiken",
             ),
         ),
         e @ SignInError::WeakBreakGlass => ApiError::new(
@@ -145,7 +145,7 @@ pub fn sign_in_refusal(e: SignInError) -> ApiError {
                 }
                 .to_string(),
                 format!(
-                    "{} is geen gebruiker van deze organisatie in Rolehub; vraag een van haar beheerders u toe te voegen",
+                    "{} is geen gebruiker van deze organisatie in Rolehub; vraag een beheerder van de organisatie om u toe te voegen",
                     quoted(&email)
                 ),
             ),

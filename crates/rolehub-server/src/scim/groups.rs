@@ -57,7 +57,7 @@ fn read_group(body: &Value) -> ScimResult<GroupFields> {
                     .ok_or_else(|| {
                         ScimError::value(Text::new(
                             "a member has a `value`: the user's id",
-                            "een lid heeft een “value”: de id van de gebruiker",
+                            "een lid hoort een “value” te hebben: de id van de gebruiker",
                         ))
                     }),
             })

@@ -267,7 +267,7 @@ impl FromRequestParts<AppState> for ScimCaller {
                 None,
                 Text::new(
                     "this is a personal access token; SCIM takes tokens with the `scim` scope, which a full administrator creates for their org",
-                    "dit is een persoonlijk toegangstoken; SCIM neemt tokens met de scope “scim”, die een volledige beheerder voor zijn organisatie aanmaakt",
+                    "dit is een persoonlijk toegangstoken; SCIM accepteert alleen tokens met de scope “scim”, die een volledige beheerder voor de organisatie aanmaakt",
                 ),
             ));
         }
@@ -405,7 +405,7 @@ impl ListQuery {
                 Some(text) => text.trim().parse::<i64>().map_err(|_| {
                     ScimError::value(Text::new(
                         format!("`{name}` is a whole number"),
-                        format!("{} is een geheel getal", quoted(name)),
+                        format!("{} hoort een geheel getal te zijn", quoted(name)),
                     ))
                 }),
             }
@@ -617,7 +617,7 @@ fn check_if_match(headers: &HeaderMap, current: &Value) -> ScimResult<()> {
             None,
             Text::new(
                 format!("the resource changed since it was read: its version is now {version}"),
-                format!("de resource is gewijzigd sinds hij is gelezen: de versie is nu {version}"),
+                format!("de resource is gewijzigd sinds die is gelezen: de versie is nu {version}"),
             ),
         ))
     }
@@ -640,7 +640,7 @@ fn json_body(body: &[u8]) -> ScimResult<Value> {
     if !value.is_object() {
         return Err(ScimError::syntax(Text::new(
             "the body is a JSON object",
-            "de body is een JSON-object",
+            "de body hoort een JSON-object te zijn",
         )));
     }
     Ok(value)

@@ -165,7 +165,7 @@ pub fn apply(resource: &mut Value, body: &Value) -> Result<(), PatchError> {
             "invalidSyntax",
             Text::new(
                 "a PATCH body names the schema urn:ietf:params:scim:api:messages:2.0:PatchOp",
-                "een PATCH-body noemt het schema urn:ietf:params:scim:api:messages:2.0:PatchOp",
+                "een PATCH-body hoort het schema urn:ietf:params:scim:api:messages:2.0:PatchOp te noemen",
             ),
         ));
     }
@@ -176,7 +176,7 @@ pub fn apply(resource: &mut Value, body: &Value) -> Result<(), PatchError> {
                 "invalidSyntax",
                 Text::new(
                     "a PATCH body has `Operations`",
-                    "een PATCH-body heeft “Operations”",
+                    "een PATCH-body hoort “Operations” te hebben",
                 ),
             )
         })?;

@@ -145,7 +145,7 @@ fn role_value(item: &Value) -> ScimResult<String> {
             .ok_or_else(|| {
                 ScimError::value(Text::new(
                     "a role has a `value`",
-                    "een rol heeft een “value”",
+                    "een rol hoort een “value” te hebben",
                 ))
             })?,
         other => {
@@ -304,7 +304,7 @@ fn require_user_schema(body: &Value) -> ScimResult<()> {
     } else {
         Err(ScimError::syntax(Text::new(
             format!("a user names the schema {USER_SCHEMA} in `schemas`"),
-            format!("een gebruiker noemt het schema {USER_SCHEMA} in “schemas”"),
+            format!("een gebruiker hoort het schema {USER_SCHEMA} in “schemas” te noemen"),
         )))
     }
 }
