@@ -4,6 +4,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, Method, StatusCode};
+use rolehub_domain::{quoted, Text};
 use rolehub_store::clock::system_now;
 use rolehub_store::service::TokenScope;
 use rolehub_store::{Ctx, PersonRecord};
@@ -90,7 +91,10 @@ impl FromRequestParts<AppState> for Caller {
                 // A SCIM token provisions through SCIM and reaches nothing else.
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,
-                    "this token has the `scim` scope: it is used at /identity/scim/{orgId}/v2/ only; use a personal access token with the `read` or `write` scope here",
+                    Text::new(
+                        "this token has the `scim` scope: it is used at /identity/scim/{orgId}/v2/ only; use a personal access token with the `read` or `write` scope here",
+                        "dit token heeft de scope “scim”: het werkt alleen bij /identity/scim/{orgId}/v2/; gebruik hier een persoonlijk toegangstoken met de scope “read” of “write”",
+                    ),
                 ));
             }
             return Ok(Caller {
@@ -116,7 +120,10 @@ impl FromRequestParts<AppState> for Caller {
             if sent != Some(csrf.as_str()) {
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,
-                    "a change made with the console's session needs its `X-CSRF-Token` header",
+                    Text::new(
+                        "a change made with the console's session needs its `X-CSRF-Token` header",
+                        "een wijziging met de sessie van de console heeft de header “X-CSRF-Token” van die sessie nodig",
+                    ),
                 ));
             }
         }
@@ -162,7 +169,10 @@ impl Caller {
                 if orgs.iter().any(|o| o.id == org) {
                     org.to_string()
                 } else {
-                    return Err(ApiError::not_found(&format!("organization `{org}`")));
+                    return Err(ApiError::not_found(Text::new(
+                        format!("organization `{org}`"),
+                        format!("organisatie {}", quoted(org)),
+                    )));
                 }
             }
         };

@@ -8,7 +8,7 @@ use axum::extract::{ConnectInfo, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use rolehub_domain::Lang;
+use rolehub_domain::{Lang, Text};
 use tracing::Instrument;
 
 use crate::error::{ApiError, PendingError};
@@ -155,8 +155,14 @@ pub async fn request_context(
         None
     };
     let mut response = match nul_at {
-        Some(at) => ApiError::bad_request(at, "the request contains the NUL character (%00)")
-            .into_response(),
+        Some(at) => ApiError::bad_request(
+            at,
+            Text::new(
+                "the request contains the NUL character (%00)",
+                "het verzoek bevat het NUL-teken (%00)",
+            ),
+        )
+        .into_response(),
         None => next.run(req).instrument(span.clone()).await,
     };
 
@@ -216,22 +222,48 @@ fn render(
     response
 }
 
-fn default_message(status: StatusCode) -> String {
+/// The message of the framework's own error answers (no route, body too large, time-out, a
+/// panic's 500, …).
+pub(crate) fn default_message(status: StatusCode) -> Text {
     match status {
-        StatusCode::NOT_FOUND => {
-            "no such resource; see /v1/openapi.json for the API's routes".into()
+        StatusCode::NOT_FOUND => Text::new(
+            "no such resource; see /v1/openapi.json for the API's routes",
+            "deze resource bestaat niet; zie /v1/openapi.json voor de routes van de API",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => Text::new(
+            "this method is not allowed on this resource",
+            "deze methode is niet toegestaan op deze resource",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => Text::new(
+            "the request body is larger than this endpoint accepts",
+            "de body van het verzoek is groter dan dit endpoint accepteert",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Text::new(
+            "the request body has a content type this endpoint does not accept",
+            "de body van het verzoek heeft een contenttype dat dit endpoint niet accepteert",
+        ),
+        StatusCode::REQUEST_TIMEOUT => Text::new(
+            "the request took too long and was stopped; nothing was changed",
+            "het verzoek duurde te lang en is gestopt; er is niets gewijzigd",
+        ),
+        StatusCode::INTERNAL_SERVER_ERROR => Text::new(
+            "something went wrong on our side; the tracking id helps us find it",
+            "er ging aan onze kant iets mis; met het tracking-id kunnen we het terugvinden",
+        ),
+        other => {
+            let reason = other.canonical_reason().unwrap_or("error");
+            let nl = match other.as_u16() {
+                400 => "ongeldig verzoek",
+                401 => "niet aangemeld",
+                403 => "niet toegestaan",
+                409 => "conflict",
+                422 => "het verzoek kan niet worden verwerkt",
+                429 => "te veel verzoeken; probeer het zo opnieuw",
+                502..=504 => "de dienst is op dit moment niet beschikbaar; probeer het zo opnieuw",
+                _ => "er ging iets mis",
+            };
+            Text::new(reason, nl)
         }
-        StatusCode::METHOD_NOT_ALLOWED => "this method is not allowed on this resource".into(),
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            "the request body is larger than this endpoint accepts".into()
-        }
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            "the request body has a content type this endpoint does not accept".into()
-        }
-        StatusCode::REQUEST_TIMEOUT => {
-            "the request took too long and was stopped; nothing was changed".into()
-        }
-        other => other.canonical_reason().unwrap_or("error").to_string(),
     }
 }
 

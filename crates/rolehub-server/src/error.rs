@@ -7,7 +7,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use rolehub_domain::Lang;
+use rolehub_domain::{Lang, Text};
 use rolehub_store::ServiceError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 #[derive(Clone, Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorItem {
-    /// What is wrong, for a person.
+    /// What is wrong, for a person, in the caller's language (`Accept-Language`).
     pub description: String,
     /// The rule that refuses, when a rule does.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -32,7 +32,7 @@ pub struct ErrorItem {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorBody {
-    /// What went wrong, in one sentence.
+    /// What went wrong, in one sentence, in the caller's language (`Accept-Language`).
     pub message: String,
     /// The problems, one per rule, field or row.
     pub errors: Vec<ErrorItem>,
@@ -40,19 +40,50 @@ pub struct ErrorBody {
     pub tracking_id: String,
 }
 
+/// One problem of an error, worded in every language until the reader's is known.
+#[derive(Clone, Debug)]
+pub struct Problem {
+    /// What is wrong, for a person.
+    pub description: Text,
+    /// The rule that refuses, when a rule does.
+    pub rule_id: Option<String>,
+    /// The field (an API name, [`Text::same`]), or a place in a file or body, worded per language.
+    pub field: Option<Text>,
+}
+
+impl Problem {
+    /// A problem of a field named as the API names it (the same in every language).
+    pub fn of_field(field: impl Into<String>, description: Text) -> Problem {
+        Problem {
+            description,
+            rule_id: None,
+            field: Some(Text::same(field)),
+        }
+    }
+
+    /// The problem as the caller reads it.
+    pub fn render(&self, lang: Lang) -> ErrorItem {
+        ErrorItem {
+            description: self.description.get(lang).to_string(),
+            rule_id: self.rule_id.clone(),
+            field: self.field.as_ref().map(|f| f.get(lang).to_string()),
+        }
+    }
+}
+
 /// An error a handler answers.
 #[derive(Debug)]
 pub enum ApiError {
     /// From the service layer, rendered in the caller's language.
     Service(ServiceError),
-    /// Any other error, already worded.
+    /// Any other error, worded in every language and rendered in the caller's.
     Plain {
         /// The status.
         status: StatusCode,
         /// The message.
-        message: String,
+        message: Text,
         /// The problems.
-        errors: Vec<ErrorItem>,
+        errors: Vec<Problem>,
         /// `Retry-After` seconds, for 429.
         retry_after: Option<u64>,
     },
@@ -60,41 +91,61 @@ pub enum ApiError {
 
 impl ApiError {
     /// An error with a status and a message.
-    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+    pub fn new(status: StatusCode, message: Text) -> ApiError {
         ApiError::Plain {
             status,
-            message: message.into(),
+            message,
             errors: Vec::new(),
             retry_after: None,
         }
     }
 
-    /// 400 for a malformed request, naming where.
-    pub fn bad_request(field: impl Into<String>, message: impl Into<String>) -> ApiError {
-        let message = message.into();
+    /// An error with a status and one problem, whose description is the message too.
+    pub fn with_problem(status: StatusCode, problem: Problem) -> ApiError {
         ApiError::Plain {
-            status: StatusCode::BAD_REQUEST,
-            errors: vec![ErrorItem {
-                description: message.clone(),
-                rule_id: None,
-                field: Some(field.into()),
-            }],
-            message,
+            status,
+            message: problem.description.clone(),
+            errors: vec![problem],
             retry_after: None,
         }
+    }
+
+    /// 400 for a malformed request, naming the field (an API name, the same in every language).
+    pub fn bad_request(field: impl Into<String>, message: Text) -> ApiError {
+        ApiError::with_problem(StatusCode::BAD_REQUEST, Problem::of_field(field, message))
+    }
+
+    /// 400 for an `after` cursor that this API did not give out.
+    pub fn bad_cursor() -> ApiError {
+        ApiError::bad_request(
+            "after",
+            Text::new(
+                "the `after` cursor is not one this API gave out",
+                "de cursor “after” is niet door deze API gegeven",
+            ),
+        )
     }
 
     /// 401.
     pub fn unauthorized() -> ApiError {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "sign in, or send a personal access token as `Authorization: Bearer <token>`",
+            Text::new(
+                "sign in, or send a personal access token as `Authorization: Bearer <token>`",
+                "meld u aan, of stuur een persoonlijk toegangstoken als “Authorization: Bearer <token>”",
+            ),
         )
     }
 
-    /// 404 for something the caller cannot see.
-    pub fn not_found(what: &str) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, format!("{what} was not found"))
+    /// 404 for something the caller cannot see, named in each language (`person`, `de persoon`).
+    pub fn not_found(what: Text) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            what.map(|lang, what| match lang {
+                Lang::En => format!("{what} was not found"),
+                Lang::Nl => format!("{what} is niet gevonden"),
+            }),
+        )
     }
 
     /// The status of this error: for service errors, the one status of their kind
@@ -112,7 +163,10 @@ impl ApiError {
         let (message, errors) = match self {
             ApiError::Plain {
                 message, errors, ..
-            } => (message.clone(), errors.clone()),
+            } => (
+                message.get(lang).to_string(),
+                errors.iter().map(|p| p.render(lang)).collect(),
+            ),
             ApiError::Service(e) => match e {
                 ServiceError::Refused(r) => {
                     let m = r.message(lang);

@@ -6,7 +6,9 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, ErrorItem};
+use rolehub_domain::{quoted, Text};
+
+use crate::error::{ApiError, Problem};
 
 /// A JSON body; unknown fields are refused by the types that deny them.
 pub struct ApiJson<T>(pub T);
@@ -85,53 +87,118 @@ fn nul_in(value: &serde_json::Value, at: &str) -> Option<String> {
 }
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {
-    let text = rejection.body_text();
-    let (status, field) = match &rejection {
-        JsonRejection::JsonSyntaxError(_) => (
-            StatusCode::BAD_REQUEST,
-            where_in(&text).unwrap_or_else(|| "body".into()),
-        ),
+    let (status, frame) = match &rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            return ApiError::with_problem(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Problem::of_field(
+                    "Content-Type",
+                    Text::new(
+                        "send the body as JSON with `Content-Type: application/json`",
+                        "stuur de body als JSON met “Content-Type: application/json”",
+                    ),
+                ),
+            );
+        }
+        JsonRejection::BytesRejection(_) => {
+            return ApiError::with_problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Problem::of_field(
+                    "body",
+                    Text::new(
+                        "the JSON body is larger than this endpoint accepts",
+                        "de JSON-body is groter dan dit endpoint accepteert",
+                    ),
+                ),
+            );
+        }
+        JsonRejection::JsonSyntaxError(_) => {
+            (StatusCode::BAD_REQUEST, "de body is geen geldige JSON")
+        }
         JsonRejection::JsonDataError(_) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            where_in(&text).unwrap_or_else(|| "body".into()),
+            "de body past niet bij wat dit endpoint verwacht",
         ),
-        JsonRejection::MissingJsonContentType(_) => {
-            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type".into())
-        }
-        JsonRejection::BytesRejection(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body".into()),
-        _ => (StatusCode::BAD_REQUEST, "body".into()),
+        _ => (StatusCode::BAD_REQUEST, "de body kan niet worden gelezen"),
     };
-    let message = match status {
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            "send the body as JSON with `Content-Type: application/json`".to_string()
-        }
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            "the JSON body is larger than this endpoint accepts".to_string()
-        }
-        _ => text
-            .replace(
-                "Failed to deserialize the JSON body into the target type: ",
-                "",
-            )
-            .replace("Failed to parse the request body as JSON: ", ""),
+    // serde's own words stay as serde wrote them (they name the API's fields and values); the
+    // frame around them and the place are worded per language.
+    let detail = rejection
+        .body_text()
+        .replace(
+            "Failed to deserialize the JSON body into the target type: ",
+            "",
+        )
+        .replace("Failed to parse the request body as JSON: ", "");
+    let (message, field) = match place_in(&detail) {
+        Some((what, line, column)) => (
+            Text::new(
+                detail.clone(),
+                format!(
+                    "{frame} (regel {line}, kolom {column}): {}",
+                    our_words_in_dutch(what)
+                ),
+            ),
+            Text::new(
+                format!("line {line}, column {column}"),
+                format!("regel {line}, kolom {column}"),
+            ),
+        ),
+        None => (
+            Text::new(
+                detail.clone(),
+                format!("{frame}: {}", our_words_in_dutch(&detail)),
+            ),
+            Text::same("body"),
+        ),
     };
-    ApiError::Plain {
+    ApiError::with_problem(
         status,
-        errors: vec![ErrorItem {
-            description: message.clone(),
+        Problem {
+            description: message,
             rule_id: None,
             field: Some(field),
-        }],
-        message,
-        retry_after: None,
-    }
+        },
+    )
 }
 
-/// `line L, column C` from a serde message, where it says so.
-fn where_in(text: &str) -> Option<String> {
+/// Our own words inside serde's messages (from the readers below), in English and Dutch: a
+/// Dutch reader gets them in Dutch, while serde's own words stay as serde wrote them.
+const NULL_KEEPS: (&str, &str) = (
+    "null is not a value here: leave the field out to keep it",
+    "null is hier geen waarde: laat het veld weg om de waarde te houden",
+);
+/// After the number, in backticks as serde's own messages quote values.
+const NOT_WHOLE: (&str, &str) = (" is not a whole number", " is geen geheel getal");
+
+/// A serde message with our own words in it put in Dutch (a value quoted with “…”).
+fn our_words_in_dutch(text: &str) -> String {
+    let text = text.replace(NULL_KEEPS.0, NULL_KEEPS.1);
+    let Some(end) = text.find(&format!("`{}", NOT_WHOLE.0)) else {
+        return text;
+    };
+    let Some(start) = text[..end].rfind('`') else {
+        return text;
+    };
+    format!(
+        "{}{}{}{}",
+        &text[..start],
+        quoted(&text[start + 1..end]),
+        NOT_WHOLE.1,
+        &text[end + 1 + NOT_WHOLE.0.len()..]
+    )
+}
+
+/// A serde message without its `at line L column C`.
+pub(crate) fn without_place(text: &str) -> &str {
+    text.rfind(" at line ").map_or(text, |at| &text[..at])
+}
+
+/// What a serde message says and where: `(what, line, column)` from `… at line L column C`.
+fn place_in(text: &str) -> Option<(&str, u64, u64)> {
     let at = text.rfind(" at line ")?;
-    let rest = &text[at + 4..];
-    Some(rest.replacen(" column", ", column", 1))
+    let (line, column) = text[at + " at line ".len()..].split_once(" column ")?;
+    Some((&text[..at], line.parse().ok()?, column.parse().ok()?))
 }
 
 /// Query parameters.
@@ -152,14 +219,20 @@ fn query_rejection(rejection: QueryRejection) -> ApiError {
     let text = rejection
         .body_text()
         .replace("Failed to deserialize query string: ", "");
-    ApiError::bad_request("query", format!("the query string is not valid: {text}"))
+    ApiError::bad_request(
+        "query",
+        Text::new(
+            format!("the query string is not valid: {text}"),
+            format!("de querystring is niet geldig: {text}"),
+        ),
+    )
 }
 
 /// Reads an `after` cursor: only ever hex digits as this API gives them out (anything else is a 400,
 /// and never reaches [`crate::paging::decode`], which slices by byte), never decoding to a NUL
 /// character (which PostgreSQL cannot compare). An empty cursor (`after=`) is never given out either.
 pub fn cursor(after: &Option<String>) -> Result<Option<String>, ApiError> {
-    let bad = || ApiError::bad_request("after", "the `after` cursor is not one this API gave out");
+    let bad = ApiError::bad_cursor;
     if after
         .as_deref()
         .is_some_and(|c| c.is_empty() || !c.bytes().all(|b| b.is_ascii_hexdigit()))
@@ -199,7 +272,8 @@ where
     match number.as_f64() {
         Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Some(f as i64)),
         _ => Err(serde::de::Error::custom(format!(
-            "`{number}` is not a whole number"
+            "`{number}`{}",
+            NOT_WHOLE.0
         ))),
     }
 }
@@ -212,9 +286,7 @@ where
 {
     match whole_number(deserializer)? {
         Some(n) => Ok(Some(n)),
-        None => Err(serde::de::Error::custom(
-            "null is not a value here: leave the field out to keep it",
-        )),
+        None => Err(serde::de::Error::custom(NULL_KEEPS.0)),
     }
 }
 
@@ -227,9 +299,7 @@ where
     use serde::Deserialize;
     match Option::<Vec<String>>::deserialize(deserializer)? {
         Some(list) => Ok(Some(list)),
-        None => Err(serde::de::Error::custom(
-            "null is not a value here: leave the field out to keep it",
-        )),
+        None => Err(serde::de::Error::custom(NULL_KEEPS.0)),
     }
 }
 
@@ -251,6 +321,42 @@ mod tests {
         assert_eq!((s.days, s.fields), (Some(3), None));
         assert!(serde_json::from_str::<S>(r#"{"days": null}"#).is_err());
         assert!(serde_json::from_str::<S>(r#"{"fields": null}"#).is_err());
+    }
+
+    #[test]
+    fn serde_places_are_read_off_its_messages() {
+        let text = "roleId: expected value at line 4 column 1";
+        assert_eq!(
+            super::place_in(text),
+            Some(("roleId: expected value", 4, 1))
+        );
+        assert_eq!(super::without_place(text), "roleId: expected value");
+        assert_eq!(super::place_in("no place here"), None);
+        assert_eq!(super::without_place("no place here"), "no place here");
+    }
+
+    #[test]
+    fn our_own_words_in_serde_messages_read_in_dutch() {
+        #[derive(Debug, serde::Deserialize)]
+        struct S {
+            #[serde(default, deserialize_with = "super::present_whole_number")]
+            _days: Option<i64>,
+        }
+        for (body, dutch) in [
+            (r#"{"_days": 2.5}"#, "“2.5” is geen geheel getal"),
+            (
+                r#"{"_days": null}"#,
+                "null is hier geen waarde: laat het veld weg om de waarde te houden",
+            ),
+        ] {
+            let english = serde_json::from_str::<S>(body).unwrap_err().to_string();
+            let english = super::without_place(&english);
+            assert_eq!(super::our_words_in_dutch(english), dutch, "{english}");
+        }
+        assert_eq!(
+            super::our_words_in_dutch("unknown field `rank`"),
+            "unknown field `rank`"
+        );
     }
 
     #[test]

@@ -122,7 +122,7 @@ fn routed(state: AppState) -> Router {
             tracing::error!("a handler panicked");
             error::ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "something went wrong on our side; the tracking id helps us find it",
+                context::default_message(StatusCode::INTERNAL_SERVER_ERROR),
             )
             .into_response()
         },
@@ -229,5 +229,5 @@ pub fn csv_download(filename: &str, body: Vec<u8>) -> axum::response::Response {
 
 /// Answers a plain error (used by handlers outside the API routes).
 pub fn not_found() -> axum::response::Response {
-    error::ApiError::not_found("page").into_response()
+    error::ApiError::not_found(rolehub_domain::Text::new("page", "de pagina")).into_response()
 }

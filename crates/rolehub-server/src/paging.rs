@@ -20,7 +20,7 @@ pub fn decode(cursor: &Option<String>) -> ApiResult<Option<String>> {
     let Some(cursor) = cursor else {
         return Ok(None);
     };
-    let bad = || ApiError::bad_request("after", "the `after` cursor is not one this API gave out");
+    let bad = ApiError::bad_cursor;
     if !cursor.is_ascii() || cursor.len() % 2 != 0 || cursor.len() > 2000 {
         return Err(bad());
     }

@@ -638,6 +638,198 @@ async fn dutch_refusals_still_name_the_rule() {
     }
 }
 
+/// The same request in English (no `Accept-Language`) and in Dutch; the status is the same.
+async fn in_both(
+    s: &Server,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<(&str, &str)>,
+) -> (Resp, Resp) {
+    let mut answers = Vec::new();
+    for lang in [None, Some("nl")] {
+        let mut c = s.request(method.clone(), path);
+        if let Some(t) = token {
+            c = c.bearer(t);
+        }
+        if let Some(l) = lang {
+            c = c.header("accept-language", l);
+        }
+        if let Some((ct, b)) = body {
+            c = c.body(ct, b.to_string());
+        }
+        answers.push(c.send().await);
+    }
+    let nl = answers.pop().unwrap();
+    let en = answers.pop().unwrap();
+    assert_eq!(en.status, nl.status, "{} / {}", en.text, nl.text);
+    (en, nl)
+}
+
+/// The server's own errors (a body that is not JSON or not what the route takes, a missing
+/// content type, a bad token, an unknown route or method) answer in the caller's language, with
+/// the same status: serde's own words stay as serde wrote them, in a Dutch frame, and the place is
+/// worded in Dutch; a field keeps its API name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_servers_own_errors_speak_the_callers_language() {
+    let s = Server::start(&backends()[0]).await;
+    let w = s.w.clone();
+    let admin = &w.admin.token;
+    let field = |r: &Resp| r.json()["errors"][0]["field"].as_str().unwrap().to_string();
+    let description = |r: &Resp| {
+        r.json()["errors"][0]["description"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+
+    // 400: malformed JSON.
+    let (en, nl) = in_both(
+        &s,
+        Method::POST,
+        "/v1/roleAssignments",
+        Some(admin.as_str()),
+        Some((
+            "application/json",
+            "{\n  \"personId\": \"x\",\n  \"roleId\": \n}",
+        )),
+    )
+    .await;
+    en.expect(400);
+    assert_eq!(field(&en), "line 4, column 1");
+    assert_eq!(field(&nl), "regel 4, kolom 1");
+    assert_eq!(
+        en.message(),
+        "roleId: expected value at line 4 column 1",
+        "{}",
+        en.text
+    );
+    assert_eq!(
+        nl.message(),
+        "de body is geen geldige JSON (regel 4, kolom 1): roleId: expected value",
+        "{}",
+        nl.text
+    );
+    assert_eq!(description(&nl), nl.message());
+
+    // 422: well-formed JSON of the wrong types.
+    let (en, nl) = in_both(
+        &s,
+        Method::POST,
+        "/v1/roleAssignments",
+        Some(admin.as_str()),
+        Some(("application/json", r#"{"personId": 5}"#)),
+    )
+    .await;
+    en.expect(422);
+    assert_eq!(field(&en), "line 1, column 14");
+    assert_eq!(field(&nl), "regel 1, kolom 14");
+    assert!(
+        nl.message()
+            .starts_with("de body past niet bij wat dit endpoint verwacht (regel 1, kolom 14): personId: invalid type"),
+        "{}",
+        nl.text
+    );
+
+    // 415: JSON without its content type; the field is the header's name in both.
+    let (en, nl) = in_both(
+        &s,
+        Method::POST,
+        "/v1/roleAssignments",
+        Some(admin.as_str()),
+        Some(("text/plain", "{}")),
+    )
+    .await;
+    en.expect(415);
+    assert_eq!(field(&en), "Content-Type");
+    assert_eq!(field(&nl), "Content-Type");
+    assert_eq!(
+        en.message(),
+        "send the body as JSON with `Content-Type: application/json`"
+    );
+    assert_eq!(
+        nl.message(),
+        "stuur de body als JSON met “Content-Type: application/json”"
+    );
+
+    // 400: a malformed query string, the field named `query` in both.
+    let (en, nl) = in_both(
+        &s,
+        Method::GET,
+        "/v1/people?max=lots",
+        Some(admin.as_str()),
+        None,
+    )
+    .await;
+    en.expect(400);
+    assert_eq!((field(&en), field(&nl)), ("query".into(), "query".into()));
+    assert!(en.message().starts_with("the query string is not valid: "));
+    assert!(
+        nl.message().starts_with("de querystring is niet geldig: "),
+        "{}",
+        nl.text
+    );
+
+    // 401: a bad token, and none at all.
+    for token in [Some("rh_not-a-token"), None] {
+        let (en, nl) = in_both(&s, Method::GET, "/v1/people", token, None).await;
+        en.expect(401);
+        assert!(en.message().starts_with("sign in, or send"), "{}", en.text);
+        assert_eq!(
+            nl.message(),
+            "meld u aan, of stuur een persoonlijk toegangstoken als “Authorization: Bearer <token>”"
+        );
+    }
+
+    // 404 and 405: the router's own answers.
+    let (en, nl) = in_both(
+        &s,
+        Method::GET,
+        "/v1/no-such-thing",
+        Some(admin.as_str()),
+        None,
+    )
+    .await;
+    en.expect(404);
+    assert!(en.route_missing());
+    assert_eq!(
+        nl.message(),
+        "deze resource bestaat niet; zie /v1/openapi.json voor de routes van de API"
+    );
+    let (en, nl) = in_both(
+        &s,
+        Method::PATCH,
+        "/v1/people",
+        Some(admin.as_str()),
+        Some(("application/json", "{}")),
+    )
+    .await;
+    en.expect(405);
+    assert_eq!(en.message(), "this method is not allowed on this resource");
+    assert_eq!(
+        nl.message(),
+        "deze methode is niet toegestaan op deze resource"
+    );
+    assert!(nl.header("allow").is_some());
+
+    // A cursor this API did not give out names its parameter in both.
+    let (en, nl) = in_both(
+        &s,
+        Method::GET,
+        "/v1/people?after=zz",
+        Some(admin.as_str()),
+        None,
+    )
+    .await;
+    en.expect(400);
+    assert_eq!((field(&en), field(&nl)), ("after".into(), "after".into()));
+    assert_eq!(
+        nl.message(),
+        "de cursor “after” is niet door deze API gegeven"
+    );
+    s.stop().await;
+}
+
 /// The error bodies people and scripts read, pinned (tracking ids left out): a change of wording
 /// is a reviewed diff of the snapshot.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -734,6 +926,43 @@ async fn error_bodies_are_pinned() {
             &json!({ "emails": [w.users[0].email] }),
         )
         .await,
+    );
+    let dutch =
+        |method: Method, path: &str| s.request(method, path).header("Accept-Language", "nl");
+    pin(
+        "no credentials, in Dutch",
+        &dutch(Method::GET, "/v1/people").send().await,
+    );
+    pin(
+        "unknown route, in Dutch",
+        &dutch(Method::GET, "/v1/nothing")
+            .bearer(&w.admin.token)
+            .send()
+            .await,
+    );
+    pin(
+        "malformed JSON, in Dutch",
+        &dutch(Method::POST, "/v1/roleAssignments")
+            .bearer(&w.admin.token)
+            .body("application/json", "{\"personId\": ")
+            .send()
+            .await,
+    );
+    pin(
+        "an unknown field, in Dutch",
+        &dutch(Method::POST, "/v1/roleAssignments")
+            .bearer(&w.admin.token)
+            .json(&json!({ "personId": w.users[0].id, "roleId": "support_admin", "rank": 1 }))
+            .send()
+            .await,
+    );
+    pin(
+        "the wrong content type, in Dutch",
+        &dutch(Method::POST, "/v1/roleAssignments")
+            .bearer(&w.admin.token)
+            .body("text/plain", "hello")
+            .send()
+            .await,
     );
     insta::assert_snapshot!(text);
     s.stop().await;

@@ -27,14 +27,29 @@ struct Scim {
 }
 
 async fn scim(s: &Server, method: Method, path: &str, token: &str, body: Option<Value>) -> Scim {
+    scim_raw(s, method, path, token, body.map(|b| b.to_string()), None).await
+}
+
+/// A SCIM request with a body as sent (JSON or not) and, when given, an `Accept-Language`.
+async fn scim_raw(
+    s: &Server,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<String>,
+    lang: Option<&str>,
+) -> Scim {
     let mut request = s
         .http
         .request(method.clone(), format!("{}{path}", s.base))
         .bearer_auth(token);
+    if let Some(lang) = lang {
+        request = request.header("accept-language", lang);
+    }
     if let Some(body) = body {
         request = request
             .header("content-type", "application/scim+json")
-            .body(body.to_string());
+            .body(body);
     }
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
@@ -516,4 +531,87 @@ async fn scim_tokens_reach_scim_of_their_org_only() {
         assert_eq!(keys, ["id", "schemas", "userName"]);
         s.stop().await;
     }
+}
+
+/// A SCIM error's `detail` is in the caller's language (`Accept-Language`), with the same status
+/// and `scimType` as in English: serde's own words stay, their place is worded in Dutch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scim_errors_speak_the_callers_language() {
+    let s = Server::start(&backends()[0]).await;
+    let w = s.w.clone();
+    let (_, token) = rolehub_testkit::token(&s.service, &w.admin.email, TokenScope::Scim).await;
+    let both = |method: Method, path: &'static str, token: String, body: Option<&'static str>| {
+        let s = &s;
+        async move {
+            let en = scim_raw(
+                s,
+                method.clone(),
+                path,
+                &token,
+                body.map(str::to_string),
+                None,
+            )
+            .await;
+            let nl = scim_raw(
+                s,
+                method,
+                path,
+                &token,
+                body.map(str::to_string),
+                Some("nl"),
+            )
+            .await;
+            assert_eq!(en.status, nl.status, "{path}: {} / {}", en.body, nl.body);
+            assert_eq!(en.body["scimType"], nl.body["scimType"]);
+            assert_eq!(nl.headers["content-type"], "application/scim+json");
+            let detail = |r: &Scim| r.body["detail"].as_str().unwrap().to_string();
+            (en.status, detail(&en), detail(&nl))
+        }
+    };
+
+    let (status, en, nl) = both(
+        Method::GET,
+        "/identity/scim/acme/v2/Users/nobody",
+        token.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(en, "no user `nobody` in this org");
+    assert_eq!(nl, "geen gebruiker “nobody” in deze organisatie");
+
+    let (status, en, nl) = both(
+        Method::GET,
+        "/identity/scim/acme/v2/Users?filter=userName%20xx%20%22a%22",
+        token.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(en, "filter: `xx` is not an operator");
+    assert_eq!(nl, "filter: “xx” is geen operator");
+
+    let (status, en, nl) = both(Method::POST, USERS, token.clone(), Some("{\"userName\": ")).await;
+    assert_eq!(status, 400);
+    assert!(
+        en.starts_with("the body is not JSON: EOF while parsing a value at line 1 column 13"),
+        "{en}"
+    );
+    assert_eq!(
+        nl,
+        "de body is geen JSON: EOF while parsing a value (regel 1, kolom 13)"
+    );
+
+    let (status, en, nl) = both(Method::GET, USERS, "rh_nothing".into(), None).await;
+    assert_eq!(status, 401);
+    assert!(en.starts_with("send a SCIM token"), "{en}");
+    assert!(nl.starts_with("stuur een SCIM-token"), "{nl}");
+
+    // The service's own errors too: a role the catalogue does not have.
+    let body = "{\"schemas\": [\"urn:ietf:params:scim:schemas:core:2.0:User\"], \"userName\": \"nl.rol@acme.example\", \"roles\": [{\"value\": \"king\"}]}";
+    let (status, en, nl) = both(Method::POST, USERS, token.clone(), Some(body)).await;
+    assert_eq!(status, 400);
+    assert_ne!(en, nl);
+    assert!(nl.contains("“king”"), "{nl}");
+    s.stop().await;
 }

@@ -3,7 +3,7 @@
 use axum::extract::{OriginalUri, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use rolehub_domain::Timestamp;
+use rolehub_domain::{Text, Timestamp};
 use rolehub_store::service::{AuditPage, AuditQuery};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -67,17 +67,21 @@ async fn list_events(
         t.as_deref()
             .map(Timestamp::parse)
             .transpose()
-            .map_err(|e| ApiError::bad_request(field.to_string(), e.to_string()))
+            .map_err(|e| ApiError::bad_request(field.to_string(), e.0))
     };
     let after_seq = match crate::extract::cursor(&q.after)? {
-        Some(s) => Some(s.parse::<i64>().map_err(|_| {
-            ApiError::bad_request("after", "the `after` cursor is not one this API gave out")
-        })?),
+        Some(s) => Some(s.parse::<i64>().map_err(|_| ApiError::bad_cursor())?),
         None => None,
     };
     let offset = q.offset.unwrap_or(0);
     if offset < 0 {
-        return Err(ApiError::bad_request("offset", "the offset is 0 or more"));
+        return Err(ApiError::bad_request(
+            "offset",
+            Text::new(
+                "the offset is 0 or more",
+                "de offset hoort 0 of meer te zijn",
+            ),
+        ));
     }
     let query = AuditQuery {
         actor: q.actor_id.clone(),

@@ -11,7 +11,7 @@ use axum::extract::{OriginalUri, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use rolehub_domain::Lang;
+use rolehub_domain::{Lang, Text};
 use rolehub_store::service::{Applied, ImportOptions, RowKind};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 use super::people::OrgQuery;
 use crate::auth::Acting;
 use crate::dto::{CsvUpload, ImportChange, ImportError, ImportResult, Items, JobInfo, ROW_SAMPLE};
-use crate::error::{ApiError, ApiResult, ErrorBody, ErrorItem};
+use crate::error::{ApiError, ApiResult, ErrorBody, Problem};
 use crate::extract::ApiQuery;
 use crate::paging;
 use crate::state::AppState;
@@ -108,7 +108,10 @@ async fn upload(
     if !content_type.starts_with("text/csv") {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "send the file as `Content-Type: text/csv`",
+            Text::new(
+                "send the file as `Content-Type: text/csv`",
+                "stuur het bestand als “Content-Type: text/csv”",
+            ),
         ));
     }
     let options = ImportOptions {
@@ -177,10 +180,12 @@ fn answer(
             .errors
             .iter()
             .take(ROW_SAMPLE)
-            .map(|e| ErrorItem {
-                description: e.message.get(lang).to_string(),
+            .map(|e| Problem {
+                description: e.message.clone(),
                 rule_id: Some(e.rule.id().into()),
-                field: Some(place(e.row, e.column.as_deref(), lang)),
+                field: Some(Text::by_lang(|lang| {
+                    place(e.row, e.column.as_deref(), lang)
+                })),
             })
             .collect();
         let upload = CsvUpload::of(&checked.upload, base);
@@ -188,7 +193,7 @@ fn answer(
         let apply = format!("POST {base}/v1/csvUploads/{}/apply?partial=true", upload.id);
         return Err(ApiError::Plain {
             status: StatusCode::UNPROCESSABLE_ENTITY,
-            message: match lang {
+            message: Text::by_lang(|lang| match lang {
                 Lang::En => format!(
                     "{refused} of {total} rows have problems; nothing was changed. Every problem: \
                      {}; to apply the valid rows only: {apply}",
@@ -199,7 +204,7 @@ fn answer(
                      problemen: {}; om alleen de geldige rijen toe te passen: {apply}",
                     upload.errors_url
                 ),
-            },
+            }),
             errors,
             retry_after: None,
         });
@@ -263,9 +268,7 @@ async fn rows_page<T: serde::Serialize + utoipa::ToSchema>(
     item: fn(&rolehub_store::service::ReportRow, Lang) -> T,
 ) -> ApiResult<Response> {
     let after = match crate::extract::cursor(&q.after)? {
-        Some(s) => s.parse::<i64>().map_err(|_| {
-            ApiError::bad_request("after", "the `after` cursor is not one this API gave out")
-        })?,
+        Some(s) => s.parse::<i64>().map_err(|_| ApiError::bad_cursor())?,
         None => 0,
     };
     let limit = paging::page_size(q.max, 100, 1000) as usize;

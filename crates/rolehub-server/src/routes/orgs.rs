@@ -112,7 +112,10 @@ async fn put_settings(
     if changes.is_empty() {
         return Err(ApiError::bad_request(
             "body",
-            "name at least one setting: externalReadonlyTtlDays, shareWithExternalAdmins",
+            Text::new(
+                "name at least one setting: externalReadonlyTtlDays, shareWithExternalAdmins",
+                "noem minstens één instelling: externalReadonlyTtlDays, shareWithExternalAdmins",
+            ),
         ));
     }
     state.service.set_settings(&ctx, &changes).await?;
@@ -199,7 +202,7 @@ async fn get_license(
         .into_iter()
         .find(|u| Some(&u.license) == wanted.as_ref())
         .map(|u| Json(license_info(u)))
-        .ok_or_else(|| ApiError::not_found("license"))
+        .ok_or_else(|| ApiError::not_found(Text::new("license", "de licentie")))
 }
 
 fn license_info(u: rolehub_store::LicenseUsage) -> LicenseInfo {
@@ -233,7 +236,10 @@ async fn change_user_licenses(
         (None, None) => {
             return Err(ApiError::bad_request(
                 "email",
-                "name the user by `email` or `personId`",
+                Text::new(
+                    "name the user by `email` or `personId`",
+                    "noem de gebruiker met “email” of “personId”",
+                ),
             ))
         }
     };

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use crate::auth::{Acting, Caller};
 use crate::dto::{Items, NewPerson, Person, PersonUpdate};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, Problem};
 use crate::extract::{list, ApiJson, ApiQuery};
 use crate::paging;
 use crate::state::AppState;
@@ -81,7 +81,13 @@ pub fn parse_roles(ids: &[String]) -> ApiResult<Vec<Role>> {
     ids.iter()
         .map(|id| {
             Role::from_id(id).ok_or_else(|| {
-                ApiError::bad_request("roles", format!("`{id}` is not a role id; see /v1/roles"))
+                ApiError::bad_request(
+                    "roles",
+                    Text::new(
+                        format!("`{id}` is not a role id; see /v1/roles"),
+                        format!("{} is geen rol-id; zie /v1/roles", quoted(id)),
+                    ),
+                )
             })
         })
         .collect()
@@ -102,7 +108,10 @@ async fn list_people(
         Some(s) => Some(Status::from_id(s).ok_or_else(|| {
             ApiError::bad_request(
                 "status",
-                format!("`{s}` is not `active`, `pending` or `inactive`"),
+                Text::new(
+                    format!("`{s}` is not `active`, `pending` or `inactive`"),
+                    format!("{} is niet “active”, “pending” of “inactive”", quoted(s)),
+                ),
             )
         })?),
         None => None,
@@ -125,7 +134,7 @@ async fn list_people(
             rolehub_store::ServiceError::Invalid { field, .. }
                 if field.get(Lang::En) == "after" =>
             {
-                ApiError::bad_request("after", "the `after` cursor is not one this API gave out")
+                ApiError::bad_cursor()
             }
             other => other.into(),
         })?;
@@ -191,7 +200,10 @@ async fn create_person(
     let Acting { caller, ctx } = acting.in_org(&state, body.org_id.as_deref()).await?;
     // Webex takes a list, of one address: more would be silently dropped, so they are refused.
     let [email] = body.emails.as_slice() else {
-        return Err(ApiError::bad_request("emails", "give one email address"));
+        return Err(ApiError::bad_request(
+            "emails",
+            Text::new("give one email address", "geef één e-mailadres"),
+        ));
     };
     let added = state
         .service
@@ -240,7 +252,7 @@ async fn update_person(
     let Acting { caller, ctx } = acting.in_org(&state, body.org_id.as_deref()).await?;
     let p = state.service.get_person(&ctx, &id).await?;
     if p.person.view.home_org != ctx.org {
-        return Err(ApiError::not_found("person"));
+        return Err(ApiError::not_found(Text::new("person", "de persoon")));
     }
     if let Some(emails) = &body.emails {
         let own = emails.len() == 1 && emails[0].trim().eq_ignore_ascii_case(&p.person.view.email);
@@ -254,11 +266,17 @@ async fn update_person(
             // The key cannot change: a conflict with the person as they are.
             return Err(ApiError::Plain {
                 status: StatusCode::CONFLICT,
-                message: "A user's email is their key and is not changed here; give their own address, or leave `emails` out. (R-CSV-2)".into(),
-                errors: vec![crate::error::ErrorItem {
-                    description: "the email cannot be changed (R-CSV-2)".into(),
+                message: Text::new(
+                    "A user's email is their key and is not changed here; give their own address, or leave `emails` out. (R-CSV-2)",
+                    "Het e-mailadres van een gebruiker is de sleutel en wordt hier niet gewijzigd; geef het eigen adres, of laat “emails” weg. (R-CSV-2)",
+                ),
+                errors: vec![Problem {
+                    description: Text::new(
+                        "the email cannot be changed (R-CSV-2)",
+                        "het e-mailadres kan niet worden gewijzigd (R-CSV-2)",
+                    ),
                     rule_id: Some("R-CSV-2".into()),
-                    field: Some("emails".into()),
+                    field: Some(Text::same("emails")),
                 }],
                 retry_after: None,
             });
@@ -292,14 +310,14 @@ async fn update_person(
         };
         return Err(ApiError::Plain {
             status,
-            message: first.message.get(ctx.lang).to_string(),
+            message: first.message.clone(),
             errors: report
                 .errors
                 .iter()
-                .map(|e| crate::error::ErrorItem {
-                    description: e.message.get(ctx.lang).to_string(),
+                .map(|e| Problem {
+                    description: e.message.clone(),
                     rule_id: Some(e.rule.id().into()),
-                    field: e.column.clone(),
+                    field: e.column.clone().map(Text::same),
                 })
                 .collect(),
             retry_after: None,

@@ -4,7 +4,7 @@ use axum::extract::{OriginalUri, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use rolehub_domain::{Lang, Role, Target, Timestamp};
+use rolehub_domain::{Lang, Role, Target, Text, Timestamp};
 use rolehub_store::service::AssignRequest;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -51,7 +51,7 @@ async fn list_roles(_caller: Caller) -> Json<Items<RoleInfo>> {
 async fn get_role(_caller: Caller, Path(id): Path<String>) -> ApiResult<Json<RoleInfo>> {
     Role::from_id(&id)
         .map(|role| Json(RoleInfo::of(role)))
-        .ok_or_else(|| ApiError::not_found("role"))
+        .ok_or_else(|| ApiError::not_found(Text::new("role", "de rol")))
 }
 
 /// Filters of role assignments.
@@ -138,7 +138,10 @@ fn person_key(person_id: Option<&str>, email: Option<&str>) -> ApiResult<String>
         (None, Some(id)) => Ok(id.to_string()),
         (None, None) => Err(ApiError::bad_request(
             "personId",
-            "name the person by `personId` or `personEmail`",
+            Text::new(
+                "name the person by `personId` or `personEmail`",
+                "noem de persoon met “personId” of “personEmail”",
+            ),
         )),
     }
 }

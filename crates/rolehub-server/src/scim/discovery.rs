@@ -6,6 +6,7 @@
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use rolehub_domain::{quoted, Text};
 use serde_json::{json, Value};
 
 use super::{scim_json, ScimCaller, ScimError, ScimResult, LIST_SCHEMA};
@@ -207,7 +208,10 @@ pub async fn resource_type(
             ScimError::new(
                 StatusCode::NOT_FOUND,
                 None,
-                format!("no resource type `{id}`"),
+                Text::new(
+                    format!("no resource type `{id}`"),
+                    format!("geen resourcetype {}", quoted(&id)),
+                ),
             )
         })
 }
@@ -226,5 +230,14 @@ pub async fn schema(
         .into_iter()
         .find(|s| s["id"] == id.as_str())
         .map(|s| scim_json(StatusCode::OK, &s, HeaderMap::new()))
-        .ok_or_else(|| ScimError::new(StatusCode::NOT_FOUND, None, format!("no schema `{id}`")))
+        .ok_or_else(|| {
+            ScimError::new(
+                StatusCode::NOT_FOUND,
+                None,
+                Text::new(
+                    format!("no schema `{id}`"),
+                    format!("geen schema {}", quoted(&id)),
+                ),
+            )
+        })
 }

@@ -2,6 +2,7 @@
 //! JSON. Attribute names compare case-insensitively, and so do string values, except for the
 //! attributes the schema marks case-exact (`id`, `externalId`, `meta.version`).
 
+use rolehub_domain::{quoted, Text};
 use serde_json::Value;
 
 /// A parsed filter.
@@ -71,7 +72,7 @@ enum Token {
     CloseBracket,
 }
 
-fn tokens(text: &str) -> Result<Vec<Token>, String> {
+fn tokens(text: &str) -> Result<Vec<Token>, Text> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -106,11 +107,18 @@ fn tokens(text: &str) -> Result<Vec<Token>, String> {
                     i += 1;
                 }
                 if i >= chars.len() {
-                    return Err("a string is not closed".into());
+                    return Err(Text::new(
+                        "a string is not closed",
+                        "een string is niet afgesloten",
+                    ));
                 }
                 let literal: String = chars[start..=i].iter().collect();
-                let value: String = serde_json::from_str(&literal)
-                    .map_err(|_| format!("{literal} is not a valid string"))?;
+                let value: String = serde_json::from_str(&literal).map_err(|_| {
+                    Text::new(
+                        format!("{literal} is not a valid string"),
+                        format!("{literal} is geen geldige string"),
+                    )
+                })?;
                 out.push(Token::Text(value));
                 i += 1;
             }
@@ -146,7 +154,7 @@ impl Parser {
         matches!(self.peek(), Some(Token::Word(w)) if w.eq_ignore_ascii_case(word))
     }
 
-    fn or(&mut self) -> Result<Filter, String> {
+    fn or(&mut self) -> Result<Filter, Text> {
         let mut left = self.and()?;
         while self.keyword("or") {
             self.at += 1;
@@ -155,7 +163,7 @@ impl Parser {
         Ok(left)
     }
 
-    fn and(&mut self) -> Result<Filter, String> {
+    fn and(&mut self) -> Result<Filter, Text> {
         let mut left = self.unary()?;
         while self.keyword("and") {
             self.at += 1;
@@ -164,7 +172,7 @@ impl Parser {
         Ok(left)
     }
 
-    fn unary(&mut self) -> Result<Filter, String> {
+    fn unary(&mut self) -> Result<Filter, Text> {
         if self.keyword("not") {
             self.at += 1;
             return Ok(Filter::Not(Box::new(self.group()?)));
@@ -175,44 +183,58 @@ impl Parser {
         self.attribute_expression()
     }
 
-    fn group(&mut self) -> Result<Filter, String> {
+    fn group(&mut self) -> Result<Filter, Text> {
         if self.next() != Some(Token::Open) {
-            return Err("expected `(`".into());
+            return Err(Text::new("expected `(`", "hier hoort “(”"));
         }
         let inner = self.or()?;
         if self.next() != Some(Token::Close) {
-            return Err("expected `)`".into());
+            return Err(Text::new("expected `)`", "hier hoort “)”"));
         }
         Ok(inner)
     }
 
-    fn attribute_expression(&mut self) -> Result<Filter, String> {
+    fn attribute_expression(&mut self) -> Result<Filter, Text> {
         let Some(Token::Word(path)) = self.next() else {
-            return Err("expected an attribute name".into());
+            return Err(Text::new(
+                "expected an attribute name",
+                "hier hoort de naam van een attribuut",
+            ));
         };
         if !path
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || ":._-$".contains(c))
         {
-            return Err(format!("`{path}` is not an attribute name"));
+            return Err(Text::new(
+                format!("`{path}` is not an attribute name"),
+                format!("{} is geen naam van een attribuut", quoted(&path)),
+            ));
         }
         if self.peek() == Some(&Token::OpenBracket) {
             self.at += 1;
             let inner = self.or()?;
             if self.next() != Some(Token::CloseBracket) {
-                return Err("expected `]`".into());
+                return Err(Text::new("expected `]`", "hier hoort “]”"));
             }
             // `emails[type eq "work"].value eq …` is not in the grammar; a sub-attribute after the
             // brackets is refused rather than misread.
             return Ok(Filter::ValuePath(path, Box::new(inner)));
         }
         let Some(Token::Word(op)) = self.next() else {
-            return Err(format!("expected an operator after `{path}`"));
+            return Err(Text::new(
+                format!("expected an operator after `{path}`"),
+                format!("na {} hoort een operator", quoted(&path)),
+            ));
         };
         if op.eq_ignore_ascii_case("pr") {
             return Ok(Filter::Present(path));
         }
-        let op = Op::parse(&op).ok_or_else(|| format!("`{op}` is not an operator"))?;
+        let op = Op::parse(&op).ok_or_else(|| {
+            Text::new(
+                format!("`{op}` is not an operator"),
+                format!("{} is geen operator", quoted(&op)),
+            )
+        })?;
         let value = match self.next() {
             Some(Token::Text(t)) => Value::String(t),
             Some(Token::Word(w)) => match w.as_str() {
@@ -221,23 +243,36 @@ impl Parser {
                 "null" => Value::Null,
                 number => serde_json::from_str::<serde_json::Number>(number)
                     .map(Value::Number)
-                    .map_err(|_| format!("`{number}` is not a value"))?,
+                    .map_err(|_| {
+                        Text::new(
+                            format!("`{number}` is not a value"),
+                            format!("{} is geen waarde", quoted(number)),
+                        )
+                    })?,
             },
-            _ => return Err(format!("expected a value after `{path}`")),
+            _ => {
+                return Err(Text::new(
+                    format!("expected a value after `{path}`"),
+                    format!("na {} hoort een waarde", quoted(&path)),
+                ))
+            }
         };
         Ok(Filter::Compare(path, op, value))
     }
 }
 
 /// Parses a filter, or says what is wrong with it.
-pub fn parse(text: &str) -> Result<Filter, String> {
+pub fn parse(text: &str) -> Result<Filter, Text> {
     let mut parser = Parser {
         tokens: tokens(text)?,
         at: 0,
     };
     let filter = parser.or()?;
     if parser.at != parser.tokens.len() {
-        return Err("unexpected text after the filter".into());
+        return Err(Text::new(
+            "unexpected text after the filter",
+            "na het filter staat nog tekst",
+        ));
     }
     Ok(filter)
 }

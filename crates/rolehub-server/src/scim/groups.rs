@@ -6,6 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use rolehub_domain::{quoted, Text};
 use rolehub_store::service::provisioning::{Group, GroupFields};
 use serde_json::{json, Value};
 
@@ -38,7 +39,12 @@ fn resource(g: &Group, base: &str) -> Value {
 fn read_group(body: &Value) -> ScimResult<GroupFields> {
     let display_name = text(filter::field(body, "displayName"), "displayName")?
         .filter(|d| !d.trim().is_empty())
-        .ok_or_else(|| ScimError::value("`displayName` is required"))?;
+        .ok_or_else(|| {
+            ScimError::value(Text::new(
+                "`displayName` is required",
+                "“displayName” is verplicht",
+            ))
+        })?;
     let members = match filter::field(body, "members") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items
@@ -48,12 +54,18 @@ fn read_group(body: &Value) -> ScimResult<GroupFields> {
                 _ => filter::field(m, "value")
                     .and_then(Value::as_str)
                     .map(str::to_string)
-                    .ok_or_else(|| ScimError::value("a member has a `value`: the user's id")),
+                    .ok_or_else(|| {
+                        ScimError::value(Text::new(
+                            "a member has a `value`: the user's id",
+                            "een lid hoort een “value” te hebben: de id van de gebruiker",
+                        ))
+                    }),
             })
             .collect::<ScimResult<Vec<String>>>()?,
         Some(other) => {
-            return Err(ScimError::value(format!(
-                "`members` is a list, not {other}"
+            return Err(ScimError::value(Text::new(
+                format!("`members` is a list, not {other}"),
+                format!("“members” is een lijst, niet {other}"),
             )))
         }
     };
@@ -73,7 +85,10 @@ async fn current(state: &AppState, caller: &ScimCaller, id: &str) -> ScimResult<
             rolehub_store::ServiceError::NotFound { .. } => ScimError::new(
                 StatusCode::NOT_FOUND,
                 None,
-                format!("no group `{id}` in this org"),
+                Text::new(
+                    format!("no group `{id}` in this org"),
+                    format!("geen groep {} in deze organisatie", quoted(id)),
+                ),
             ),
             other => other.into(),
         })?;

@@ -23,6 +23,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use rolehub_domain::{quoted, Lang, Text};
 use rolehub_store::clock::system_now;
 use rolehub_store::service::TokenScope;
 use rolehub_store::{Ctx, ServiceError};
@@ -44,8 +45,13 @@ pub const REQUESTS_PER_SECOND: u32 = 1000;
 pub fn router(json_limit: usize) -> Router<AppState> {
     let limiter = Limiter::default();
     let at = |path: &str| format!("/identity/scim/{{org}}/v2{path}");
-    let not_found =
-        || async { ScimError::new(StatusCode::NOT_FOUND, None, "no such SCIM resource") };
+    let not_found = || async {
+        ScimError::new(
+            StatusCode::NOT_FOUND,
+            None,
+            Text::new("no such SCIM resource", "deze SCIM-resource bestaat niet"),
+        )
+    };
     Router::new()
         .route(
             &at("/ServiceProviderConfig"),
@@ -77,45 +83,62 @@ pub fn router(json_limit: usize) -> Router<AppState> {
         .route(&at("/{*rest}"), axum::routing::any(not_found))
         .layer(axum::extract::DefaultBodyLimit::max(json_limit))
         .layer(axum::middleware::from_fn_with_state(limiter, rate_limit))
+        .layer(axum::middleware::from_fn(in_callers_language))
 }
 
-/// A SCIM error: `{"schemas": [Error], "status": "404", "scimType": …, "detail": …}`.
-#[derive(Debug)]
+/// A SCIM error: `{"schemas": [Error], "status": "404", "scimType": …, "detail": …}`, its
+/// `detail` in the caller's language (`Accept-Language`).
+#[derive(Clone, Debug)]
 pub struct ScimError {
     status: StatusCode,
     scim_type: Option<&'static str>,
-    detail: String,
+    detail: Text,
 }
 
 impl ScimError {
     /// An error with a status, a `scimType` and a detail.
-    pub fn new(
-        status: StatusCode,
-        scim_type: Option<&'static str>,
-        detail: impl Into<String>,
-    ) -> ScimError {
+    pub fn new(status: StatusCode, scim_type: Option<&'static str>, detail: Text) -> ScimError {
         ScimError {
             status,
             scim_type,
-            detail: detail.into(),
+            detail,
         }
     }
 
     /// A malformed request: `invalidSyntax`.
-    pub fn syntax(detail: impl Into<String>) -> ScimError {
+    pub fn syntax(detail: Text) -> ScimError {
         ScimError::new(StatusCode::BAD_REQUEST, Some("invalidSyntax"), detail)
     }
 
     /// A value that is not taken: `invalidValue`.
-    pub fn value(detail: impl Into<String>) -> ScimError {
+    pub fn value(detail: Text) -> ScimError {
         ScimError::new(StatusCode::BAD_REQUEST, Some("invalidValue"), detail)
+    }
+
+    /// The error message, in a language.
+    fn body(&self, lang: Lang) -> Value {
+        let mut body = json!({
+            "schemas": [ERROR_SCHEMA],
+            "status": self.status.as_u16().to_string(),
+            "detail": self.detail.get(lang),
+        });
+        if let Some(t) = self.scim_type {
+            body["scimType"] = json!(t);
+        }
+        body
     }
 }
 
 impl From<ServiceError> for ScimError {
     fn from(e: ServiceError) -> ScimError {
         use rolehub_store::error::ErrorKind;
-        let detail = e.to_string();
+        let detail = match &e {
+            // The full error for the log; people are told only that something went wrong.
+            ServiceError::Internal(_) => Text::same(e.to_string()),
+            // The English as SCIM clients have always read it (a bad field is named before
+            // what is wrong with it).
+            _ => Text::new(e.to_string(), e.message(Lang::Nl)),
+        };
         match e.kind() {
             // A rule refused: the detail names the rule; the status is SCIM's for a refusal.
             ErrorKind::Refused => {
@@ -145,7 +168,10 @@ impl From<ServiceError> for ScimError {
                 ScimError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     None,
-                    "something went wrong on our side; the tracking id helps us find it",
+                    Text::new(
+                        "something went wrong on our side; the tracking id helps us find it",
+                        "er ging aan onze kant iets mis; met het tracking-id kunnen we het terugvinden",
+                    ),
                 )
             }
         }
@@ -158,18 +184,34 @@ impl From<patch::PatchError> for ScimError {
     }
 }
 
+/// The error answered in English travels with its response to [`in_callers_language`], which
+/// knows the caller's language.
 impl IntoResponse for ScimError {
     fn into_response(self) -> Response {
-        let mut body = json!({
-            "schemas": [ERROR_SCHEMA],
-            "status": self.status.as_u16().to_string(),
-            "detail": self.detail,
-        });
-        if let Some(t) = self.scim_type {
-            body["scimType"] = json!(t);
-        }
-        scim_json(self.status, &body, HeaderMap::new())
+        let mut response = scim_json(self.status, &self.body(Lang::En), HeaderMap::new());
+        response.extensions_mut().insert(self);
+        response
     }
+}
+
+/// Words a SCIM error's `detail` in the caller's language (`Accept-Language`), keeping the
+/// answer's status and headers.
+async fn in_callers_language(req: Request, next: axum::middleware::Next) -> Response {
+    let lang = req
+        .extensions()
+        .get::<crate::context::RequestInfo>()
+        .map(|info| info.lang)
+        .unwrap_or_default();
+    let mut response = next.run(req).await;
+    let Some(error) = response.extensions_mut().remove::<ScimError>() else {
+        return response;
+    };
+    if lang == Lang::En {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(error.body(lang).to_string()))
 }
 
 /// A SCIM JSON answer.
@@ -207,7 +249,10 @@ impl FromRequestParts<AppState> for ScimCaller {
             ScimError::new(
                 StatusCode::UNAUTHORIZED,
                 None,
-                "send a SCIM token of the org as `Authorization: Bearer <token>`",
+                Text::new(
+                    "send a SCIM token of the org as `Authorization: Bearer <token>`",
+                    "stuur een SCIM-token van de organisatie als “Authorization: Bearer <token>”",
+                ),
             )
         };
         let token = bearer(&parts.headers).ok_or_else(unauthorized)?;
@@ -220,7 +265,10 @@ impl FromRequestParts<AppState> for ScimCaller {
             return Err(ScimError::new(
                 StatusCode::FORBIDDEN,
                 None,
-                "this is a personal access token; SCIM takes tokens with the `scim` scope, which a full administrator creates for their org",
+                Text::new(
+                    "this is a personal access token; SCIM takes tokens with the `scim` scope, which a full administrator creates for their org",
+                    "dit is een persoonlijk toegangstoken; SCIM accepteert alleen tokens met de scope “scim”, die een volledige beheerder voor de organisatie aanmaakt",
+                ),
             ));
         }
         if who.person.view.home_org != org {
@@ -228,7 +276,10 @@ impl FromRequestParts<AppState> for ScimCaller {
             return Err(ScimError::new(
                 StatusCode::NOT_FOUND,
                 None,
-                format!("organization `{org}` was not found"),
+                Text::new(
+                    format!("organization `{org}` was not found"),
+                    format!("organisatie {} is niet gevonden", quoted(&org)),
+                ),
             ));
         }
         let mut ctx = Ctx::new(who.person.view.email.clone(), org.clone(), system_now());
@@ -293,7 +344,10 @@ async fn rate_limit(
             let mut response = ScimError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 Some("tooMany"),
-                format!("at most {REQUESTS_PER_SECOND} requests a second per SCIM token"),
+                Text::new(
+                    format!("at most {REQUESTS_PER_SECOND} requests a second per SCIM token"),
+                    format!("hoogstens {REQUESTS_PER_SECOND} verzoeken per seconde per SCIM-token"),
+                ),
             )
             .into_response();
             response
@@ -311,7 +365,10 @@ async fn search_not_offered() -> ScimError {
     ScimError::new(
         StatusCode::NOT_IMPLEMENTED,
         None,
-        "search by POST is not offered; use GET /Users or /Groups with `filter`",
+        Text::new(
+            "search by POST is not offered; use GET /Users or /Groups with `filter`",
+            "zoeken met POST wordt niet geboden; gebruik GET /Users of /Groups met “filter”",
+        ),
     )
 }
 
@@ -333,7 +390,11 @@ impl ListQuery {
         axum::extract::Query::<ListQuery>::try_from_uri(uri)
             .map(|q| q.0)
             .map_err(|e| {
-                ScimError::syntax(format!("the query string is not valid: {}", e.body_text()))
+                let e = e.body_text();
+                ScimError::syntax(Text::new(
+                    format!("the query string is not valid: {e}"),
+                    format!("de querystring is niet geldig: {e}"),
+                ))
             })
     }
 
@@ -341,17 +402,22 @@ impl ListQuery {
         let number = |v: &Option<String>, name: &str, default: i64| -> ScimResult<i64> {
             match v {
                 None => Ok(default),
-                Some(text) => text
-                    .trim()
-                    .parse::<i64>()
-                    .map_err(|_| ScimError::value(format!("`{name}` is a whole number"))),
+                Some(text) => text.trim().parse::<i64>().map_err(|_| {
+                    ScimError::value(Text::new(
+                        format!("`{name}` is a whole number"),
+                        format!("{} hoort een geheel getal te zijn", quoted(name)),
+                    ))
+                }),
             }
         };
         if self.sort_by.is_some() || self.sort_order.is_some() {
             return Err(ScimError::new(
                 StatusCode::BAD_REQUEST,
                 Some("invalidValue"),
-                "sorting is not offered (the ServiceProviderConfig says so)",
+                Text::new(
+                    "sorting is not offered (the ServiceProviderConfig says so)",
+                    "sorteren wordt niet geboden (zo staat het in de ServiceProviderConfig)",
+                ),
             ));
         }
         // RFC 7644: a start below 1 is read as 1, a negative count as 0.
@@ -368,7 +434,7 @@ impl ListQuery {
                     ScimError::new(
                         StatusCode::BAD_REQUEST,
                         Some("invalidFilter"),
-                        format!("filter: {e}"),
+                        e.map(|_, e| format!("filter: {e}")),
                     )
                 })
             })
@@ -549,7 +615,10 @@ fn check_if_match(headers: &HeaderMap, current: &Value) -> ScimResult<()> {
         Err(ScimError::new(
             StatusCode::PRECONDITION_FAILED,
             None,
-            format!("the resource changed since it was read: its version is now {version}"),
+            Text::new(
+                format!("the resource changed since it was read: its version is now {version}"),
+                format!("de resource is gewijzigd sinds die is gelezen: de versie is nu {version}"),
+            ),
         ))
     }
 }
@@ -557,14 +626,22 @@ fn check_if_match(headers: &HeaderMap, current: &Value) -> ScimResult<()> {
 /// Reads a JSON body (sent as `application/scim+json` or `application/json`).
 fn json_body(body: &[u8]) -> ScimResult<Value> {
     let value: Value = serde_json::from_slice(body).map_err(|e| {
-        ScimError::syntax(format!(
-            "the body is not JSON: {e} (line {}, column {})",
-            e.line(),
-            e.column()
+        // serde's own words stay as serde wrote them; the frame and the place are worded per
+        // language.
+        let (line, column) = (e.line(), e.column());
+        ScimError::syntax(Text::new(
+            format!("the body is not JSON: {e} (line {line}, column {column})"),
+            format!(
+                "de body is geen JSON: {} (regel {line}, kolom {column})",
+                crate::extract::without_place(&e.to_string())
+            ),
         ))
     })?;
     if !value.is_object() {
-        return Err(ScimError::syntax("the body is a JSON object"));
+        return Err(ScimError::syntax(Text::new(
+            "the body is a JSON object",
+            "de body hoort een JSON-object te zijn",
+        )));
     }
     Ok(value)
 }
@@ -576,8 +653,9 @@ fn boolean(value: Option<&Value>, name: &str, default: bool) -> ScimResult<bool>
         Some(Value::Bool(b)) => Ok(*b),
         Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
         Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
-        Some(other) => Err(ScimError::value(format!(
-            "`{name}` is true or false, not {other}"
+        Some(other) => Err(ScimError::value(Text::new(
+            format!("`{name}` is true or false, not {other}"),
+            format!("{} is true of false, niet {other}", quoted(name)),
         ))),
     }
 }
@@ -587,8 +665,9 @@ fn text(value: Option<&Value>, name: &str) -> ScimResult<Option<String>> {
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(ScimError::value(format!(
-            "`{name}` is a string, not {other}"
+        Some(other) => Err(ScimError::value(Text::new(
+            format!("`{name}` is a string, not {other}"),
+            format!("{} is een string, niet {other}", quoted(name)),
         ))),
     }
 }

@@ -4,6 +4,7 @@
 //! an extension's attributes by their schema URN, a remove of `members` naming its values). The
 //! patched resource is then stored as a `PUT` of it would be, so that one code path decides.
 
+use rolehub_domain::{quoted, Lang, Text};
 use serde_json::{Map, Value};
 
 use super::filter::{self, Filter};
@@ -14,14 +15,11 @@ pub struct PatchError {
     /// `invalidPath`, `noTarget`, `invalidValue` or `invalidSyntax`.
     pub scim_type: &'static str,
     /// What is wrong.
-    pub detail: String,
+    pub detail: Text,
 }
 
-fn error(scim_type: &'static str, detail: impl Into<String>) -> PatchError {
-    PatchError {
-        scim_type,
-        detail: detail.into(),
-    }
+fn error(scim_type: &'static str, detail: Text) -> PatchError {
+    PatchError { scim_type, detail }
 }
 
 /// A path: the attribute (and extension), an optional filter on its values, an optional
@@ -35,16 +33,45 @@ struct Path {
     sub: Option<String>,
 }
 
+fn no_match(attribute: &str) -> Text {
+    Text::new(
+        format!("no value of `{attribute}` matches the filter"),
+        format!("geen waarde van {} past bij het filter", quoted(attribute)),
+    )
+}
+
+fn not_a_path(text: &str) -> PatchError {
+    error(
+        "invalidPath",
+        Text::new(
+            format!("`{text}` is not a path"),
+            format!("{} is geen pad", quoted(text)),
+        ),
+    )
+}
+
 fn parse_path(text: &str) -> Result<Path, PatchError> {
     let text = text.trim();
     let (head, filter, tail) = match text.find('[') {
         Some(open) => {
-            let close = text
-                .rfind(']')
-                .filter(|c| *c > open)
-                .ok_or_else(|| error("invalidPath", format!("`{text}`: `[` is not closed")))?;
-            let inner = filter::parse(&text[open + 1..close])
-                .map_err(|e| error("invalidFilter", format!("`{text}`: {e}")))?;
+            let close = text.rfind(']').filter(|c| *c > open).ok_or_else(|| {
+                error(
+                    "invalidPath",
+                    Text::new(
+                        format!("`{text}`: `[` is not closed"),
+                        format!("{}: “[” is niet afgesloten", quoted(text)),
+                    ),
+                )
+            })?;
+            let inner = filter::parse(&text[open + 1..close]).map_err(|e| {
+                error(
+                    "invalidFilter",
+                    e.map(|lang, e| match lang {
+                        Lang::En => format!("`{text}`: {e}"),
+                        Lang::Nl => format!("{}: {e}", quoted(text)),
+                    }),
+                )
+            })?;
             let tail = text[close + 1..].trim_start_matches('.');
             (
                 &text[..open],
@@ -60,14 +87,14 @@ fn parse_path(text: &str) -> Result<Path, PatchError> {
     let sub = match (parts.next(), tail) {
         (Some(s), None) | (None, Some(s)) => Some(s.to_string()),
         (None, None) => None,
-        (Some(_), Some(_)) => return Err(error("invalidPath", format!("`{text}` is not a path"))),
+        (Some(_), Some(_)) => return Err(not_a_path(text)),
     };
     if attribute.is_empty()
         || !attribute
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$' || c == '-')
     {
-        return Err(error("invalidPath", format!("`{text}` is not a path")));
+        return Err(not_a_path(text));
     }
     Ok(Path {
         extension,
@@ -136,16 +163,35 @@ pub fn apply(resource: &mut Value, body: &Value) -> Result<(), PatchError> {
     if !schemas_ok {
         return Err(error(
             "invalidSyntax",
-            "a PATCH body names the schema urn:ietf:params:scim:api:messages:2.0:PatchOp",
+            Text::new(
+                "a PATCH body names the schema urn:ietf:params:scim:api:messages:2.0:PatchOp",
+                "een PATCH-body hoort het schema urn:ietf:params:scim:api:messages:2.0:PatchOp te noemen",
+            ),
         ));
     }
     let ops = filter::field(body, "Operations")
         .and_then(Value::as_array)
-        .ok_or_else(|| error("invalidSyntax", "a PATCH body has `Operations`"))?;
+        .ok_or_else(|| {
+            error(
+                "invalidSyntax",
+                Text::new(
+                    "a PATCH body has `Operations`",
+                    "een PATCH-body hoort “Operations” te hebben",
+                ),
+            )
+        })?;
     for (i, op) in ops.iter().enumerate() {
         let name = filter::field(op, "op")
             .and_then(Value::as_str)
-            .ok_or_else(|| error("invalidSyntax", format!("Operations[{i}] has no `op`")))?
+            .ok_or_else(|| {
+                error(
+                    "invalidSyntax",
+                    Text::new(
+                        format!("Operations[{i}] has no `op`"),
+                        format!("Operations[{i}] heeft geen “op”"),
+                    ),
+                )
+            })?
             .to_ascii_lowercase();
         let path = filter::field(op, "path").and_then(Value::as_str);
         let value = filter::field(op, "value").cloned();
@@ -154,8 +200,13 @@ pub fn apply(resource: &mut Value, body: &Value) -> Result<(), PatchError> {
                 let Some(Value::Object(fields)) = value else {
                     return Err(error(
                         "invalidValue",
-                        format!(
-                            "Operations[{i}]: without a path, the value is an object of attributes"
+                        Text::new(
+                            format!(
+                                "Operations[{i}]: without a path, the value is an object of attributes"
+                            ),
+                            format!(
+                                "Operations[{i}]: zonder pad is de waarde een object van attributen"
+                            ),
                         ),
                     ));
                 };
@@ -168,7 +219,10 @@ pub fn apply(resource: &mut Value, body: &Value) -> Result<(), PatchError> {
                 let v = value.ok_or_else(|| {
                     error(
                         "invalidValue",
-                        format!("Operations[{i}] ({name} {p}) has no value"),
+                        Text::new(
+                            format!("Operations[{i}] ({name} {p}) has no value"),
+                            format!("Operations[{i}] ({name} {p}) heeft geen waarde"),
+                        ),
                     )
                 })?;
                 set(resource, &parse_path(p)?, v, name == "add")?;
@@ -177,13 +231,22 @@ pub fn apply(resource: &mut Value, body: &Value) -> Result<(), PatchError> {
             ("remove", None) => {
                 return Err(error(
                     "noTarget",
-                    format!("Operations[{i}]: remove needs a path"),
+                    Text::new(
+                        format!("Operations[{i}]: remove needs a path"),
+                        format!("Operations[{i}]: remove heeft een pad nodig"),
+                    ),
                 ))
             }
             (other, _) => {
                 return Err(error(
                     "invalidSyntax",
-                    format!("Operations[{i}]: `{other}` is not add, replace or remove"),
+                    Text::new(
+                        format!("Operations[{i}]: `{other}` is not add, replace or remove"),
+                        format!(
+                            "Operations[{i}]: {} is niet add, replace of remove",
+                            quoted(other)
+                        ),
+                    ),
                 ))
             }
         }
@@ -192,8 +255,15 @@ pub fn apply(resource: &mut Value, body: &Value) -> Result<(), PatchError> {
 }
 
 fn set(resource: &mut Value, path: &Path, value: Value, add: bool) -> Result<(), PatchError> {
-    let object = container(resource, path, true)
-        .ok_or_else(|| error("invalidPath", "the resource is not an object"))?;
+    let object = container(resource, path, true).ok_or_else(|| {
+        error(
+            "invalidPath",
+            Text::new(
+                "the resource is not an object",
+                "de resource is geen object",
+            ),
+        )
+    })?;
     let key = key_of(object, &path.attribute);
     match (&path.filter, &path.sub) {
         (None, None) => {
@@ -242,7 +312,13 @@ fn set(resource: &mut Value, path: &Path, value: Value, add: bool) -> Result<(),
                         .ok_or_else(|| {
                             error(
                                 "noTarget",
-                                format!("`{}.{sub}`: which value?", path.attribute),
+                                Text::new(
+                                    format!("`{}.{sub}`: which value?", path.attribute),
+                                    format!(
+                                        "{}: welke waarde?",
+                                        quoted(format!("{}.{sub}", path.attribute))
+                                    ),
+                                ),
                             )
                         })?;
                     if let Value::Object(inner) = target {
@@ -253,7 +329,10 @@ fn set(resource: &mut Value, path: &Path, value: Value, add: bool) -> Result<(),
                 _ => {
                     return Err(error(
                         "invalidPath",
-                        format!("`{}` has no sub-attributes", path.attribute),
+                        Text::new(
+                            format!("`{}` has no sub-attributes", path.attribute),
+                            format!("{} heeft geen subattributen", quoted(&path.attribute)),
+                        ),
                     ))
                 }
             }
@@ -265,7 +344,10 @@ fn set(resource: &mut Value, path: &Path, value: Value, add: bool) -> Result<(),
             let Value::Array(items) = items else {
                 return Err(error(
                     "invalidPath",
-                    format!("`{}` is not multi-valued", path.attribute),
+                    Text::new(
+                        format!("`{}` is not multi-valued", path.attribute),
+                        format!("{} heeft niet meerdere waarden", quoted(&path.attribute)),
+                    ),
                 ));
             };
             let mut hit = false;
@@ -288,12 +370,7 @@ fn set(resource: &mut Value, path: &Path, value: Value, add: bool) -> Result<(),
                         pairs.insert(sub.clone(), value);
                         items.push(Value::Object(pairs));
                     }
-                    _ => {
-                        return Err(error(
-                            "noTarget",
-                            format!("no value of `{}` matches the filter", path.attribute),
-                        ))
-                    }
+                    _ => return Err(error("noTarget", no_match(&path.attribute))),
                 }
             }
         }
@@ -347,7 +424,10 @@ fn remove(resource: &mut Value, path: &Path, value: Option<Value>) -> Result<(),
             let Some(Value::Array(items)) = object.get_mut(&key) else {
                 return Err(error(
                     "noTarget",
-                    format!("`{}` has no values", path.attribute),
+                    Text::new(
+                        format!("`{}` has no values", path.attribute),
+                        format!("{} heeft geen waarden", quoted(&path.attribute)),
+                    ),
                 ));
             };
             let before = items.len();
@@ -363,10 +443,7 @@ fn remove(resource: &mut Value, path: &Path, value: Option<Value>) -> Result<(),
                 }
             }
             if sub.is_none() && items.len() == before {
-                return Err(error(
-                    "noTarget",
-                    format!("no value of `{}` matches the filter", path.attribute),
-                ));
+                return Err(error("noTarget", no_match(&path.attribute)));
             }
         }
     }

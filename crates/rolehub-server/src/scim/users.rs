@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use rolehub_domain::{Scope, Status};
+use rolehub_domain::{quoted, Scope, Status, Text};
 use rolehub_store::service::provisioning::ProvisionedUser;
 use rolehub_store::service::PeopleQuery;
 use rolehub_store::PersonSummary;
@@ -94,7 +94,12 @@ fn read_user(body: &Value) -> ScimResult<(ProvisionedUser, Option<Vec<String>>)>
     let field = |name: &str| filter::field(body, name);
     let email = text(field("userName"), "userName")?
         .filter(|u| !u.trim().is_empty())
-        .ok_or_else(|| ScimError::value("`userName` is required: the user's email address"))?;
+        .ok_or_else(|| {
+            ScimError::value(Text::new(
+                "`userName` is required: the user's email address",
+                "“userName” is verplicht: het e-mailadres van de gebruiker",
+            ))
+        })?;
     let name = field("name");
     let sub = |key: &str| -> ScimResult<String> {
         Ok(text(
@@ -120,7 +125,12 @@ fn read_user(body: &Value) -> ScimResult<(ProvisionedUser, Option<Vec<String>>)>
                 .map(role_value)
                 .collect::<ScimResult<Vec<String>>>()?,
         ),
-        Some(other) => return Err(ScimError::value(format!("`roles` is a list, not {other}"))),
+        Some(other) => {
+            return Err(ScimError::value(Text::new(
+                format!("`roles` is a list, not {other}"),
+                format!("“roles” is een lijst, niet {other}"),
+            )))
+        }
     };
     Ok((user, roles))
 }
@@ -132,10 +142,16 @@ fn role_value(item: &Value) -> ScimResult<String> {
         Value::String(s) => s.as_str(),
         Value::Object(_) => filter::field(item, "value")
             .and_then(Value::as_str)
-            .ok_or_else(|| ScimError::value("a role has a `value`"))?,
+            .ok_or_else(|| {
+                ScimError::value(Text::new(
+                    "a role has a `value`",
+                    "een rol hoort een “value” te hebben",
+                ))
+            })?,
         other => {
-            return Err(ScimError::value(format!(
-                "a role is an object, not {other}"
+            return Err(ScimError::value(Text::new(
+                format!("a role is an object, not {other}"),
+                format!("een rol is een object, niet {other}"),
             )))
         }
     };
@@ -185,7 +201,10 @@ fn not_found(id: &str) -> ScimError {
     ScimError::new(
         StatusCode::NOT_FOUND,
         None,
-        format!("no user `{id}` in this org"),
+        Text::new(
+            format!("no user `{id}` in this org"),
+            format!("geen gebruiker {} in deze organisatie", quoted(id)),
+        ),
     )
 }
 
@@ -283,8 +302,9 @@ fn require_user_schema(body: &Value) -> ScimResult<()> {
     if named {
         Ok(())
     } else {
-        Err(ScimError::syntax(format!(
-            "a user names the schema {USER_SCHEMA} in `schemas`"
+        Err(ScimError::syntax(Text::new(
+            format!("a user names the schema {USER_SCHEMA} in `schemas`"),
+            format!("een gebruiker hoort het schema {USER_SCHEMA} in “schemas” te noemen"),
         )))
     }
 }
