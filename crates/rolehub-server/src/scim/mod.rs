@@ -135,6 +135,11 @@ impl From<ServiceError> for ScimError {
         let detail = match &e {
             // The full error for the log; people are told only that something went wrong.
             ServiceError::Internal(_) => Text::same(e.to_string()),
+            // The cause (a database's own words) is for the log, not for the client.
+            ServiceError::Unavailable(_) => {
+                tracing::warn!(error = %e, "SCIM request: the service is unavailable");
+                Text::new(e.message(Lang::En), e.message(Lang::Nl))
+            }
             // The English as SCIM clients have always read it (a bad field is named before
             // what is wrong with it).
             _ => Text::new(e.to_string(), e.message(Lang::Nl)),
@@ -669,5 +674,23 @@ fn text(value: Option<&Value>, name: &str) -> ScimResult<Option<String>> {
             format!("`{name}` is a string, not {other}"),
             format!("{} is een string, niet {other}", quoted(name)),
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_database_is_not_described_to_scim_clients() {
+        let e = ScimError::from(ServiceError::Unavailable(
+            "pool timed out while waiting for an open connection to 10.0.0.7".into(),
+        ));
+        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
+        for lang in [Lang::En, Lang::Nl] {
+            let detail = e.body(lang)["detail"].as_str().unwrap_or("").to_string();
+            assert!(!detail.contains("10.0.0.7"), "{detail}");
+            assert!(!detail.is_empty());
+        }
     }
 }
