@@ -384,6 +384,8 @@ pub struct EventFilter {
     pub offset: i64,
     /// `actor_email` is a prefix (`LIKE`, with `%` and `_` escaped) rather than the whole email.
     pub actor_prefix: bool,
+    /// With `actor_prefix`: these actors match too (the people whose name starts with the prefix).
+    pub actors_named: Vec<String>,
     /// Newest first (the cursor then names events before its position).
     pub newest_first: bool,
 }
@@ -394,10 +396,18 @@ pub async fn list(
     filter: &EventFilter,
 ) -> Result<Vec<StoredEvent>, ServiceError> {
     let action_prefix = filter.action.as_ref().map(|a| format!("{a}.%"));
-    let actor = if filter.actor_prefix {
-        "($2 IS NULL OR actor_email LIKE $2 ESCAPE '\\')"
+    let named = if filter.actor_prefix && !filter.actors_named.is_empty() {
+        let marks: Vec<String> = (0..filter.actors_named.len())
+            .map(|i| format!("${}", 10 + i))
+            .collect();
+        format!(" OR actor_email IN ({})", marks.join(", "))
     } else {
-        "($2 IS NULL OR actor_email = $2)"
+        String::new()
+    };
+    let actor = if filter.actor_prefix {
+        format!("($2 IS NULL OR actor_email LIKE $2 ESCAPE '\\'{named})")
+    } else {
+        "($2 IS NULL OR actor_email = $2)".to_string()
     };
     let (after, order) = if filter.newest_first {
         ("<", "DESC")
@@ -419,7 +429,7 @@ pub async fn list(
         )),
         (email, _) => email.clone(),
     };
-    let rows = sqlx::query(&sql)
+    let mut query = sqlx::query(&sql)
         .bind(filter.org_id.clone())
         .bind(actor_email)
         .bind(filter.action.clone())
@@ -428,9 +438,13 @@ pub async fn list(
         .bind(filter.to.map(|t| t.0))
         .bind(filter.limit.unwrap_or(i64::MAX))
         .bind(filter.after_seq)
-        .bind(filter.offset.max(0))
-        .fetch_all(&mut *conn)
-        .await?;
+        .bind(filter.offset.max(0));
+    if !named.is_empty() {
+        for email in &filter.actors_named {
+            query = query.bind(email.clone());
+        }
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
     rows.iter().map(event_from_row).collect()
 }
 

@@ -1,6 +1,6 @@
 //! Reading the audit log as the console does, on SQLite and PostgreSQL: newest first with a cursor
 //! that pages back in time, and the actor found by the start of an email (`_` and `%` taken as
-//! themselves, not as wildcards).
+//! themselves, not as wildcards) or of their name.
 
 #![allow(
     clippy::unwrap_used,
@@ -22,6 +22,7 @@ async fn newest_first_paging_and_actor_prefixes() {
         let mut admin = person("ann_x@acme.example", "acme");
         admin.grants.push(grant("acme", "full_admin"));
         let mut other = person("annaxb@acme.example", "acme");
+        other.first = Some("Marloes".into());
         other.grants.push(grant("acme", "full_admin"));
         let people = vec![
             admin,
@@ -103,6 +104,17 @@ async fn newest_first_paging_and_actor_prefixes() {
             .await
             .unwrap();
         assert!(none.events.is_empty(), "{backend}: `%` is itself");
+        // The start of a name finds its person's events too.
+        let by_name = service
+            .audit_events(&ctx, &query(Some("marl"), None))
+            .await
+            .unwrap();
+        assert_eq!(by_name.events.len(), 1, "{backend}");
+        assert_eq!(
+            by_name.events[0].actor_email.as_deref(),
+            Some("annaxb@acme.example"),
+            "{backend}"
+        );
         scratch.close().await;
     }
 }

@@ -461,7 +461,7 @@ fn audit_query(q: &[(String, String)]) -> Result<AuditQuery, Text> {
         limit: 100,
         after_seq: first(q, "after").parse::<i64>().ok(),
         offset: 0,
-        // The console searches by the start of an email and shows the newest first.
+        // The console searches by the start of a name or an email and shows the newest first.
         actor_prefix: true,
         newest_first: true,
     })

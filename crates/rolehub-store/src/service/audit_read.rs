@@ -27,7 +27,7 @@ pub struct AuditQuery {
     pub after_seq: Option<i64>,
     /// Events to skip (after the cursor, if any): Webex's `offset`.
     pub offset: i64,
-    /// `actor` is the start of an email (as a person types it into a search).
+    /// `actor` is the start of an email or of a name (as a person types it into a search).
     pub actor_prefix: bool,
     /// Newest first, the cursor naming events before it.
     pub newest_first: bool,
@@ -50,17 +50,24 @@ impl Service {
         query: &AuditQuery,
     ) -> Result<AuditPage, ServiceError> {
         let mut tx = self.begin_read().await?;
-        let state = load::org_state(&mut tx, &ctx.org).await?;
+        let kept = self.kept_for_read(&mut tx, &ctx.org).await?;
+        let state = &kept.state;
         let viewer = actor(&mut tx, ctx).await?;
-        Principal::in_state(&state, &viewer.view, ctx.now)
+        Principal::in_state(state, &viewer.view, ctx.now)
             .decide(Area::AuditLog, Level::Read, Target::Org)
             .into_result()?;
         let mask = Mask::for_viewer(&state.org, &viewer.view);
+        let mut actors_named = Vec::new();
         let actor_email = match &query.actor {
             Some(a) if query.actor_prefix => {
                 // R-EXT-10: a withheld email is no search key, whole or in part.
                 mask.refuse_key(rolehub_domain::SharedField::Email)?;
-                Some(a.trim().to_lowercase())
+                let prefix = a.trim().to_lowercase();
+                // A name is a search key only where names are shared with the viewer.
+                if mask.refuse_key(rolehub_domain::SharedField::Name).is_ok() {
+                    actors_named = actors_named_like(&mut tx, state, &ctx.org, &prefix).await?;
+                }
+                Some(prefix)
             }
             Some(a) if a.contains('@') => {
                 // R-EXT-10: a withheld email is no search key.
@@ -95,6 +102,7 @@ impl Service {
                 query.offset
             },
             actor_prefix: query.actor_prefix,
+            actors_named,
             newest_first: query.newest_first,
         };
         let mut events = audit::list(&mut tx, &filter).await?;
@@ -121,15 +129,67 @@ impl Service {
     /// or the first break.
     pub async fn verify_audit(&self, ctx: &Ctx) -> Result<Result<u64, Break>, ServiceError> {
         let mut tx = self.begin_read().await?;
-        let state = load::org_state(&mut tx, &ctx.org).await?;
+        let kept = self.kept_for_read(&mut tx, &ctx.org).await?;
         let viewer = actor(&mut tx, ctx).await?;
-        Principal::in_state(&state, &viewer.view, ctx.now)
+        Principal::in_state(&kept.state, &viewer.view, ctx.now)
             .decide(Area::AuditLog, Level::Read, Target::Org)
             .into_result()?;
         let verified = audit::verify(&mut tx, Some(&ctx.org)).await?;
         tx.rollback().await?;
         Ok(verified)
     }
+}
+
+/// The most people a name search of the audit log matches (the search is for a person one has in
+/// mind; a prefix that matches more is too short to be useful).
+const NAMED_ACTORS_MAX: i64 = 200;
+
+/// The emails of the people whose first, last or display name starts with `prefix` (lower case),
+/// among those who act in the org: its administrators (the org's kept state, in memory) and its
+/// users (through the org's index).
+async fn actors_named_like(
+    tx: &mut sqlx::AnyConnection,
+    state: &rolehub_domain::OrgState,
+    org: &str,
+    prefix: &str,
+) -> Result<Vec<String>, ServiceError> {
+    if prefix.is_empty() || prefix.contains('@') {
+        return Ok(Vec::new());
+    }
+    let starts = |name: &str| {
+        name.split_whitespace()
+            .any(|word| word.to_lowercase().starts_with(prefix))
+            || name.to_lowercase().starts_with(prefix)
+    };
+    let mut emails: Vec<String> = state
+        .holders()
+        .iter()
+        .filter(|h| starts(&h.person.first) || starts(&h.person.last))
+        .map(|h| h.person.email.clone())
+        .collect();
+    let pattern = format!(
+        "{}%",
+        prefix
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let rows = sqlx::query(
+        "SELECT email FROM persons WHERE home_org = $1 AND (LOWER(first_name) LIKE $2 ESCAPE '\\' \
+         OR LOWER(last_name) LIKE $2 ESCAPE '\\' OR LOWER(display_name) LIKE $2 ESCAPE '\\') LIMIT $3",
+    )
+    .bind(org.to_string())
+    .bind(pattern)
+    .bind(NAMED_ACTORS_MAX)
+    .fetch_all(&mut *tx)
+    .await?;
+    for row in rows {
+        emails.push(sqlx::Row::try_get(&row, "email")?);
+    }
+    emails.sort();
+    emails.dedup();
+    emails.truncate(NAMED_ACTORS_MAX as usize);
+    Ok(emails)
 }
 
 /// R-EXT-10 on an event: the emails, names and locations of others in it, as the viewer may see
