@@ -216,6 +216,52 @@ pub(crate) async fn ends_at(conn: &mut AnyConnection, org_id: &str) -> Result<i6
 async fn insert(conn: &mut AnyConnection, rows: &[Chained]) -> Result<(), ServiceError> {
     const COLUMNS: usize = 19;
     let marks = Marks::of(conn);
+    if conn.backend_name() == "SQLite" && rows.len() > 1 {
+        // Many events at once (a file's changes): each chunk goes in as one JSON parameter that
+        // SQLite takes apart itself, instead of 19 parameters per event, each bound and copied
+        // by the driver.
+        for chunk in rows.chunks(5_000) {
+            let values: Vec<serde_json::Value> = chunk
+                .iter()
+                .map(|r| {
+                    serde_json::json!([
+                        r.id,
+                        r.org_id,
+                        r.seq,
+                        r.at,
+                        r.origin.actor_id,
+                        r.origin.actor_email,
+                        r.origin.actor_org,
+                        r.action,
+                        r.target_id,
+                        r.target_email,
+                        r.before,
+                        r.after,
+                        r.outcome,
+                        r.rule_id,
+                        r.message,
+                        r.origin.request_id,
+                        r.origin.client_addr,
+                        r.prev_hash,
+                        r.hash
+                    ])
+                })
+                .collect();
+            let columns: Vec<String> = (0..COLUMNS)
+                .map(|i| format!("json_extract(value, '$[{i}]')"))
+                .collect();
+            sqlx::query(&format!(
+                "INSERT INTO audit_events (id, org_id, seq, at, actor_id, actor_email, actor_org, action, target_id, \
+                 target_email, before_json, after_json, outcome, rule_id, message, request_id, client_addr, prev_hash, hash) \
+                 SELECT {} FROM json_each($1) ORDER BY key",
+                columns.join(", ")
+            ))
+            .bind(serde_json::Value::Array(values).to_string())
+            .execute(&mut *conn)
+            .await?;
+        }
+        return set_head(conn, rows).await;
+    }
     for chunk in rows.chunks(200) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| format!("({})", marks.list(i * COLUMNS + 1, COLUMNS)))
@@ -251,6 +297,11 @@ async fn insert(conn: &mut AnyConnection, rows: &[Chained]) -> Result<(), Servic
         }
         q.execute(&mut *conn).await?;
     }
+    set_head(conn, rows).await
+}
+
+/// Moves the org's chain head to the last of the rows just inserted.
+async fn set_head(conn: &mut AnyConnection, rows: &[Chained]) -> Result<(), ServiceError> {
     if let Some(last) = rows.last() {
         // The chain's head, so that removing the newest events is detected as well.
         sqlx::query("UPDATE orgs SET audit_seq = $1, audit_hash = $2 WHERE id = $3")

@@ -356,6 +356,12 @@ async fn a_large_file_is_applied_by_a_job_that_ends_with_its_changes() {
             "{backend}"
         );
         assert_eq!(events(&service, "user.update_csv").await, 30, "{backend}");
+        // The 30 events went in together and still link up, each with its own hash.
+        let verified = service.verify_audit(&me).await.unwrap();
+        assert!(
+            matches!(verified, Ok(n) if n >= 30),
+            "{backend}: {verified:?}"
+        );
         let changes = service
             .upload_rows(&me, &job.upload_id, RowKind::Change, 0, 100)
             .await
