@@ -922,6 +922,142 @@ async fn roles_are_set_with_check_boxes_as_one_previewed_change() {
     scratch.close().await;
 }
 
+/// An external read-only administrator's main task, in English and in Dutch: from their own org
+/// (Zentech) they land in the customer org they administer, and read its users, its
+/// administrators and a user's page, where nothing is theirs to change; the Contact Center page is
+/// open to them, read-only (R-CC-3), and adding external administrators is not (R-EXT-2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_external_read_only_administrator_reads_the_customer_org_in_both_languages() {
+    let Some(b) = browser().await else {
+        eprintln!("chromium or chromedriver is not installed; the browser test is left to .ci/run");
+        return;
+    };
+    let (base, service, stop, scratch) = start_server().await;
+    let noah = id_of(&service, "noah.dijkstra@acme.example").await;
+    for lang in LANGS {
+        sign_in_in(&b, &base, "ava.clarke@zentech.example", lang.tag()).await;
+        let url = b.url().await;
+        assert!(url.contains("org=acme"), "{lang:?}: landed on {url}");
+        assert_no_english(&b, lang).await;
+
+        // The customer org's users and administrators.
+        b.goto(&format!("{base}/users?org=acme")).await;
+        assert_eq!(b.text("h1").await, t(lang, "nav-users"));
+        assert!(b.text("tbody").await.contains("@acme.example"), "{lang:?}");
+        assert_no_english(&b, lang).await;
+        b.goto(&format!("{base}/users?tab=admins&org=acme")).await;
+        let admins = b.text("tbody").await;
+        assert!(
+            admins.contains("admin@acme.example")
+                && admins.contains(Role::FullAdmin.name(lang))
+                && admins.contains("ava.clarke@zentech.example"),
+            "{lang:?}: {admins}"
+        );
+        assert_no_english(&b, lang).await;
+
+        // A user's page: read, not changed.
+        b.goto(&format!("{base}/users/{noah}?org=acme")).await;
+        b.wait_for_text(&t(lang, "read-only-view")).await;
+        assert_eq!(
+            b.script(
+                "return document.querySelectorAll('#roles-editor, #preview-role, #save-licenses, #deactivate').length"
+            )
+            .await,
+            serde_json::json!(0),
+            "{lang:?}"
+        );
+        assert_no_english(&b, lang).await;
+
+        // R-CC-3: an external read-only administrator reads the Contact Center pages.
+        b.goto(&format!("{base}/contact-center?org=acme")).await;
+        b.wait_for_text(&t(lang, "cc-enabled")).await;
+        assert!(!b.body_text().await.contains("R-CC-3"), "{lang:?}");
+        assert_no_english(&b, lang).await;
+
+        // R-EXT-2: external administrators add no external administrators: the users page offers
+        // them no button, and the email check, opened by its address, refuses with the rule.
+        b.goto(&format!("{base}/users?org=acme")).await;
+        assert_eq!(
+            b.script("return document.querySelectorAll('a[href^=\"/external/add\"]').length")
+                .await,
+            serde_json::json!(0),
+            "{lang:?}"
+        );
+        b.goto(&format!("{base}/external/add?org=acme")).await;
+        b.type_into("#ext-email", "admin@studio-vos.example").await;
+        b.click("#check-email").await;
+        b.wait_for_text("R-EXT-2").await;
+        assert_no_english(&b, lang).await;
+        sign_out(&b).await;
+    }
+    b.quit().await;
+    let _ = stop.send(());
+    scratch.close().await;
+}
+
+/// The Events administrator's main task, in English and in Dutch: the Events page opens the Webex
+/// Events portal for them, and they give `events_admin` to a colleague and take it back, previewed
+/// first (R-EVT-1); each language on a colleague of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_events_administrator_gives_events_admin_in_both_languages() {
+    let Some(b) = browser().await else {
+        eprintln!("chromium or chromedriver is not installed; the browser test is left to .ci/run");
+        return;
+    };
+    let (base, service, stop, scratch) = start_server().await;
+    let role = Role::EventsAdmin;
+    for (lang, user) in [
+        (Lang::En, "noah.dijkstra@acme.example"),
+        (Lang::Nl, "zoe.smit@acme.example"),
+    ] {
+        let id = id_of(&service, user).await;
+        sign_in_in(&b, &base, "events@acme.example", lang.tag()).await;
+        assert_no_english(&b, lang).await;
+
+        // The Events page: the portal opens for them.
+        b.goto(&format!("{base}/events?org=acme")).await;
+        assert_eq!(b.text("h1").await, t(lang, "nav-events"));
+        b.wait_for_text(&t(lang, "events-intro")).await;
+        assert_eq!(
+            b.script("return document.getElementById('open-events').tagName")
+                .await,
+            serde_json::json!("A"),
+            "{lang:?}: the portal's link is live"
+        );
+        assert!(!b.body_text().await.contains(&t(lang, "events-disabled")));
+        assert_no_english(&b, lang).await;
+
+        // R-EVT-1: give events_admin to a colleague, previewed, then saved.
+        b.goto(&format!("{base}/users/{id}?org=acme")).await;
+        b.click(&format!("input[name=roles][value={}]", role.id()))
+            .await;
+        b.click("#preview-roles").await;
+        b.wait_for_text(&t(lang, "will-add")).await;
+        assert!(b.text("#preview").await.contains(role.name(lang)));
+        assert_no_english(&b, lang).await;
+        b.click("#confirm").await;
+        b.wait_for_text(&t(lang, "flash-changed")).await;
+        assert!(b.text("#admin-roles").await.contains(role.name(lang)));
+        assert_no_english(&b, lang).await;
+
+        // And take it back the same way.
+        b.click(&format!("input[name=roles][value={}]", role.id()))
+            .await;
+        b.click("#preview-roles").await;
+        b.wait_for_text(&t(lang, "will-remove")).await;
+        assert!(b.text("#preview").await.contains(role.name(lang)));
+        assert_no_english(&b, lang).await;
+        b.click("#confirm").await;
+        b.wait_for_text(&t(lang, "flash-changed")).await;
+        assert_eq!(b.text("#admin-roles").await, t(lang, "none"), "{lang:?}");
+        assert_no_english(&b, lang).await;
+        sign_out(&b).await;
+    }
+    b.quit().await;
+    let _ = stop.send(());
+    scratch.close().await;
+}
+
 /// A full administrator connects the org's identity provider in the console (and tests the
 /// connection); then a user of the org signs in through it: Rolehub's email step, the provider's
 /// login and consent pages, and back into the console, where the session says single sign-on.
