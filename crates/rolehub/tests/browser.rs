@@ -892,6 +892,11 @@ async fn roles_are_set_with_check_boxes_as_one_previewed_change() {
         assert_eq!(disabled, serde_json::json!(true));
         let reasons = b.text("#roles-editor").await;
         assert!(reasons.contains("(R-"), "{lang:?}: {reasons}");
+        // Values in a reason are quoted as prose (“acme.webex.com”), not as the API quotes them.
+        assert!(
+            reasons.contains("“acme.webex.com”") && !reasons.contains('`'),
+            "{lang:?}: {reasons}"
+        );
         b.click("input[name=roles][value=support_admin]").await;
         b.click("input[name=roles][value=device_admin]").await;
         b.click("#preview-roles").await;
