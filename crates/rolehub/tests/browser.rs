@@ -435,8 +435,8 @@ async fn an_administrator_does_every_task_of_the_seeds_in_the_browser() {
 }
 
 /// A read-only administrator, in English and in Dutch: the console opens on the users, the menu
-/// has no Contact Center (R-CC-3) and no audit log, settings are shown read-only, and the Contact
-/// Center page names its rule.
+/// has no Contact Center (R-CC-3) and no audit log, settings are shown read-only, the Contact
+/// Center page names its rule, and an address that is not there is the console's not-found page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_only_administrator_sees_read_only_pages_and_no_contact_center() {
     let Some(b) = browser().await else {
@@ -460,6 +460,38 @@ async fn a_read_only_administrator_sees_read_only_pages_and_no_contact_center() 
         b.goto(&format!("{base}/contact-center?org=acme")).await;
         b.wait_for_text("R-CC-3").await;
         assert_no_english(&b, lang).await;
+        // A mistyped address, or a person who is not there: the console's not-found page, in
+        // their language, with the org named as on every page.
+        for path in ["/no-such-page", "/users/no-such-person?org=acme"] {
+            b.goto(&format!("{base}{path}")).await;
+            assert_eq!(b.text("h1").await, t(lang, "not-found-title"), "{path}");
+            assert!(b.text("header").await.contains("Acme BV"), "{path}");
+            assert_no_english(&b, lang).await;
+        }
+        // It is a console page: the console's style sheet is allowed; without a session the
+        // answer is still the API's.
+        let http = reqwest::Client::new();
+        let page = http
+            .get(format!("{base}/no-such-page"))
+            .header("accept", "text/html")
+            .header("cookie", b.cookie_header().await)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status().as_u16(), 404);
+        let policy = page.headers()["content-security-policy"].to_str().unwrap();
+        assert!(policy.contains("style-src 'self'"), "{policy}");
+        let api = http
+            .get(format!("{base}/no-such-page"))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(api.status().as_u16(), 404);
+        assert!(api.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json"));
         sign_out(&b).await;
     }
     b.quit().await;
@@ -590,6 +622,8 @@ async fn every_page_passes_axe_core_in_both_languages() {
                 "/provisioning?org=acme".into(),
                 "/sites?org=acme".into(),
                 "/sites?org=acme&site=acme-training.webex.com".into(),
+                "/no-such-page".into(),
+                "/users?org=acme".into(),
             ],
         ),
         (
