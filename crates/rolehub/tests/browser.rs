@@ -32,11 +32,6 @@ fn screenshots() -> PathBuf {
     }
 }
 
-/// Signs in through the form (English) and waits until the console is open.
-async fn sign_in(b: &Browser, base: &str, who: &str) {
-    sign_in_in(b, base, who, "en").await;
-}
-
 /// Signs in through the form in a language (`en`, `nl`) and waits until the console is open.
 async fn sign_in_in(b: &Browser, base: &str, who: &str, lang: &str) {
     b.goto(&format!("{base}/signin?lang={lang}")).await;
@@ -752,6 +747,7 @@ async fn each_administrator_lands_on_a_page_their_roles_reach() {
             !text.contains("(R-"),
             "{who} landed on a refusal at {url}: {text}"
         );
+        assert_no_english(&b, Lang::from_accept_language(lang)).await;
         assert!(
             !b.text("nav.side").await.trim().is_empty(),
             "{who}: an empty menu"
@@ -1105,74 +1101,91 @@ async fn an_events_administrator_gives_events_admin_in_both_languages() {
 
 /// A full administrator connects the org's identity provider in the console (and tests the
 /// connection); then a user of the org signs in through it: Rolehub's email step, the provider's
-/// login and consent pages, and back into the console, where the session says single sign-on.
+/// login and consent pages, and back into the console, where the session says single sign-on. In
+/// English and in Dutch, each language with its own demo world and provider.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_signs_in_through_the_orgs_identity_provider() {
     let Some(b) = browser().await else {
         eprintln!("chromium or chromedriver is not installed; the browser test is left to .ci/run");
         return;
     };
-    let (base, _service, stop, scratch) = start_server().await;
-    let Some(idp) = rolehub_testkit::oidc::Provider::start("provider.mjs", &base) else {
-        b.quit().await;
-        let _ = stop.send(());
-        scratch.close().await;
-        return;
-    };
     let shots = screenshots();
     std::fs::create_dir_all(&shots).unwrap();
+    for lang in LANGS {
+        let (base, _service, stop, scratch) = start_server().await;
+        let Some(idp) = rolehub_testkit::oidc::Provider::start("provider.mjs", &base) else {
+            let _ = stop.send(());
+            scratch.close().await;
+            break;
+        };
+        // The provider of the other language's pass is gone; so is its sign-in.
+        b.delete_cookies().await;
+        let en = lang == Lang::En;
 
-    // The full administrator sets up single sign-on.
-    sign_in(&b, &base, "admin@acme.example").await;
-    b.goto(&format!("{base}/settings/sign-in?org=acme")).await;
-    assert!(b
-        .body_text()
-        .await
-        .contains(&format!("{base}/sso/callback")));
-    b.type_into("#issuer", &idp.issuer).await;
-    b.type_into("#client_id", rolehub_testkit::oidc::CLIENT_ID)
-        .await;
-    b.type_into("#client_secret", rolehub_testkit::oidc::CLIENT_SECRET)
-        .await;
-    b.click("#save-sso").await;
-    b.wait_for_text("Single sign-on is saved").await;
-    b.click("#test-sso").await;
-    b.find("#connection-report").await;
-    let report = b.text("#connection-report").await;
-    assert!(
-        report.contains(&idp.issuer) && report.contains("RS256"),
-        "{report}"
-    );
-    b.screenshot(&shots.join("sign-in-settings.png")).await;
-    b.script("document.querySelector('form[action=\"/signout\"]').submit();")
-        .await;
-    b.find("#email").await;
+        // The full administrator sets up single sign-on.
+        sign_in_in(&b, &base, "admin@acme.example", lang.tag()).await;
+        b.goto(&format!("{base}/settings/sign-in?org=acme")).await;
+        assert!(b
+            .body_text()
+            .await
+            .contains(&format!("{base}/sso/callback")));
+        assert_no_english(&b, lang).await;
+        b.type_into("#issuer", &idp.issuer).await;
+        b.type_into("#client_id", rolehub_testkit::oidc::CLIENT_ID)
+            .await;
+        b.type_into("#client_secret", rolehub_testkit::oidc::CLIENT_SECRET)
+            .await;
+        b.click("#save-sso").await;
+        b.wait_for_text(&t(lang, "flash-sso-saved")).await;
+        assert_no_english(&b, lang).await;
+        b.click("#test-sso").await;
+        b.find("#connection-report").await;
+        let report = b.text("#connection-report").await;
+        assert!(
+            report.contains(&idp.issuer) && report.contains("RS256"),
+            "{lang:?}: {report}"
+        );
+        assert_no_english(&b, lang).await;
+        if en {
+            b.screenshot(&shots.join("sign-in-settings.png")).await;
+        }
+        sign_out(&b).await;
 
-    // A user of the org: the email step sends them to the provider.
-    b.type_into("#email", "readonly@acme.example").await;
-    b.click("button[type=submit]").await;
-    b.find("input[name=login]").await;
-    assert!(b.url().await.starts_with(&idp.issuer), "{}", b.url().await);
-    b.type_into("input[name=login]", "readonly@acme.example")
-        .await;
-    b.type_into("input[name=password]", "the provider's own password")
-        .await;
-    b.click("button[type=submit]").await;
-    // The consent page (its form's prompt is `consent`), then back to Rolehub.
-    b.find("input[name=prompt][value=consent]").await;
-    b.click("button[type=submit]").await;
-    b.find("form[action=\"/signout\"]").await;
-    b.wait_for_text("readonly@acme.example").await;
-    assert!(b.url().await.starts_with(&base), "{}", b.url().await);
+        // A user of the org: the email step sends them to the provider.
+        b.type_into("#email", "readonly@acme.example").await;
+        b.click("button[type=submit]").await;
+        b.find("input[name=login]").await;
+        assert!(b.url().await.starts_with(&idp.issuer), "{}", b.url().await);
+        b.type_into("input[name=login]", "readonly@acme.example")
+            .await;
+        b.type_into("input[name=password]", "the provider's own password")
+            .await;
+        b.click("button[type=submit]").await;
+        // The consent page (its form's prompt is `consent`), then back to Rolehub.
+        b.find("input[name=prompt][value=consent]").await;
+        b.click("button[type=submit]").await;
+        b.find("form[action=\"/signout\"]").await;
+        b.wait_for_text("readonly@acme.example").await;
+        assert!(b.url().await.starts_with(&base), "{}", b.url().await);
+        assert_eq!(
+            b.script("return document.documentElement.lang").await,
+            serde_json::json!(lang.tag())
+        );
+        assert_no_english(&b, lang).await;
 
-    // The person's security page lists the session, made by single sign-on.
-    b.goto(&format!("{base}/security")).await;
-    b.wait_for_text("Single sign-on").await;
-    b.screenshot(&shots.join("security.png")).await;
+        // The person's security page lists the session, made by single sign-on.
+        b.goto(&format!("{base}/security")).await;
+        b.wait_for_text(&t(lang, "method-sso")).await;
+        assert_no_english(&b, lang).await;
+        if en {
+            b.screenshot(&shots.join("security.png")).await;
+        }
+        sign_out(&b).await;
+        drop(idp);
+        let _ = stop.send(());
+        scratch.close().await;
+    }
     b.quit().await;
-    drop(idp);
-    let _ = stop.send(());
-    scratch.close().await;
 }
 
 /// A site administrator's main task, in English and in Dutch: they land on their site's users,
@@ -1222,6 +1235,8 @@ async fn a_site_administrator_gives_and_revokes_site_roles_in_both_languages() {
         assert_eq!(b.text("h1").await, "Webex Meetings");
         assert!(b.text("#site-intro").await.contains("acme.webex.com"));
         assert!(b.text("tbody").await.contains("@acme.example"));
+        let language = Lang::from_accept_language(lang);
+        assert_no_english(&b, language).await;
 
         // Give a user of the org a site role: preview, then confirm.
         b.script("document.getElementById('give').open = true;")
@@ -1236,6 +1251,7 @@ async fn a_site_administrator_gives_and_revokes_site_roles_in_both_languages() {
             preview.contains(role_name) && preview.contains("acme.webex.com"),
             "{lang}: {preview}"
         );
+        assert_no_english(&b, language).await;
         b.click("#confirm").await;
         b.wait_for_text(saved).await;
         let held = b.text(&roles_cell).await;
@@ -1258,6 +1274,7 @@ async fn a_site_administrator_gives_and_revokes_site_roles_in_both_languages() {
         b.find("#refusal").await;
         let refusal = b.text("#refusal").await;
         assert_eq!(refusal.matches("R-MCA-1").count(), 1, "{lang}: {refusal}");
+        assert_no_english(&b, language).await;
         assert!(!refusal.contains("R-SITE"), "{lang}: {refusal}");
         if lang == "en" {
             b.screenshot(&shots.join("site-refusal.png")).await;
@@ -1275,6 +1292,7 @@ async fn a_site_administrator_gives_and_revokes_site_roles_in_both_languages() {
         b.wait_for_text(saved).await;
         let after = b.text(&roles_cell).await;
         assert!(!after.contains(role_name), "{lang}: {after}");
+        assert_no_english(&b, language).await;
         b.script("document.querySelector('form[action=\"/signout\"]').submit();")
             .await;
         b.find("#email").await;
@@ -1284,6 +1302,7 @@ async fn a_site_administrator_gives_and_revokes_site_roles_in_both_languages() {
         assert!(b.url().await.contains("/sites?org=acme"), "{lang}");
         let note = b.text("#read-only-note").await;
         assert_eq!(note.matches("R-SITE-6").count(), 1, "{lang}: {note}");
+        assert_no_english(&b, language).await;
         assert_eq!(
             b.script("return document.querySelectorAll('#give, button[data-revoke]').length")
                 .await,
