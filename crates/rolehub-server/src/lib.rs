@@ -109,8 +109,8 @@ fn routed(state: AppState) -> Router {
     .merge(scim::router(state.config.json_limit))
     .merge(console::router(state.config.csv_limit))
     // Unknown routes and methods answer inside the router, so that every layer below (the error
-    // shape, the security headers) covers them too.
-    .fallback(|| async { StatusCode::NOT_FOUND })
+    // shape, the security headers) covers them too; a signed-in browser gets the console's page.
+    .fallback(console::not_found)
     .method_not_allowed_fallback(|| async { StatusCode::METHOD_NOT_ALLOWED })
     .layer(TimeoutLayer::with_status_code(
         StatusCode::REQUEST_TIMEOUT,

@@ -294,6 +294,33 @@ impl FromRequestParts<AppState> for Console {
     }
 }
 
+/// An address no route answers. A signed-in person's browser gets the console's not-found page, in
+/// their language and with the console around it; the API, SCIM and anyone not signed in get the
+/// API's answer.
+pub async fn not_found(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+) -> Response {
+    let (mut parts, _) = request.into_parts();
+    let path = parts.uri.path();
+    let wants_page = parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let api = ["/v1/", "/identity/"].iter().any(|p| path.starts_with(p));
+    if wants_page && !api && cookie(&parts, SESSION_COOKIE).is_some() {
+        if let Ok(console) = Console::from_request_parts(&mut parts, &state).await {
+            // The page says "This page or person does not exist"; the kind is not shown. It
+            // carries the console's headers, which let it load the console's style sheet.
+            let page =
+                console.error_page(&ServiceError::not_found(rolehub_store::Thing::Person, ""));
+            return security_headers(page).await;
+        }
+    }
+    StatusCode::NOT_FOUND.into_response()
+}
+
 /// Where a person lands: the first page their roles reach in the org they act in, else in the
 /// first other org they administer (an external or partner administrator has nothing in their own
 /// org), else the users page, which says why there is nothing.
@@ -633,7 +660,12 @@ impl Console {
             t: self.t,
             me: self.person.view.email.clone(),
             org_id: self.org.clone(),
-            org_name: self.org.clone(),
+            // The org's name, as the other pages show it (its id only if it is not one of theirs).
+            org_name: self
+                .orgs
+                .iter()
+                .find(|(id, _)| *id == self.org)
+                .map_or_else(|| self.org.clone(), |(_, name)| name.clone()),
             org_query: format!("?org={}", self.org),
             org_amp: format!("&org={}", self.org),
             orgs: self.orgs.clone(),

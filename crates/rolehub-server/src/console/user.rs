@@ -189,7 +189,13 @@ pub async fn detail(
                 reason: a
                     .refusal
                     .as_ref()
-                    .map(|r| format!("{} ({})", super::without_rule_id(&r.message(lang)), r.rule))
+                    .map(|r| {
+                        format!(
+                            "{} ({})",
+                            super::readable(&super::without_rule_id(&r.message(lang))),
+                            r.rule
+                        )
+                    })
                     .unwrap_or_default(),
                 locations,
             }

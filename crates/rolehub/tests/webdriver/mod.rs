@@ -293,6 +293,12 @@ impl Browser {
             .join("; ")
     }
 
+    /// Deletes the cookies of the page's site (for 127.0.0.1: of every port, the console's and an
+    /// identity provider's alike).
+    pub async fn delete_cookies(&self) {
+        self.cmd(reqwest::Method::DELETE, "/cookie", None).await;
+    }
+
     /// Saves a screenshot as PNG.
     pub async fn screenshot(&self, path: &Path) {
         let b64 = self.cmd(reqwest::Method::GET, "/screenshot", None).await;
