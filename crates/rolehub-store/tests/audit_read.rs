@@ -27,7 +27,11 @@ async fn newest_first_paging_and_actor_prefixes() {
         let people = vec![
             admin,
             other,
-            person("u1@acme.example", "acme"),
+            {
+                let mut p = person("u1@acme.example", "acme");
+                p.first = Some("Marleen".into());
+                p
+            },
             person("u2@acme.example", "acme"),
             person("u3@acme.example", "acme"),
         ];
