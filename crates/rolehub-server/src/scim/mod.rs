@@ -189,7 +189,7 @@ impl From<patch::PatchError> for ScimError {
     }
 }
 
-/// The error answered in English travels with its response to [`in_callers_language`], which
+/// The error answered in English travels with its response to `in_callers_language`, which
 /// knows the caller's language.
 impl IntoResponse for ScimError {
     fn into_response(self) -> Response {
