@@ -1317,3 +1317,76 @@ async fn a_site_administrator_gives_and_revokes_site_roles_in_both_languages() {
     let _ = stop.send(());
     scratch.close().await;
 }
+
+/// The audit log finds an actor by the start of their name, in both languages: a second full
+/// administrator finds what the first (Sanne de Vries) did by typing the start of her first name,
+/// and their own sign-ins by the start of their own; a name that matches no one finds nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_log_finds_an_actor_by_name_in_both_languages() {
+    let Some(b) = browser().await else {
+        eprintln!("chromium or chromedriver is not installed; the browser test is left to .ci/run");
+        return;
+    };
+    let (base, service, stop, scratch) = start_server().await;
+    let now = rolehub_store::clock::system_now();
+    service
+        .operator("tests")
+        .set_password("daan.meijer@acme.example", "rolehub-demo", now)
+        .await
+        .unwrap();
+    // Something the full administrator (Sanne de Vries) did.
+    let done = service
+        .assign(
+            &rolehub_store::Ctx::new("admin@acme.example", "acme", now),
+            &rolehub_store::service::AssignRequest {
+                person: "noah.dijkstra@acme.example".into(),
+                role: "device_admin".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(done.added.is_some(), "{done:?}");
+    let actors = "return Array.from(document.querySelectorAll('tbody tr td:nth-child(3)')).map(td => td.textContent.trim())";
+    for lang in LANGS {
+        sign_in_in(&b, &base, "daan.meijer@acme.example", lang.tag()).await;
+        b.goto(&format!("{base}/audit?org=acme")).await;
+        assert_eq!(b.text("h1").await, t(lang, "nav-audit"));
+        assert_no_english(&b, lang).await;
+        for (typed, actor) in [
+            ("sanne", "admin@acme.example"),
+            ("Daan", "daan.meijer@acme.example"),
+        ] {
+            b.goto(&format!("{base}/audit?org=acme")).await;
+            b.type_into("#actor", typed).await;
+            b.click("form.toolbar button[type=submit]").await;
+            // The filter is a form: its answer is the page at the address with the actor in it.
+            for _ in 0..50 {
+                if b.url().await.contains(&format!("actor={typed}")) {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            b.find("h1").await;
+            let shown: Vec<String> = serde_json::from_value(b.script(actors).await).unwrap();
+            assert!(
+                !shown.is_empty(),
+                "{lang:?} {typed}: nothing found at {}\n{}",
+                b.url().await,
+                b.body_text().await
+            );
+            assert!(
+                shown.iter().all(|a| a == actor),
+                "{lang:?} {typed}: {shown:?}"
+            );
+            assert_no_english(&b, lang).await;
+        }
+        b.goto(&format!("{base}/audit?org=acme&actor=zzz")).await;
+        let shown: Vec<String> = serde_json::from_value(b.script(actors).await).unwrap();
+        assert!(shown.is_empty(), "{lang:?}: {shown:?}");
+        sign_out(&b).await;
+    }
+    b.quit().await;
+    let _ = stop.send(());
+    scratch.close().await;
+}
