@@ -132,25 +132,24 @@ impl Snapshots {
         versions: &Versions,
         generation: u64,
     ) -> Option<Arc<KeptOrg>> {
-        let mut inner = self.inner.lock().ok()?;
-        inner.1 += 1;
-        let tick = inner.1;
-        let snapshot = inner.0.get_mut(org)?;
-        if snapshot.versions != *versions {
-            return None;
-        }
-        snapshot.used = tick;
-        if generation >= snapshot.checked_in {
-            snapshot.checked_in = generation;
-            snapshot.checked_at = Instant::now();
-        }
-        Some(snapshot.kept.clone())
+        self.at_versions(org, versions, Some(generation))
     }
 
     /// The snapshot loaded at these versions, for a change that checked them under the org's
     /// lock; unlike [`Snapshots::get`], it does not count as a check that keeps the snapshot fresh
     /// for decisions (the change is about to move the org on).
     pub(crate) fn peek(&self, org: &str, versions: &Versions) -> Option<Arc<KeptOrg>> {
+        self.at_versions(org, versions, None)
+    }
+
+    /// The snapshot kept at exactly these versions, marked as used; with the generation they were
+    /// read in, also as checked now (fresh for decisions).
+    fn at_versions(
+        &self,
+        org: &str,
+        versions: &Versions,
+        checked_in: Option<u64>,
+    ) -> Option<Arc<KeptOrg>> {
         let mut inner = self.inner.lock().ok()?;
         inner.1 += 1;
         let tick = inner.1;
@@ -159,6 +158,10 @@ impl Snapshots {
             return None;
         }
         snapshot.used = tick;
+        if let Some(generation) = checked_in.filter(|g| *g >= snapshot.checked_in) {
+            snapshot.checked_in = generation;
+            snapshot.checked_at = Instant::now();
+        }
         Some(snapshot.kept.clone())
     }
 

@@ -361,10 +361,20 @@ impl<'c> OrgRead<'c> {
     }
 }
 
+/// Takes an org's lock as a change does: by bumping its version (which tells every server's kept
+/// states, and on PostgreSQL the other servers, that the org may have changed).
+const LOCK_AND_BUMP: &str = "UPDATE orgs SET version = version + 1 WHERE id = $1";
+
 /// Begins a transaction on an org, taking its lock first.
 pub(crate) async fn begin_org(pool: &sqlx::AnyPool, org: &str) -> Result<Tx, ServiceError> {
+    begin_locked(pool, org, LOCK_AND_BUMP).await
+}
+
+/// Begins a transaction whose first statement, an update of the org's row, takes the org's lock;
+/// an org that is not there is not found.
+async fn begin_locked(pool: &sqlx::AnyPool, org: &str, lock: &str) -> Result<Tx, ServiceError> {
     let mut tx = pool.begin().await?;
-    let locked = sqlx::query("UPDATE orgs SET version = version + 1 WHERE id = $1")
+    let locked = sqlx::query(lock)
         .bind(org)
         .execute(&mut *tx)
         .await?
@@ -381,21 +391,17 @@ pub(crate) async fn begin_org(pool: &sqlx::AnyPool, org: &str) -> Result<Tx, Ser
 /// every server reload an org of 100,000 administrators. The lock still serializes the chain
 /// with every change of the org (they all update the same row).
 pub(crate) async fn begin_audit(pool: &sqlx::AnyPool, org: &str) -> Result<Tx, ServiceError> {
-    let mut tx = pool.begin().await?;
-    let locked = sqlx::query("UPDATE orgs SET audit_seq = audit_seq WHERE id = $1")
-        .bind(org)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if locked == 0 {
-        return Err(ServiceError::not_found(Thing::Organization, org));
-    }
-    Ok(tx)
+    begin_locked(
+        pool,
+        org,
+        "UPDATE orgs SET audit_seq = audit_seq WHERE id = $1",
+    )
+    .await
 }
 
 /// Takes the lock of another org inside a change (in id order, to avoid deadlocks).
 pub(crate) async fn lock_org(tx: &mut Tx, org: &str) -> Result<(), ServiceError> {
-    sqlx::query("UPDATE orgs SET version = version + 1 WHERE id = $1")
+    sqlx::query(LOCK_AND_BUMP)
         .bind(org)
         .execute(&mut **tx)
         .await?;

@@ -30,6 +30,15 @@ fn ctx(email: &str, org: &str) -> Ctx {
     Ctx::new(email, org, system_now())
 }
 
+/// Read-only administration for user001 of acme.
+fn user001_read_only() -> AssignRequest {
+    AssignRequest {
+        person: "user001@acme.example".into(),
+        role: "readonly_admin".into(),
+        ..AssignRequest::default()
+    }
+}
+
 async fn reads_users(service: &Service, email: &str, org: &str) -> Result<(), RuleId> {
     let d = service
         .check(&ctx(email, org), Area::Users, Level::Read, Target::Org)
@@ -79,18 +88,9 @@ async fn a_kept_org_state_follows_changes_made_anywhere() {
         assert_eq!(reads_users(&a, "ro@globex.example", "acme").await, Ok(()));
         // Server B gives user001 a role in acme: B decides on it at once, A within a second (on
         // PostgreSQL as soon as the change notice arrives).
-        b.assign(
-            &ctx("admin@acme.example", "acme"),
-            &AssignRequest {
-                person: "user001@acme.example".into(),
-                role: "readonly_admin".into(),
-                site: None,
-                locations: Vec::new(),
-                expires_at: None,
-            },
-        )
-        .await
-        .unwrap();
+        b.assign(&ctx("admin@acme.example", "acme"), &user001_read_only())
+            .await
+            .unwrap();
         assert_eq!(
             reads_users(&b, "user001@acme.example", "acme").await,
             Ok(()),
@@ -202,29 +202,11 @@ async fn r_assign_3_a_change_never_decides_on_a_kept_state_another_server_overto
             "{backend}: {e}"
         );
         // A's own next change decides on what A itself just committed.
-        a.assign(
-            &ctx("admin@acme.example", "acme"),
-            &AssignRequest {
-                person: "user001@acme.example".into(),
-                role: "readonly_admin".into(),
-                site: None,
-                locations: Vec::new(),
-                expires_at: None,
-            },
-        )
-        .await
-        .unwrap();
+        a.assign(&ctx("admin@acme.example", "acme"), &user001_read_only())
+            .await
+            .unwrap();
         let again = a
-            .assign(
-                &ctx("admin@acme.example", "acme"),
-                &AssignRequest {
-                    person: "user001@acme.example".into(),
-                    role: "readonly_admin".into(),
-                    site: None,
-                    locations: Vec::new(),
-                    expires_at: None,
-                },
-            )
+            .assign(&ctx("admin@acme.example", "acme"), &user001_read_only())
             .await;
         assert_eq!(
             again.unwrap().warnings.first(),
