@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 
 use rolehub_domain::Timestamp;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::error::ServiceError;
-use crate::load::{self, PersonRecord, PERSON_COLUMNS};
+use crate::json_rows::{self, JsonSql};
+use crate::load::{self, PersonRecord};
 
 /// Rows per statement: far below both databases' limits on parameters.
 pub(crate) const CHUNK: usize = 500;
@@ -57,36 +58,21 @@ pub(crate) async fn people_by_email(
     emails: &[String],
 ) -> Result<HashMap<String, PersonRecord>, ServiceError> {
     let marks = Marks::of(conn);
-    let sqlite = conn.backend_name() == "SQLite";
+    let json = JsonSql::of(conn);
     let mut out = HashMap::with_capacity(emails.len());
     for chunk in emails.chunks(CHUNK) {
-        let from = format!(
-            "FROM persons p JOIN orgs o ON o.id = p.home_org WHERE p.email IN ({})",
-            marks.list(1, chunk.len())
+        let sql = json.select_all(
+            &json.array(load::PERSON_ITEMS),
+            &format!(
+                "FROM persons p JOIN orgs o ON o.id = p.home_org WHERE p.email IN ({})",
+                marks.list(1, chunk.len())
+            ),
         );
-        // On SQLite one row of JSON (see `load::people_from_json`), else a row per person.
-        let sql = if sqlite {
-            format!(
-                "SELECT json_group_array(json({})) {from}",
-                load::PERSON_JSON
-            )
-        } else {
-            format!("SELECT {PERSON_COLUMNS} {from}")
-        };
         let mut q = sqlx::query(&sql);
         for e in chunk {
             q = q.bind(e.clone());
         }
-        let people = if sqlite {
-            let text: String = q.fetch_one(&mut *conn).await?.try_get(0)?;
-            load::people_from_json(&text)?
-        } else {
-            q.fetch_all(&mut *conn)
-                .await?
-                .iter()
-                .map(load::person_from_row)
-                .collect::<Result<_, _>>()?
-        };
+        let people = load::people_from_parts(json_rows::fetch(conn, q, "people by email").await?)?;
         for p in people {
             out.insert(p.view.email.clone(), p);
         }
@@ -100,35 +86,23 @@ pub(crate) async fn licenses_of(
     person_ids: &[String],
 ) -> Result<HashMap<String, Vec<String>>, ServiceError> {
     let marks = Marks::of(conn);
-    let sqlite = conn.backend_name() == "SQLite";
+    let json = JsonSql::of(conn);
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
     for chunk in person_ids.chunks(CHUNK) {
-        let sql = format!(
-            "SELECT person_id, license FROM person_licenses WHERE person_id IN ({}) ORDER BY license",
-            marks.list(1, chunk.len())
+        let sql = json.select_all(
+            &json.array("person_id, license"),
+            &format!(
+                "FROM person_licenses WHERE person_id IN ({})",
+                marks.list(1, chunk.len())
+            ),
         );
-        let sql = if sqlite {
-            format!("SELECT json_group_array(json_array(person_id, license)) FROM ({sql})")
-        } else {
-            sql
-        };
         let mut q = sqlx::query(&sql);
         for id in chunk {
             q = q.bind(id.clone());
         }
-        if sqlite {
-            let text: String = q.fetch_one(&mut *conn).await?.try_get(0)?;
-            let pairs: Vec<(String, String)> = serde_json::from_str(&text)
-                .map_err(|e| ServiceError::Internal(format!("licenses read back: {e}")))?;
-            for (person, license) in pairs {
-                out.entry(person).or_default().push(license);
-            }
-        } else {
-            for row in q.fetch_all(&mut *conn).await? {
-                out.entry(row.try_get("person_id")?)
-                    .or_default()
-                    .push(row.try_get("license")?);
-            }
+        let pairs: Vec<(String, String)> = json_rows::fetch(conn, q, "licenses").await?;
+        for (person, license) in pairs {
+            out.entry(person).or_default().push(license);
         }
     }
     for held in out.values_mut() {

@@ -9,7 +9,8 @@ use rolehub_domain::{Grant, OrgView, Role, Status, Timestamp};
 use sqlx::{AnyConnection, Row};
 
 use crate::error::ServiceError;
-use crate::load::{self, PersonRecord, GRANT_COLUMNS, PERSON_COLUMNS};
+use crate::json_rows::{self, JsonSql};
+use crate::load::{self, PersonRecord, PERSON_COLUMNS};
 
 /// Which people to list.
 #[derive(Clone, Debug, Default)]
@@ -59,22 +60,6 @@ fn placeholders(start: usize, n: usize) -> String {
         .join(", ")
 }
 
-/// A query for people (`PERSON_COLUMNS` from `persons p JOIN orgs o`) answered as one row: a JSON
-/// array of one array per person, in the order [`load::people_from_json`] reads.
-///
-/// SQLite's driver hands every row over from its own thread to the server's, and copies every
-/// value on the way; for a page of 100 people that hand-over cost more than the query itself
-/// (about half of a page's 1.6 ms of CPU). One row of JSON crosses once.
-fn as_one_json_row(people_sql: &str) -> String {
-    let columns = people_sql
-        .find(" FROM persons p")
-        .map_or(people_sql, |at| &people_sql[at..]);
-    format!(
-        "SELECT json_group_array(json(j)) FROM (SELECT {} AS j{columns})",
-        load::PERSON_JSON
-    )
-}
-
 /// One page of people, sorted by email. `kept` is the org's state checked at the current versions
 /// in the same read, when the caller has it: the page's grants are taken from it instead of being
 /// read again.
@@ -83,8 +68,7 @@ pub async fn people(
     filter: &PeopleFilter,
     kept: Option<&rolehub_domain::OrgState>,
 ) -> Result<Vec<PersonSummary>, ServiceError> {
-    let mut sql =
-        format!("SELECT {PERSON_COLUMNS} FROM persons p JOIN orgs o ON o.id = p.home_org WHERE ");
+    let mut sql = String::from("FROM persons p JOIN orgs o ON o.id = p.home_org WHERE ");
     let mut binds: Vec<Option<String>> = Vec::new();
     let next = |value: Option<String>, binds: &mut Vec<Option<String>>| {
         binds.push(value);
@@ -154,30 +138,17 @@ pub async fn people(
         " ORDER BY p.email LIMIT {}",
         filter.limit.clamp(1, 10_000)
     ));
-    let sqlite = conn.backend_name() == "SQLite";
-    let people: Vec<PersonRecord> = if sqlite {
-        let one_row = as_one_json_row(&sql);
-        let mut query = sqlx::query(&one_row);
-        for b in binds {
-            query = query.bind(b);
-        }
-        let page: String = query.fetch_one(&mut *conn).await?.try_get(0)?;
-        let mut people = load::people_from_json(&page)?;
-        // The aggregate keeps the subquery's order in practice; the page does not rely on it.
-        people.sort_by(|a, b| a.view.email.cmp(&b.view.email));
-        people
-    } else {
-        let mut query = sqlx::query(&sql);
-        for b in binds {
-            query = query.bind(b);
-        }
-        query
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(load::person_from_row)
-            .collect::<Result<_, _>>()?
-    };
+    // One row of JSON (see `json_rows`); the aggregate keeps the subquery's order in practice,
+    // and the page does not rely on it.
+    let json = JsonSql::of(conn);
+    let one_row = json.select_page(&json.array(load::PERSON_ITEMS), &sql);
+    let mut query = sqlx::query(&one_row);
+    for b in binds {
+        query = query.bind(b);
+    }
+    let mut people =
+        load::people_from_parts(json_rows::fetch(conn, query, "a page of people").await?)?;
+    people.sort_by(|a, b| a.view.email.cmp(&b.view.email));
     if people.is_empty() {
         return Ok(Vec::new());
     }
@@ -193,56 +164,47 @@ pub async fn people(
             }
         }
         None => {
-            let grant_sql = format!(
-                "SELECT g.person_id AS person_id, {GRANT_COLUMNS} FROM grants g WHERE g.org_id = $1 AND g.person_id IN ({}) ORDER BY g.role, g.site",
-                placeholders(2, ids.len())
+            let sql = json.select_all(
+                &json.array(&format!("g.person_id, {}", json.array(load::GRANT_ITEMS))),
+                &format!(
+                    "FROM grants g WHERE g.org_id = $1 AND g.person_id IN ({})",
+                    placeholders(2, ids.len())
+                ),
             );
-            let mut q = sqlx::query(&grant_sql).bind(filter.org.clone());
+            let mut q = sqlx::query(&sql).bind(filter.org.clone());
             for id in &ids {
                 q = q.bind(id.clone());
             }
-            for row in q.fetch_all(&mut *conn).await? {
+            let rows: Vec<(String, load::GrantParts)> =
+                json_rows::fetch(conn, q, "a page's grants").await?;
+            for (person, grant) in rows {
                 grants
-                    .entry(row.try_get("person_id")?)
+                    .entry(person)
                     .or_default()
-                    .push(load::grant_from_row(&row)?);
+                    .push(load::grant_from_parts(grant)?);
             }
         }
     }
     // `org_id || ''` keeps SQLite's planner on the primary key (person, license): on the org's
     // index it would read every license of the org (100,000 rows for a page of 100).
-    let license_sql = format!(
-        "SELECT person_id, license FROM person_licenses WHERE org_id || '' = $1 AND person_id IN ({}) ORDER BY license",
-        placeholders(2, ids.len())
+    let sql = json.select_all(
+        &json.array("person_id, license"),
+        &format!(
+            "FROM person_licenses WHERE org_id || '' = $1 AND person_id IN ({})",
+            placeholders(2, ids.len())
+        ),
     );
+    let mut q = sqlx::query(&sql).bind(filter.org.clone());
+    for id in &ids {
+        q = q.bind(id.clone());
+    }
+    let pairs: Vec<(String, String)> = json_rows::fetch(conn, q, "a page's licenses").await?;
     let mut licenses: HashMap<String, Vec<String>> = HashMap::new();
-    if sqlite {
-        let sql =
-            format!("SELECT json_group_array(json_array(person_id, license)) FROM ({license_sql})");
-        let mut q = sqlx::query(&sql).bind(filter.org.clone());
-        for id in &ids {
-            q = q.bind(id.clone());
-        }
-        let pairs: String = q.fetch_one(&mut *conn).await?.try_get(0)?;
-        let pairs: Vec<(String, String)> = serde_json::from_str(&pairs)
-            .map_err(|e| ServiceError::Internal(format!("a page's licenses: {e}")))?;
-        for (person, license) in pairs {
-            licenses.entry(person).or_default().push(license);
-        }
-        for held in licenses.values_mut() {
-            held.sort();
-        }
-    } else {
-        let mut q = sqlx::query(&license_sql).bind(filter.org.clone());
-        for id in &ids {
-            q = q.bind(id.clone());
-        }
-        for row in q.fetch_all(&mut *conn).await? {
-            licenses
-                .entry(row.try_get("person_id")?)
-                .or_default()
-                .push(row.try_get("license")?);
-        }
+    for (person, license) in pairs {
+        licenses.entry(person).or_default().push(license);
+    }
+    for held in licenses.values_mut() {
+        held.sort();
     }
     Ok(people
         .into_iter()

@@ -13,6 +13,7 @@ mod changes;
 mod db;
 mod directory;
 mod generate;
+mod json_rows;
 mod load;
 mod op;
 mod passwords;
