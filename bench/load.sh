@@ -33,6 +33,13 @@ if [ "$DB" = sqlite ]; then
     url="sqlite://target/load/world-$USERS.db"
 else
     url="$DB"
+    # A database started in another session is another scheduling group: while the servers and
+    # wrk keep the cores busy, its processes can wait up to a second to run (docs/performance.md).
+    if [ "$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo 0)" = 1 ]; then
+        echo "note: kernel.sched_autogroup_enabled is 1; a database on this machine may be starved" >&2
+        echo "      for up to a second at a time. For figures about Rolehub, run" >&2
+        echo "      sysctl kernel.sched_autogroup_enabled=0 first (docs/performance.md)." >&2
+    fi
 fi
 per_org=$((USERS / ORGS))
 org=gen-0005
