@@ -140,14 +140,30 @@ pub async fn people(
     ));
     // One row of JSON (see `json_rows`); the aggregate keeps the subquery's order in practice,
     // and the page does not rely on it.
+    // Each person comes with their licenses in the org (parameter 1 is the org in both forms of
+    // the query above), so that a page is one statement. `org_id || ''` keeps SQLite's planner on
+    // the primary key (person, license): on the org's index it would read every license of the
+    // org (100,000 rows) for each person.
     let json = JsonSql::of(conn);
-    let one_row = json.select_page(&json.array(load::PERSON_ITEMS), &sql);
+    let licenses = json.nested(&format!(
+        "SELECT {} FROM person_licenses l WHERE l.person_id = p.id AND l.org_id || '' = $1",
+        json.aggregate("l.license", "l.license")
+    ));
+    let element = json.array(&format!("{}, {licenses}", json.array(load::PERSON_ITEMS)));
+    let one_row = json.select_page(&element, &sql);
     let mut query = sqlx::query(&one_row);
     for b in binds {
         query = query.bind(b);
     }
-    let mut people =
-        load::people_from_parts(json_rows::fetch(conn, query, "a page of people").await?)?;
+    let rows: Vec<(load::PersonJson, Option<Vec<String>>)> =
+        json_rows::fetch(conn, query, "a page of people").await?;
+    let mut people = Vec::with_capacity(rows.len());
+    let mut licenses: HashMap<String, Vec<String>> = HashMap::new();
+    for (person, held) in rows {
+        let person = load::person_from_parts(person)?;
+        licenses.insert(person.view.id.clone(), held.unwrap_or_default());
+        people.push(person);
+    }
     people.sort_by(|a, b| a.view.email.cmp(&b.view.email));
     if people.is_empty() {
         return Ok(Vec::new());
@@ -184,27 +200,6 @@ pub async fn people(
                     .push(load::grant_from_parts(grant)?);
             }
         }
-    }
-    // `org_id || ''` keeps SQLite's planner on the primary key (person, license): on the org's
-    // index it would read every license of the org (100,000 rows for a page of 100).
-    let sql = json.select_all(
-        &json.array("person_id, license"),
-        &format!(
-            "FROM person_licenses WHERE org_id || '' = $1 AND person_id IN ({})",
-            placeholders(2, ids.len())
-        ),
-    );
-    let mut q = sqlx::query(&sql).bind(filter.org.clone());
-    for id in &ids {
-        q = q.bind(id.clone());
-    }
-    let pairs: Vec<(String, String)> = json_rows::fetch(conn, q, "a page's licenses").await?;
-    let mut licenses: HashMap<String, Vec<String>> = HashMap::new();
-    for (person, license) in pairs {
-        licenses.entry(person).or_default().push(license);
-    }
-    for held in licenses.values_mut() {
-        held.sort();
     }
     Ok(people
         .into_iter()

@@ -41,6 +41,25 @@ impl JsonSql {
         }
     }
 
+    /// A correlated subquery's JSON answer, used as an item of [`JsonSql::array`].
+    pub(crate) fn nested(self, subquery: &str) -> String {
+        match self {
+            // A value leaving a subquery loses SQLite's mark that it is JSON; `json()` restores it.
+            JsonSql::Sqlite => format!("json(({subquery}))"),
+            JsonSql::Postgres => format!("({subquery})"),
+        }
+    }
+
+    /// The JSON array of `element` over the rows of a subquery (`FROM … WHERE …`), in the order
+    /// of `order` (both databases keep an aggregate's own `ORDER BY`); SQL `NULL` when there are
+    /// none on PostgreSQL, `[]` on SQLite.
+    pub(crate) fn aggregate(self, element: &str, order: &str) -> String {
+        match self {
+            JsonSql::Sqlite => format!("json_group_array({element} ORDER BY {order})"),
+            JsonSql::Postgres => format!("json_agg({element} ORDER BY {order})"),
+        }
+    }
+
     /// `SELECT` of one text: the JSON array of `element` over the rows of `from` (a `FROM … WHERE
     /// …` clause, without `ORDER BY` or `LIMIT`); `[]` when there are none.
     pub(crate) fn select_all(self, element: &str, from: &str) -> String {

@@ -65,7 +65,7 @@ pub(crate) fn people_from_parts(rows: Vec<PersonJson>) -> Result<Vec<PersonRecor
     rows.into_iter().map(person_from_parts).collect()
 }
 
-fn person_from_parts(
+pub(crate) fn person_from_parts(
     (
         id,
         email,

@@ -909,3 +909,99 @@ async fn r_site_2_a_sites_users_are_its_hosts_and_role_holders() {
         scratch.close().await;
     }
 }
+
+/// A page of people is read as one row of JSON on both databases (`json_rows`): names with
+/// quotes, backslashes and letters outside ASCII come back as stored, each person with exactly
+/// their licenses in the org (sorted, none for an external administrator), in email order.
+#[tokio::test]
+async fn a_page_of_people_reads_the_same_on_both_databases() {
+    for (backend, scratch) in scratches().await {
+        let service = scratch.service();
+        let mut acme = org("acme");
+        acme.subscriptions = vec![rolehub_store::world::SubscriptionDef {
+            id: "s".into(),
+            licenses: [("calling".to_string(), 10), ("cc_standard_agent".to_string(), 10)].into(),
+            ..rolehub_store::world::SubscriptionDef::default()
+        }];
+        let mut globex = org("globex");
+        globex.subscriptions = acme.subscriptions.clone();
+        let mut admin = person("admin@acme.example", "acme");
+        admin.grants.push(grant("acme", "full_admin"));
+        let mut odd = person("b.odd@acme.example", "acme");
+        odd.first = Some("Zoë \"Z\" \\ O'Brien".into());
+        odd.licenses = vec!["cc_standard_agent".into(), "calling".into()];
+        let mut one = person("a.one@acme.example", "acme");
+        one.licenses = vec!["calling".into()];
+        let mut outsider = person("c.out@globex.example", "globex");
+        outsider.licenses = vec!["calling".into()];
+        outsider.grants.push(grant("acme", "readonly_admin"));
+        load(
+            &service,
+            &world_of(NOW, vec![acme, globex], vec![admin, odd, one, outsider]),
+            NOW,
+        )
+        .await;
+        let ctx = Ctx::new("admin@acme.example", "acme", NOW);
+        let users = service
+            .list_people(
+                &ctx,
+                &rolehub_store::service::PeopleQuery {
+                    limit: 100,
+                    ..rolehub_store::service::PeopleQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        let seen: Vec<(String, String, Vec<String>)> = users
+            .items
+            .iter()
+            .map(|p| {
+                (
+                    p.person.view.email.clone(),
+                    p.person.view.first.clone(),
+                    p.licenses.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (
+                    "a.one@acme.example".to_string(),
+                    "P".to_string(),
+                    vec!["calling".to_string()]
+                ),
+                ("admin@acme.example".into(), "P".into(), vec![]),
+                (
+                    "b.odd@acme.example".into(),
+                    "Zoë \"Z\" \\ O'Brien".into(),
+                    vec!["calling".into(), "cc_standard_agent".into()]
+                ),
+            ],
+            "{backend}"
+        );
+        let holders = service
+            .list_people(
+                &ctx,
+                &rolehub_store::service::PeopleQuery {
+                    roles: vec![Role::ReadonlyAdmin],
+                    limit: 100,
+                    ..rolehub_store::service::PeopleQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(holders.items.len(), 1, "{backend}");
+        let outsider = &holders.items[0];
+        assert_eq!(
+            outsider.person.view.email, "c.out@globex.example",
+            "{backend}"
+        );
+        assert!(outsider.external, "{backend}");
+        assert!(
+            outsider.licenses.is_empty(),
+            "{backend}: licenses at home are not licenses here"
+        );
+        scratch.close().await;
+    }
+}
