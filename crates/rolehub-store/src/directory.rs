@@ -147,7 +147,7 @@ pub async fn people(
     let json = JsonSql::of(conn);
     let licenses = json.nested(&format!(
         "SELECT {} FROM person_licenses l WHERE l.person_id = p.id AND l.org_id || '' = $1",
-        json.aggregate("l.license", "l.license")
+        json.aggregate("l.license")
     ));
     let element = json.array(&format!("{}, {licenses}", json.array(load::PERSON_ITEMS)));
     let one_row = json.select_page(&element, &sql);
@@ -161,7 +161,9 @@ pub async fn people(
     let mut licenses: HashMap<String, Vec<String>> = HashMap::new();
     for (person, held) in rows {
         let person = load::person_from_parts(person)?;
-        licenses.insert(person.view.id.clone(), held.unwrap_or_default());
+        let mut held = held.unwrap_or_default();
+        held.sort_unstable();
+        licenses.insert(person.view.id.clone(), held);
         people.push(person);
     }
     people.sort_by(|a, b| a.view.email.cmp(&b.view.email));

@@ -50,13 +50,12 @@ impl JsonSql {
         }
     }
 
-    /// The JSON array of `element` over the rows of a subquery (`FROM … WHERE …`), in the order
-    /// of `order` (both databases keep an aggregate's own `ORDER BY`); SQL `NULL` when there are
-    /// none on PostgreSQL, `[]` on SQLite.
-    pub(crate) fn aggregate(self, element: &str, order: &str) -> String {
+    /// The JSON array of `element` over the rows of a subquery (`FROM … WHERE …`), in no
+    /// particular order; SQL `NULL` when there are none on PostgreSQL, `[]` on SQLite.
+    pub(crate) fn aggregate(self, element: &str) -> String {
         match self {
-            JsonSql::Sqlite => format!("json_group_array({element} ORDER BY {order})"),
-            JsonSql::Postgres => format!("json_agg({element} ORDER BY {order})"),
+            JsonSql::Sqlite => format!("json_group_array({element})"),
+            JsonSql::Postgres => format!("json_agg({element})"),
         }
     }
 

@@ -920,7 +920,11 @@ async fn a_page_of_people_reads_the_same_on_both_databases() {
         let mut acme = org("acme");
         acme.subscriptions = vec![rolehub_store::world::SubscriptionDef {
             id: "s".into(),
-            licenses: [("calling".to_string(), 10), ("cc_standard_agent".to_string(), 10)].into(),
+            licenses: [
+                ("calling".to_string(), 10),
+                ("cc_standard_agent".to_string(), 10),
+            ]
+            .into(),
             ..rolehub_store::world::SubscriptionDef::default()
         }];
         let mut globex = org("globex");
