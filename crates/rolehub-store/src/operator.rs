@@ -42,8 +42,10 @@ pub struct Operator<'s> {
     name: String,
 }
 
-/// The advisory lock key of the expiry sweep on PostgreSQL (one sweep at a time across servers).
-const SWEEP_LOCK: i64 = 0x526f_6c65_6875_6201;
+/// The first half of the expiry sweep's advisory lock on PostgreSQL (one sweep at a time across
+/// servers); the second is the schema's, so that Rolehubs in different schemas of one database
+/// (a staging beside a production, or tests side by side) do not skip each other's sweeps.
+const SWEEP_LOCK: i32 = 0x5268_6201;
 
 impl Service {
     /// The operator handle, named for the audit log (`cli`, `demo`, `expiry sweep`, …).
@@ -234,11 +236,12 @@ impl Operator<'_> {
         let mut lock = None;
         if self.service.backend() == crate::db::Backend::Postgres {
             let mut conn = self.service.conn().await?;
-            let got: bool = sqlx::query("SELECT pg_try_advisory_lock($1) AS got")
-                .bind(SWEEP_LOCK)
-                .fetch_one(&mut *conn)
-                .await?
-                .try_get("got")?;
+            let got: bool =
+                sqlx::query("SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS got")
+                    .bind(SWEEP_LOCK)
+                    .fetch_one(&mut *conn)
+                    .await?
+                    .try_get("got")?;
             if !got {
                 return Ok(0);
             }
@@ -246,7 +249,7 @@ impl Operator<'_> {
         }
         let swept = self.service.sweep_expired(now).await;
         if let Some(mut conn) = lock {
-            sqlx::query("SELECT pg_advisory_unlock($1)")
+            sqlx::query("SELECT pg_advisory_unlock($1, hashtext(current_schema()))")
                 .bind(SWEEP_LOCK)
                 .execute(&mut *conn)
                 .await?;

@@ -1009,3 +1009,74 @@ async fn a_page_of_people_reads_the_same_on_both_databases() {
         scratch.close().await;
     }
 }
+
+/// R-EXT-7 on PostgreSQL: the sweep's lock belongs to the schema. While a sweep holds it in one
+/// schema, a Rolehub in another schema of the same database still sweeps (each used to skip while
+/// any other swept), and the same schema's second sweep skips its round.
+#[tokio::test]
+async fn r_ext_7_sweeps_in_different_schemas_do_not_skip_each_other() {
+    let Ok(url) = std::env::var("ROLEHUB_TEST_POSTGRES") else {
+        return;
+    };
+    let (busy, other) = (
+        rolehub_store::scratch::Scratch::postgres(&url)
+            .await
+            .unwrap(),
+        rolehub_store::scratch::Scratch::postgres(&url)
+            .await
+            .unwrap(),
+    );
+    for scratch in [&busy, &other] {
+        setup(
+            &scratch.service(),
+            &[("acme", 1, 0), ("globex", 1, 0)],
+            &[
+                ("acme", "p0@acme.example", "full_admin"),
+                ("acme", "p0@globex.example", "readonly_admin"),
+            ],
+        )
+        .await;
+    }
+    // A sweep in progress in `busy`, as another server of it holds the lock.
+    let held = raw(&busy).await;
+    let mut conn = held.acquire().await.unwrap();
+    let got: bool =
+        sqlx::query_scalar("SELECT pg_try_advisory_lock(1382572545, hashtext(current_schema()))")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert!(got);
+    let later = NOW.plus_days(15);
+    assert_eq!(
+        other
+            .service()
+            .operator("tests")
+            .sweep_expired(later)
+            .await
+            .unwrap(),
+        1,
+        "another schema sweeps"
+    );
+    assert_eq!(
+        busy.service()
+            .operator("tests")
+            .sweep_expired(later)
+            .await
+            .unwrap(),
+        0,
+        "the same schema skips the round"
+    );
+    drop(conn);
+    held.close().await;
+    assert_eq!(
+        busy.service()
+            .operator("tests")
+            .sweep_expired(later)
+            .await
+            .unwrap(),
+        1,
+        "and sweeps once the other is done"
+    );
+    busy.close().await;
+    other.close().await;
+}
