@@ -140,6 +140,7 @@ pub fn router(csv_limit: usize) -> Router<AppState> {
         .route("/contact-center", get(pages::contact_center))
         .route("/contact-center/chat", post(pages::setup_chat))
         .route("/events", get(pages::events))
+        .route("/compliance", get(pages::compliance))
         .route("/settings", get(pages::settings).post(pages::save_settings))
         .route("/audit", get(pages::audit))
         .route("/provisioning", get(provisioning::show))
@@ -321,9 +322,11 @@ pub async fn not_found(
     StatusCode::NOT_FOUND.into_response()
 }
 
-/// Where a person lands: the first page their roles reach in the org they act in, else in the
-/// first other org they administer (an external or partner administrator has nothing in their own
-/// org), else the users page, which says why there is nothing.
+/// Where a person lands: the first page their roles reach in the org they act in (the menu's
+/// order: a compliance officer's Compliance page comes before Events, which everyone of an org
+/// with Webex Events sees), else in the first other org they administer (an external or partner
+/// administrator has nothing in their own org), else the users page, which says why there is
+/// nothing.
 async fn landing(
     axum::extract::State(state): axum::extract::State<AppState>,
     Page { console, facts }: Page,
@@ -549,6 +552,14 @@ impl Console {
             "/contact-center",
             "nav-contact-center",
             facts.org.contact_center.enabled && can(Area::ContactCenter),
+        );
+        // The compliance officer's page, before Events, which everyone of an org with Webex Events
+        // sees: a compliance officer lands here. A full administrator without the role does not
+        // reach these areas (matrix note 4), so it is not in their menu.
+        add(
+            "/compliance",
+            "nav-compliance",
+            can(Area::UserContent) || can(Area::LegalHold),
         );
         add("/events", "nav-events", facts.org.events);
         add("/settings", "nav-settings", can(Area::OrgSettings));

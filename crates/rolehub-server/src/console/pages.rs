@@ -1,5 +1,5 @@
-//! The other pages: account, troubleshooting, Contact Center, Events, settings, the audit log,
-//! and the language and org switches.
+//! The other pages: account, troubleshooting, Contact Center, Events, Compliance, settings, the
+//! audit log, and the language and org switches.
 
 use askama::Template;
 use axum::body::Bytes;
@@ -328,6 +328,57 @@ pub async fn events(Page { console, facts }: Page) -> Response {
     render(&SimplePage {
         c,
         title: t.get("nav-events"),
+        sections,
+    })
+}
+
+/// Compliance: what the compliance officer role gives (searching the content people create, and
+/// placing and releasing legal holds), what it does not, and the way to Webex's compliance tools.
+/// The matrix gives `user_content` and `legal_hold` to compliance officers only; a full
+/// administrator reaches them only by holding the role as well (matrix note 4), so the tools'
+/// link is disabled for everyone else, with the decision's reason and rule beside it.
+pub async fn compliance(Page { console, facts }: Page) -> Response {
+    let t = console.t;
+    let now = rolehub_store::clock::system_now();
+    let decide = |area| facts.decide(area, Level::Write, rolehub_domain::Target::Org, now);
+    let (content, hold) = (decide(Area::UserContent), decide(Area::LegalHold));
+    let yes_no = |allowed: bool| t.get(if allowed { "yes" } else { "no" });
+    let refusal = content.refusal().filter(|_| !hold.allowed);
+    let note = refusal.as_ref().map_or_else(String::new, |r| {
+        format!(
+            "{} {}",
+            t.get("compliance-disabled"),
+            super::readable(&r.message(t.lang))
+        )
+    });
+    let c = console.chrome(&facts, "/compliance");
+    let sections = vec![
+        Section {
+            text: t.get("compliance-intro"),
+            header: vec![t.get("compliance-task"), t.get("compliance-yours")],
+            rows: vec![
+                vec![t.get("compliance-search"), yes_no(content.allowed)],
+                vec![t.get("compliance-hold"), yes_no(hold.allowed)],
+            ],
+            actions: vec![Action {
+                method: "link",
+                action: "https://admin.webex.com/".into(),
+                id: "open-compliance",
+                label: t.get("compliance-open"),
+                disabled: refusal.is_some(),
+                note,
+            }],
+            ..Section::default()
+        },
+        Section {
+            heading: t.get("compliance-not-heading"),
+            text: t.get("compliance-not"),
+            ..Section::default()
+        },
+    ];
+    render(&SimplePage {
+        c,
+        title: t.get("nav-compliance"),
         sections,
     })
 }
