@@ -136,6 +136,7 @@ pub fn router(csv_limit: usize) -> Router<AppState> {
         .route("/sites/roles/preview", post(sites::role_preview))
         .route("/sites/roles/apply", post(sites::role_apply))
         .route("/account", get(pages::account))
+        .route("/account/orders", post(pages::provision_order))
         .route("/troubleshooting", get(pages::troubleshooting))
         .route("/contact-center", get(pages::contact_center))
         .route("/contact-center/chat", post(pages::setup_chat))
