@@ -797,6 +797,25 @@ pub fn readable(message: &str) -> String {
     out
 }
 
+/// A message of the service (`the email or password is not right`) as a sentence of a page:
+/// capitalised (unless it opens with an email, which is written as it is), with a full stop.
+pub fn sentence(message: &str) -> String {
+    let message = message.trim();
+    let opens_with_email = message
+        .split_whitespace()
+        .next()
+        .is_some_and(|word| word.contains('@'));
+    let mut chars = message.chars();
+    let mut out: String = match chars.next() {
+        Some(first) if !opens_with_email => first.to_uppercase().chain(chars).collect(),
+        _ => message.to_string(),
+    };
+    if !out.is_empty() && !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
 /// A refusal's sentence without the rule id at its end, where the page shows the rule beside it.
 pub fn without_rule_id(message: &str) -> String {
     match message.rfind(" (R-") {
@@ -807,7 +826,7 @@ pub fn without_rule_id(message: &str) -> String {
 
 #[cfg(test)]
 mod text_tests {
-    use super::{readable, without_rule_id};
+    use super::{readable, sentence, without_rule_id};
 
     #[test]
     fn messages_read_as_prose() {
@@ -820,5 +839,14 @@ mod text_tests {
             "A full administrator cannot be a CCSA."
         );
         assert_eq!(without_rule_id("No rule here"), "No rule here");
+        assert_eq!(
+            sentence("the email or password is not right"),
+            "The email or password is not right."
+        );
+        assert_eq!(sentence("Done."), "Done.");
+        assert_eq!(
+            sentence("ann@acme.example is not a user"),
+            "ann@acme.example is not a user."
+        );
     }
 }
