@@ -53,6 +53,47 @@ pub enum SsoError {
     EmailNotVerified,
 }
 
+impl SsoError {
+    /// What went wrong, in the reader's language. The provider's own words (technical, in
+    /// English) are left out: they are in the log and in [`SsoError::detail`].
+    pub fn summary(&self, lang: rolehub_domain::Lang) -> String {
+        let en = lang == rolehub_domain::Lang::En;
+        match self {
+            SsoError::Discovery { issuer, .. } if en => {
+                format!("the identity provider could not be reached or read at {issuer}")
+            }
+            SsoError::Discovery { issuer, .. } => {
+                format!("de identiteitsprovider was niet bereikbaar of leesbaar op {issuer}")
+            }
+            SsoError::Exchange(_) if en => "the identity provider refused the sign-in".into(),
+            SsoError::Exchange(_) => "de identiteitsprovider weigerde de aanmelding".into(),
+            SsoError::IdToken(_) if en => {
+                "the identity provider's answer did not pass its checks".into()
+            }
+            SsoError::IdToken(_) => {
+                "het antwoord van de identiteitsprovider doorstond de controles niet".into()
+            }
+            SsoError::NoEmail if en => "the identity provider sent no email for this person; it must send the `email` claim in the ID token".into(),
+            SsoError::NoEmail => "de identiteitsprovider stuurde geen e-mailadres voor deze persoon; hij moet de claim `email` in het ID-token sturen".into(),
+            SsoError::EmailNotVerified if en => {
+                "the identity provider says this email address is not verified".into()
+            }
+            SsoError::EmailNotVerified => {
+                "volgens de identiteitsprovider is dit e-mailadres niet geverifieerd".into()
+            }
+        }
+    }
+
+    /// The provider's or the network's own words, for the org's administrators.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            SsoError::Discovery { reason, .. } => Some(reason),
+            SsoError::Exchange(detail) | SsoError::IdToken(detail) => Some(detail),
+            SsoError::NoEmail | SsoError::EmailNotVerified => None,
+        }
+    }
+}
+
 /// A person the provider proved.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Proven {

@@ -743,3 +743,65 @@ async fn the_policy_makes_a_full_administrator_enrol_while_signing_in() {
         s.stop().await;
     }
 }
+
+/// A sign-in refusal the console shows is in the reader's language, in the service's own words
+/// for it, the same the API gives: a wrong password, then the delay that failures ask for (the
+/// store words both, in English and Dutch).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_refusals_are_in_the_readers_language() {
+    for b in backends() {
+        let s = Server::start(&b).await;
+        passwords(&s, &["readonly@acme.example"]).await;
+        let dutch = browser();
+        let mut shown = Vec::new();
+        for _ in 0..6 {
+            let page = dutch
+                .get(format!("{}/signin?lang=nl", s.base))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let r = dutch
+                .post(format!("{}/signin", s.base))
+                .form(&[
+                    ("csrf", hidden(&page, "csrf").as_str()),
+                    ("email", "readonly@acme.example"),
+                    ("password", "not the password"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{}", s.backend);
+            shown.push(between(&r.text().await.unwrap(), "role=\"alert\">"));
+        }
+        assert!(
+            shown[..5]
+                .iter()
+                .all(|m| m == "Het e-mailadres of wachtwoord klopt niet."),
+            "{}: {shown:?}",
+            s.backend
+        );
+        assert!(
+            shown[5].starts_with("Te veel mislukte aanmeldingen; probeer het over "),
+            "{}: {shown:?}",
+            s.backend
+        );
+        // The API says the same in Dutch, and in English to an English reader.
+        for (lang, words) in [
+            ("nl", "te veel mislukte aanmeldingen"),
+            ("en", "too many failed sign-ins"),
+        ] {
+            let r = s
+                .request(Method::POST, "/v1/sessions")
+                .header("accept-language", lang)
+                .json(&json!({ "email": "readonly@acme.example", "password": "not the password" }))
+                .send()
+                .await;
+            assert_eq!(r.status, 429, "{}: {}", s.backend, r.text);
+            assert!(r.message().starts_with(words), "{}: {}", s.backend, r.text);
+        }
+        s.stop().await;
+    }
+}

@@ -525,6 +525,59 @@ async fn r_ext_11_external_admins_sign_in_through_their_home_org() {
     }
 }
 
+/// R-EXT-8: a service order names its subscription (1 to 64 characters) and gives at least one
+/// license; then the provisioning partner's administrator provisions it, sold by the partner.
+#[tokio::test]
+async fn r_ext_8_a_service_order_names_its_subscription_and_gives_a_license() {
+    for (backend, scratch) in scratches().await {
+        let service = scratch.service();
+        let mut acme = org("acme");
+        acme.partner = Some(rolehub_store::world::PartnerDef {
+            org: "pnet".into(),
+            status: None,
+        });
+        let mut partner_admin = person("p0@pnet.example", "pnet");
+        partner_admin
+            .grants
+            .push(grant("acme", "provisioning_admin"));
+        load(
+            &service,
+            &world_of(
+                NOW,
+                vec![org("pnet"), acme],
+                vec![partner_admin, person("p0@acme.example", "acme")],
+            ),
+            NOW,
+        )
+        .await;
+        let ctx = Ctx::new("p0@pnet.example", "acme", NOW);
+        let calling = |n: i64| vec![("calling".to_string(), n)];
+        for (subscription, licenses) in [
+            ("  ", calling(5)),
+            (&"s".repeat(65)[..], calling(5)),
+            ("sub-empty", calling(0)),
+            ("sub-none", Vec::new()),
+        ] {
+            let e = service
+                .provision_order(&ctx, subscription, &licenses)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(e, ServiceError::Invalid { .. }),
+                "{backend}: {subscription:?} {licenses:?}: {e}"
+            );
+        }
+        service
+            .provision_order(&ctx, " sub-calling ", &calling(5))
+            .await
+            .unwrap();
+        let subs = service.subscriptions(&ctx).await.unwrap();
+        let sold = subs.iter().find(|s| s.id == "sub-calling").unwrap();
+        assert_eq!(sold.seller.as_deref(), Some("pnet"), "{backend}");
+        scratch.close().await;
+    }
+}
+
 /// R-EXT-7: expiry is enforced at decision time, and the sweep records who lost access when, once.
 #[tokio::test]
 async fn r_ext_7_the_expiry_sweep_records_each_expired_grant_once() {

@@ -136,10 +136,12 @@ pub fn router(csv_limit: usize) -> Router<AppState> {
         .route("/sites/roles/preview", post(sites::role_preview))
         .route("/sites/roles/apply", post(sites::role_apply))
         .route("/account", get(pages::account))
+        .route("/account/orders", post(pages::provision_order))
         .route("/troubleshooting", get(pages::troubleshooting))
         .route("/contact-center", get(pages::contact_center))
         .route("/contact-center/chat", post(pages::setup_chat))
         .route("/events", get(pages::events))
+        .route("/compliance", get(pages::compliance))
         .route("/settings", get(pages::settings).post(pages::save_settings))
         .route("/audit", get(pages::audit))
         .route("/provisioning", get(provisioning::show))
@@ -321,9 +323,11 @@ pub async fn not_found(
     StatusCode::NOT_FOUND.into_response()
 }
 
-/// Where a person lands: the first page their roles reach in the org they act in, else in the
-/// first other org they administer (an external or partner administrator has nothing in their own
-/// org), else the users page, which says why there is nothing.
+/// Where a person lands: the first page their roles reach in the org they act in (the menu's
+/// order: a compliance officer's Compliance page comes before Events, which everyone of an org
+/// with Webex Events sees), else in the first other org they administer (an external or partner
+/// administrator has nothing in their own org), else the users page, which says why there is
+/// nothing.
 async fn landing(
     axum::extract::State(state): axum::extract::State<AppState>,
     Page { console, facts }: Page,
@@ -549,6 +553,14 @@ impl Console {
             "/contact-center",
             "nav-contact-center",
             facts.org.contact_center.enabled && can(Area::ContactCenter),
+        );
+        // The compliance officer's page, before Events, which everyone of an org with Webex Events
+        // sees: a compliance officer lands here. A full administrator without the role does not
+        // reach these areas (matrix note 4), so it is not in their menu.
+        add(
+            "/compliance",
+            "nav-compliance",
+            can(Area::UserContent) || can(Area::LegalHold),
         );
         add("/events", "nav-events", facts.org.events);
         add("/settings", "nav-settings", can(Area::OrgSettings));
@@ -785,6 +797,25 @@ pub fn readable(message: &str) -> String {
     out
 }
 
+/// A message of the service (`the email or password is not right`) as a sentence of a page:
+/// capitalised (unless it opens with an email, which is written as it is), with a full stop.
+pub fn sentence(message: &str) -> String {
+    let message = message.trim();
+    let opens_with_email = message
+        .split_whitespace()
+        .next()
+        .is_some_and(|word| word.contains('@'));
+    let mut chars = message.chars();
+    let mut out: String = match chars.next() {
+        Some(first) if !opens_with_email => first.to_uppercase().chain(chars).collect(),
+        _ => message.to_string(),
+    };
+    if !out.is_empty() && !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
 /// A refusal's sentence without the rule id at its end, where the page shows the rule beside it.
 pub fn without_rule_id(message: &str) -> String {
     match message.rfind(" (R-") {
@@ -795,7 +826,7 @@ pub fn without_rule_id(message: &str) -> String {
 
 #[cfg(test)]
 mod text_tests {
-    use super::{readable, without_rule_id};
+    use super::{readable, sentence, without_rule_id};
 
     #[test]
     fn messages_read_as_prose() {
@@ -808,5 +839,14 @@ mod text_tests {
             "A full administrator cannot be a CCSA."
         );
         assert_eq!(without_rule_id("No rule here"), "No rule here");
+        assert_eq!(
+            sentence("the email or password is not right"),
+            "The email or password is not right."
+        );
+        assert_eq!(sentence("Done."), "Done.");
+        assert_eq!(
+            sentence("ann@acme.example is not a user"),
+            "ann@acme.example is not a user."
+        );
     }
 }

@@ -1,5 +1,5 @@
-//! The other pages: account, troubleshooting, Contact Center, Events, settings, the audit log,
-//! and the language and org switches.
+//! The other pages: account, troubleshooting, Contact Center, Events, Compliance, settings, the
+//! audit log, and the language and org switches.
 
 use askama::Template;
 use axum::body::Bytes;
@@ -36,6 +36,16 @@ pub struct Section {
     header: Vec<String>,
     rows: Vec<Vec<String>>,
     actions: Vec<Action>,
+    form: Option<SectionForm>,
+}
+
+/// A form of a simple page's section: labelled fields and one submit button.
+pub struct SectionForm {
+    action: String,
+    button_id: &'static str,
+    button: String,
+    /// (id and name, label, input type, value).
+    fields: Vec<(String, String, &'static str, String)>,
 }
 
 #[derive(Template)]
@@ -107,12 +117,19 @@ pub(crate) async fn guarded(
     Ok((facts, chrome))
 }
 
-/// The account page: org info, subscriptions and license usage (R-CCSA-8).
-pub async fn account(State(state): State<AppState>, console: Console) -> Response {
-    let (facts, c) = match guarded(&state, &console, Area::Account, "/account").await {
+/// The account page: org info, subscriptions and license usage (R-CCSA-8); for the provisioning
+/// partner's administrators, a service order to provision (R-EXT-8).
+pub async fn account(
+    State(state): State<AppState>,
+    console: Console,
+    Flash(flash): Flash,
+) -> Response {
+    let (facts, mut c) = match guarded(&state, &console, Area::Account, "/account").await {
         Ok(v) => v,
         Err(r) => return r,
     };
+    let shown = flash.is_some();
+    c.flash = flash;
     let t = console.t;
     let org = &facts.org;
     let ctx = console.ctx(false);
@@ -185,11 +202,121 @@ pub async fn account(State(state): State<AppState>, console: Console) -> Respons
             ..Section::default()
         },
     ];
-    render(&SimplePage {
-        c,
-        title: t.get("nav-account"),
-        sections,
+    let mut sections = sections;
+    if let Some(order) = order_section(&console, &facts) {
+        sections.push(order);
+    }
+    page_with_flash(
+        &SimplePage {
+            c,
+            title: t.get("nav-account"),
+            sections,
+        },
+        shown,
+    )
+}
+
+/// The licenses a service order of the org may give: Contact Center, Calling, and a host license
+/// of each Meetings site managed in Control Hub.
+fn orderable_licenses(org: &rolehub_domain::OrgView) -> Vec<String> {
+    let mut licenses: Vec<String> = ["cc_premium_agent", "cc_standard_agent", "calling"]
+        .map(String::from)
+        .to_vec();
+    licenses.extend(
+        org.sites
+            .iter()
+            .filter(|s| s.managed_by == rolehub_domain::SiteManager::ControlHub)
+            .map(|s| format!("meetings_host:{}", s.url)),
+    );
+    licenses
+}
+
+/// R-EXT-8: the provisioning partner's administrators in the org (its partner full administrators
+/// and provisioning administrators) provision the org's service orders; nobody else is offered
+/// the form.
+fn order_section(
+    console: &Console,
+    facts: &rolehub_store::service::PrincipalFacts,
+) -> Option<Section> {
+    let principal = rolehub_domain::ops::Principal {
+        org: &facts.org,
+        person: &facts.person.view,
+        grants: &facts.grants,
+        now: rolehub_store::clock::system_now(),
+    };
+    rolehub_domain::ops::check_provision_order(&principal, false).ok()?;
+    let t = console.t;
+    let mut fields = vec![(
+        "subscription".to_string(),
+        t.get("order-subscription"),
+        "text",
+        String::new(),
+    )];
+    fields.extend(orderable_licenses(&facts.org).into_iter().map(|license| {
+        (
+            format!("qty-{license}"),
+            crate::routes::orgs::license_name(&license),
+            "number",
+            "0".to_string(),
+        )
+    }));
+    Some(Section {
+        heading: t.get("order-heading"),
+        text: t.get("order-intro"),
+        form: Some(SectionForm {
+            action: format!("/account/orders?org={}", console.org),
+            button_id: "provision-order",
+            button: t.get("order-button"),
+            fields,
+        }),
+        ..Section::default()
     })
+}
+
+/// Provisions a service order: a subscription sold by the partner with the licenses asked for
+/// (R-EXT-8); the service decides and audits it.
+pub async fn provision_order(
+    State(state): State<AppState>,
+    Submitted {
+        console,
+        facts,
+        form,
+    }: Submitted,
+) -> Response {
+    let mut licenses = Vec::new();
+    for license in orderable_licenses(&facts.org) {
+        let typed = first(&form, &format!("qty-{license}"));
+        let typed = typed.trim();
+        if typed.is_empty() {
+            continue;
+        }
+        match typed.parse::<i64>() {
+            Ok(0) => {}
+            Ok(quantity) => licenses.push((license, quantity)),
+            Err(_) => {
+                return console.back(
+                    "/account",
+                    &ServiceError::invalid(
+                        crate::routes::orgs::license_name(&license),
+                        Text::new("not a whole number", "geen geheel getal"),
+                    ),
+                )
+            }
+        }
+    }
+    let subscription = first(&form, "subscription").trim().to_string();
+    match state
+        .service
+        .provision_order(&console.ctx(false), &subscription, &licenses)
+        .await
+    {
+        Ok(()) => redirect_with_flash(
+            &format!("/account?org={}", console.org),
+            "ok",
+            &console.t.with("flash-order", "subscription", &subscription),
+        ),
+        Err(e) => console.back("/account", &e),
+    }
 }
 
 /// Troubleshooting: the status of the platform's services.
@@ -328,6 +455,57 @@ pub async fn events(Page { console, facts }: Page) -> Response {
     render(&SimplePage {
         c,
         title: t.get("nav-events"),
+        sections,
+    })
+}
+
+/// Compliance: what the compliance officer role gives (searching the content people create, and
+/// placing and releasing legal holds), what it does not, and the way to Webex's compliance tools.
+/// The matrix gives `user_content` and `legal_hold` to compliance officers only; a full
+/// administrator reaches them only by holding the role as well (matrix note 4), so the tools'
+/// link is disabled for everyone else, with the decision's reason and rule beside it.
+pub async fn compliance(Page { console, facts }: Page) -> Response {
+    let t = console.t;
+    let now = rolehub_store::clock::system_now();
+    let decide = |area| facts.decide(area, Level::Write, rolehub_domain::Target::Org, now);
+    let (content, hold) = (decide(Area::UserContent), decide(Area::LegalHold));
+    let yes_no = |allowed: bool| t.get(if allowed { "yes" } else { "no" });
+    let refusal = content.refusal().filter(|_| !hold.allowed);
+    let note = refusal.as_ref().map_or_else(String::new, |r| {
+        format!(
+            "{} {}",
+            t.get("compliance-disabled"),
+            super::readable(&r.message(t.lang))
+        )
+    });
+    let c = console.chrome(&facts, "/compliance");
+    let sections = vec![
+        Section {
+            text: t.get("compliance-intro"),
+            header: vec![t.get("compliance-task"), t.get("compliance-yours")],
+            rows: vec![
+                vec![t.get("compliance-search"), yes_no(content.allowed)],
+                vec![t.get("compliance-hold"), yes_no(hold.allowed)],
+            ],
+            actions: vec![Action {
+                method: "link",
+                action: "https://admin.webex.com/".into(),
+                id: "open-compliance",
+                label: t.get("compliance-open"),
+                disabled: refusal.is_some(),
+                note,
+            }],
+            ..Section::default()
+        },
+        Section {
+            heading: t.get("compliance-not-heading"),
+            text: t.get("compliance-not"),
+            ..Section::default()
+        },
+    ];
+    render(&SimplePage {
+        c,
+        title: t.get("nav-compliance"),
         sections,
     })
 }

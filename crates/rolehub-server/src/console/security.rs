@@ -315,7 +315,16 @@ pub async fn test_sso(
                     ("algorithms", r.algorithms.join(", ")),
                 ],
             ),
-            Err(e) => t.with("sso-test-failed", "reason", &e.to_string()),
+            // The administrator reads what failed in their language, and the provider's own
+            // words after it.
+            Err(e) => {
+                let summary = super::readable(&e.summary(t.lang));
+                let reason = match e.detail() {
+                    Some(detail) => format!("{summary} ({detail})"),
+                    None => summary,
+                };
+                t.with("sso-test-failed", "reason", &reason)
+            }
         },
     };
     settings_page(&state, &console, None, Some(report)).await

@@ -246,19 +246,10 @@ pub(super) fn signed_in(state: &AppState, secret: &str) -> Response {
     )
 }
 
-/// A sign-in refusal in the reader's language.
+/// A sign-in refusal in the reader's language: the service's own words for it (the same the API
+/// gives), as a sentence.
 pub(super) fn refusal_text(t: Tr, e: &SignInError) -> String {
-    match e {
-        SignInError::Service(rolehub_store::ServiceError::TooMany { retry_after, .. }) => {
-            t.with("signin-throttled", "seconds", &retry_after.to_string())
-        }
-        SignInError::SsoRequired => t.get("signin-sso-required"),
-        SignInError::BadCode => t.get("signin-code-wrong"),
-        SignInError::WeakBreakGlass => t.get("signin-break-glass-weak"),
-        SignInError::UnknownSsoPerson { email } => t.with("signin-sso-unknown", "email", email),
-        SignInError::Deactivated => t.get("signin-deactivated"),
-        _ => t.get("signin-failed"),
-    }
+    super::sentence(&super::readable(e.message().get(t.lang)))
 }
 
 /// The second-factor step.
@@ -470,4 +461,59 @@ pub async fn sign_out(
         Redirect::to("/signin").into_response(),
         &[cleared_cookie(&state)],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rolehub_store::ServiceError;
+
+    /// Every sign-in refusal the console can show, and every reason single sign-on fails, reads
+    /// differently in Dutch than in English: none is left in one language.
+    #[test]
+    fn every_sign_in_refusal_is_in_both_languages() {
+        let refusals = [
+            SignInError::BadCredentials,
+            SignInError::SecondFactor {
+                pending: String::new(),
+                enrol: true,
+            },
+            SignInError::SecondFactor {
+                pending: String::new(),
+                enrol: false,
+            },
+            SignInError::BadCode,
+            SignInError::SsoRequired,
+            SignInError::WeakBreakGlass,
+            SignInError::UnknownSsoPerson {
+                email: "someone@acme.example".into(),
+            },
+            SignInError::SsoNotConfigured,
+            SignInError::Deactivated,
+            SignInError::Service(ServiceError::TooMany {
+                retry_after: 5,
+                message: rolehub_domain::Text::new("too many", "te veel"),
+            }),
+            SignInError::Service(ServiceError::Unavailable("the database".into())),
+        ];
+        let (en, nl) = (Tr { lang: Lang::En }, Tr { lang: Lang::Nl });
+        for e in &refusals {
+            let (english, dutch) = (refusal_text(en, e), refusal_text(nl, e));
+            assert_ne!(english, dutch, "{e:?}");
+            assert!(dutch.ends_with('.') && !dutch.contains('`'), "{dutch}");
+        }
+        let sso = [
+            crate::sso::SsoError::Discovery {
+                issuer: "https://idp.example".into(),
+                reason: "refused".into(),
+            },
+            crate::sso::SsoError::Exchange("invalid_grant".into()),
+            crate::sso::SsoError::IdToken("expired".into()),
+            crate::sso::SsoError::NoEmail,
+            crate::sso::SsoError::EmailNotVerified,
+        ];
+        for e in &sso {
+            assert_ne!(e.summary(Lang::En), e.summary(Lang::Nl), "{e:?}");
+        }
+    }
 }

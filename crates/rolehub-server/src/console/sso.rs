@@ -143,7 +143,7 @@ pub async fn callback(
         .as_deref()
         .is_some_and(|iss| iss.trim_end_matches('/') != config.issuer.trim_end_matches('/'))
     {
-        let reason = "the answer came from another identity provider".to_string();
+        let reason = t.get("signin-sso-other-issuer");
         return email_step(t, Some(t.with("signin-sso-failed", "reason", &reason)));
     }
     let proven = match state
@@ -156,7 +156,11 @@ pub async fn callback(
             tracing::warn!(org, error = %e, "a single sign-on answer was refused");
             return email_step(
                 t,
-                Some(t.with("signin-sso-failed", "reason", &e.to_string())),
+                Some(t.with(
+                    "signin-sso-failed",
+                    "reason",
+                    &super::readable(&e.summary(lang)),
+                )),
             );
         }
     };

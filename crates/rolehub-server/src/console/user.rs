@@ -83,14 +83,22 @@ pub async fn detail(
     Path(id): Path<String>,
 ) -> Response {
     let ctx = console.ctx(false);
+    let holds = |role: Role| facts.grants.iter().any(|g| g.role == role);
+    let can_edit = console.can(&facts, Area::Roles, Level::Write)
+        || holds(Role::CcServiceAdmin)
+        || holds(Role::EventsAdmin)
+        || holds(Role::SiteAdmin);
     let summary = match state.service.get_person(&ctx, &id).await {
         Ok(p) => p,
         // Role editors who may not read users (site and Events administrators, CCSAs) still see
-        // the person's roles, to change the ones they may.
-        Err(ServiceError::Refused(_)) => match state.service.person_roles_in_org(&ctx, &id).await {
-            Ok(summary) => summary,
-            Err(e) => return console.error_page(&e),
-        },
+        // the person's roles, to change the ones they may. Anyone else is refused with the rule:
+        // a location administrator reads the users of their own locations only (matrix note 1).
+        Err(ServiceError::Refused(_)) if can_edit => {
+            match state.service.person_roles_in_org(&ctx, &id).await {
+                Ok(summary) => summary,
+                Err(e) => return console.error_page(&e),
+            }
+        }
         Err(e) => return console.error_page(&e),
     };
     let p = &summary;
@@ -124,14 +132,21 @@ pub async fn detail(
         .map(|g| row(g, false))
         .chain(p.expired.iter().map(|g| row(g, true)))
         .collect();
-    let holds = |role: Role| facts.grants.iter().any(|g| g.role == role);
-    let can_edit = console.can(&facts, Area::Roles, Level::Write)
-        || holds(Role::CcServiceAdmin)
-        || holds(Role::EventsAdmin)
-        || holds(Role::SiteAdmin);
     // Services and licenses (Control Hub's "Services > Edit"): a user administrator changes every
-    // license of a user of the org, a CCSA the Contact Center licenses only (R-CCSA-8, R-CCSA-10).
-    let users_write = console.can(&facts, Area::Users, Level::Write);
+    // license of a user of the org, a location administrator those of a user of their locations
+    // (matrix note 1), a CCSA the Contact Center licenses only (R-CCSA-8, R-CCSA-10).
+    let at = p.person.location.as_deref().map_or(
+        rolehub_domain::Target::Org,
+        rolehub_domain::Target::Location,
+    );
+    let users_write = facts
+        .decide(
+            Area::Users,
+            Level::Write,
+            at,
+            rolehub_store::clock::system_now(),
+        )
+        .allowed;
     let ccsa = facts.grants.iter().any(|g| g.role == Role::CcServiceAdmin);
     let member = p.person.view.home_org == console.org;
     let license_rows: Vec<(String, String, bool, bool)> = if member {
@@ -261,9 +276,7 @@ pub async fn detail(
         can_edit,
         license_rows,
         can_license,
-        can_manage: !view.external
-            && p.person.view.home_org == console.org
-            && console.can(&facts, Area::Users, Level::Write),
+        can_manage: !view.external && p.person.view.home_org == console.org && users_write,
         can_reset_mfa: !view.external
             && p.person.view.home_org == console.org
             && console.can(&facts, Area::OrgSettings, Level::Write),

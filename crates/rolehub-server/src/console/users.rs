@@ -72,9 +72,17 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let query = pairs(raw.as_deref().unwrap_or(""));
+    // Who reads the external administrators but no users (a provisioning administrator, R-CC-2)
+    // opens on the list they may read, not on a refusal.
+    let location_admin = facts.grants.iter().any(|g| g.role == Role::LocationAdmin);
+    let external_only = !console.can(&facts, Area::Users, Level::Read)
+        && !location_admin
+        && console.can(&facts, Area::ExternalAdmins, Level::Read);
     let tab = match first(&query, "tab").as_str() {
         "admins" => "admins",
         "external" => "external",
+        "all" => "all",
+        _ if external_only => "external",
         _ => "all",
     };
     let q = first(&query, "q");
@@ -176,9 +184,7 @@ pub async fn list(
                         }
                     }
                 }
-                Err(ServiceError::Refused(r)) => {
-                    notice = Some(format!("{} ({})", r.message(lang), r.rule))
-                }
+                Err(ServiceError::Refused(r)) => notice = Some(super::readable(&r.message(lang))),
                 Err(e) => return console.error_page(&e),
             }
         }
@@ -199,9 +205,7 @@ pub async fn list(
                         });
                     }
                 }
-                Err(ServiceError::Refused(r)) => {
-                    notice = Some(format!("{} ({})", r.message(lang), r.rule))
-                }
+                Err(ServiceError::Refused(r)) => notice = Some(super::readable(&r.message(lang))),
                 Err(e) => return console.error_page(&e),
             }
         }

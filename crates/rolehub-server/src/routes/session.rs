@@ -88,83 +88,37 @@ pub async fn password_method(state: &AppState, email: &str) -> &'static str {
     }
 }
 
-/// The API's answer to a sign-in that did not open a session.
+/// The API's answer to a sign-in that did not open a session: the store's words for it (in the
+/// caller's language), but for the second factor, which the API asks for as a field of its own.
 pub fn sign_in_refusal(e: SignInError) -> ApiError {
-    match e {
-        SignInError::Service(e) => e.into(),
-        SignInError::SecondFactor { enrol: false, .. } => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            Text::new(
-                "this account signs in with a second factor: send the code of its authenticator app (or a recovery code) as `code`",
-                "dit account meldt zich aan met een tweede factor: stuur de code van de authenticator-app (of een herstelcode) als “code”",
-            ),
-        ),
-        SignInError::SecondFactor { enrol: true, .. } => ApiError::new(
-            StatusCode::FORBIDDEN,
-            Text::new(
-                "your organization requires a second factor of this account: sign in to the console once to set up an authenticator app",
-                "uw organisatie vereist een tweede factor voor dit account: meld u eenmaal aan bij de console om een authenticator-app in te stellen",
-            ),
-        ),
-        SignInError::BadCode => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            Text::new(
-                SignInError::BadCode.to_string(),
-                "die code klopt niet; voer de code in die uw authenticator nu toont, of een herstelcode",
-            ),
-        ),
-        SignInError::BadCredentials => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            Text::new(
-                "the email or password is not right",
-                "het e-mailadres of wachtwoord klopt niet",
-            ),
-        ),
-        e @ SignInError::SsoRequired => ApiError::new(
-            StatusCode::FORBIDDEN,
-            Text::new(
-                e.to_string(),
-                "in uw organisatie meldt u zich aan met single sign-on: ga naar de identity provider in plaats van een wachtwoord te gebruiken",
-            ),
-        ),
-        e @ SignInError::WeakBreakGlass => ApiError::new(
-            StatusCode::FORBIDDEN,
-            Text::new(
-                e.to_string(),
-                format!(
-                    "een break-glass-account heeft een wachtwoord van minstens {} tekens nodig; stel een langer wachtwoord in voordat u het gebruikt",
-                    rolehub_store::service::sso::BREAK_GLASS_MIN_PASSWORD
+    let status = match e {
+        SignInError::Service(e) => return e.into(),
+        SignInError::SecondFactor { enrol: false, .. } => {
+            return ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                Text::new(
+                    "this account signs in with a second factor: send the code of its authenticator app (or a recovery code) as `code`",
+                    "dit account meldt zich aan met een tweede factor: stuur de code van de authenticator-app (of een herstelcode) als “code”",
                 ),
-            ),
-        ),
-        SignInError::UnknownSsoPerson { email } => ApiError::new(
-            StatusCode::FORBIDDEN,
-            Text::new(
-                SignInError::UnknownSsoPerson {
-                    email: email.clone(),
-                }
-                .to_string(),
-                format!(
-                    "{} is geen gebruiker van deze organisatie in Rolehub; vraag een beheerder van de organisatie om u toe te voegen",
-                    quoted(&email)
+            )
+        }
+        SignInError::SecondFactor { enrol: true, .. } => {
+            return ApiError::new(
+                StatusCode::FORBIDDEN,
+                Text::new(
+                    "your organization requires a second factor of this account: sign in to the console once to set up an authenticator app",
+                    "uw organisatie vereist een tweede factor voor dit account: meld u eenmaal aan bij de console om een authenticator-app in te stellen",
                 ),
-            ),
-        ),
-        e @ SignInError::SsoNotConfigured => ApiError::new(
-            StatusCode::FORBIDDEN,
-            Text::new(
-                e.to_string(),
-                "deze organisatie heeft geen single sign-on; meld u aan met uw wachtwoord",
-            ),
-        ),
-        e @ SignInError::Deactivated => ApiError::new(
-            StatusCode::FORBIDDEN,
-            Text::new(
-                e.to_string(),
-                "uw account is gedeactiveerd; vraag het aan een beheerder van uw organisatie",
-            ),
-        ),
-    }
+            )
+        }
+        SignInError::BadCode | SignInError::BadCredentials => StatusCode::UNAUTHORIZED,
+        SignInError::SsoRequired
+        | SignInError::WeakBreakGlass
+        | SignInError::UnknownSsoPerson { .. }
+        | SignInError::SsoNotConfigured
+        | SignInError::Deactivated => StatusCode::FORBIDDEN,
+    };
+    ApiError::new(status, e.message())
 }
 
 /// Signs in with email and password (rate-limited; the answer never says whether an email exists),

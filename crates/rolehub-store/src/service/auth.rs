@@ -85,14 +85,15 @@ pub struct Mail {
 }
 
 /// Why a sign-in failed. Deliberately the same for an unknown email and a wrong password.
-#[derive(Debug, thiserror::Error)]
+///
+/// What the person is told is [`SignInError::message`], in English and Dutch, written here once
+/// for the API and the console; `Display` (logs) is the English.
+#[derive(Debug)]
 pub enum SignInError {
     /// Unknown email, wrong password, no password set, or deactivated.
-    #[error("the email or password is not right")]
     BadCredentials,
     /// The password was right, and a second factor is asked: `pending` names this sign-in until
     /// the code arrives; `enrol` says the account must first enrol an authenticator.
-    #[error("{}", if *enrol { "your organization requires a second factor: set up an authenticator app to finish signing in" } else { "enter the code of your authenticator app (or a recovery code)" })]
     SecondFactor {
         /// The secret of the sign-in in progress.
         pending: String,
@@ -100,31 +101,106 @@ pub enum SignInError {
         enrol: bool,
     },
     /// The code was wrong, used, or expired.
-    #[error(
-        "that code is not right; enter the code your authenticator shows now, or a recovery code"
-    )]
     BadCode,
     /// The org signs in through its identity provider only.
-    #[error("your organization signs in with single sign-on: continue to its identity provider instead of using a password")]
     SsoRequired,
     /// A break-glass account's password is too short for a sign-in that bypasses single sign-on.
-    #[error("a break-glass account needs a password of at least {} characters; set a longer one before using it", super::sso::BREAK_GLASS_MIN_PASSWORD)]
     WeakBreakGlass,
     /// The provider proved an email that names nobody of the org.
-    #[error("{email} is not a user of this organization in Rolehub; ask one of its administrators to add you")]
     UnknownSsoPerson {
         /// The email the provider proved.
         email: String,
     },
     /// The org has no single sign-on (any more).
-    #[error("this organization has no single sign-on; sign in with your password")]
     SsoNotConfigured,
     /// The person is deactivated.
-    #[error("your account is deactivated; ask an administrator of your organization")]
     Deactivated,
     /// Anything else.
-    #[error(transparent)]
-    Service(#[from] ServiceError),
+    Service(ServiceError),
+}
+
+impl SignInError {
+    /// What the person is told, in their language: every sign-in refusal of the API and the
+    /// console reads from here, so none is left in one language only.
+    pub fn message(&self) -> Text {
+        match self {
+            SignInError::BadCredentials => Text::new(
+                "the email or password is not right",
+                "het e-mailadres of wachtwoord klopt niet",
+            ),
+            SignInError::SecondFactor { enrol: true, .. } => Text::new(
+                "your organization requires a second factor: set up an authenticator app to finish signing in",
+                "uw organisatie vereist een tweede factor: stel een authenticator-app in om het aanmelden af te ronden",
+            ),
+            SignInError::SecondFactor { enrol: false, .. } => Text::new(
+                "enter the code of your authenticator app (or a recovery code)",
+                "voer de code van uw authenticator-app in (of een herstelcode)",
+            ),
+            SignInError::BadCode => Text::new(
+                "that code is not right; enter the code your authenticator shows now, or a recovery code",
+                "die code klopt niet; voer de code in die uw authenticator nu toont, of een herstelcode",
+            ),
+            SignInError::SsoRequired => Text::new(
+                "your organization signs in with single sign-on: continue to its identity provider instead of using a password",
+                "uw organisatie meldt aan met eenmalige aanmelding: ga door naar haar identiteitsprovider in plaats van een wachtwoord te gebruiken",
+            ),
+            SignInError::WeakBreakGlass => Text::new(
+                format!(
+                    "a break-glass account needs a password of at least {} characters; set a longer one before using it",
+                    super::sso::BREAK_GLASS_MIN_PASSWORD
+                ),
+                format!(
+                    "een noodaccount heeft een wachtwoord van minstens {} tekens nodig; stel een langer wachtwoord in voordat u het gebruikt",
+                    super::sso::BREAK_GLASS_MIN_PASSWORD
+                ),
+            ),
+            SignInError::UnknownSsoPerson { email } => Text::new(
+                format!(
+                    "{email} is not a user of this organization in Rolehub; ask one of its administrators to add you"
+                ),
+                format!(
+                    "{email} is in Rolehub geen gebruiker van deze organisatie; vraag een van haar beheerders u toe te voegen"
+                ),
+            ),
+            SignInError::SsoNotConfigured => Text::new(
+                "this organization has no single sign-on; sign in with your password",
+                "deze organisatie heeft geen eenmalige aanmelding; meld u aan met uw wachtwoord",
+            ),
+            SignInError::Deactivated => Text::new(
+                "your account is deactivated; ask an administrator of your organization",
+                "uw account is gedeactiveerd; vraag het aan een beheerder van uw organisatie",
+            ),
+            SignInError::Service(e) => Text::new(
+                e.message(rolehub_domain::Lang::En),
+                e.message(rolehub_domain::Lang::Nl),
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for SignInError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            // A service error's log line keeps its details (an internal error's cause).
+            SignInError::Service(e) => e.fmt(f),
+            other => f.write_str(other.message().get(rolehub_domain::Lang::En)),
+        }
+    }
+}
+
+impl std::error::Error for SignInError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SignInError::Service(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<ServiceError> for SignInError {
+    fn from(e: ServiceError) -> Self {
+        SignInError::Service(e)
+    }
 }
 
 /// The operating system gave no random bytes: nothing secret can be made now.

@@ -82,6 +82,9 @@ fn shown(value: &Value) -> String {
     }
 }
 
+/// The longest subscription id a service order may name.
+pub const MAX_SUBSCRIPTION_ID: usize = 64;
+
 impl Service {
     /// Changes an org setting (needs `org_settings: write`).
     pub async fn set_setting(&self, ctx: &Ctx, change: &SettingChange) -> Result<(), ServiceError> {
@@ -153,6 +156,25 @@ impl Service {
         subscription_id: &str,
         licenses: &[(String, i64)],
     ) -> Result<(), ServiceError> {
+        let named = subscription_id.trim();
+        if named.is_empty() || named.chars().count() > MAX_SUBSCRIPTION_ID {
+            return Err(ServiceError::invalid(
+                "subscription",
+                Text::new(
+                    format!("name the subscription, in 1 to {MAX_SUBSCRIPTION_ID} characters"),
+                    format!("geef het abonnement een naam van 1 tot {MAX_SUBSCRIPTION_ID} tekens"),
+                ),
+            ));
+        }
+        if !licenses.iter().any(|(_, quantity)| *quantity > 0) {
+            return Err(ServiceError::invalid(
+                "licenses",
+                Text::new(
+                    "a service order gives at least one license",
+                    "een serviceorder geeft minstens één licentie",
+                ),
+            ));
+        }
         for (license, quantity) in licenses {
             if rolehub_domain::License::from_id(license).is_none() {
                 return Err(ServiceError::invalid(
@@ -171,7 +193,7 @@ impl Service {
             }
         }
         let mut op = OrgOp::open(self, ctx, "subscription.provision").await?;
-        let result = provision_in(&mut op, subscription_id, licenses).await;
+        let result = provision_in(&mut op, named, licenses).await;
         op.settle(result).await
     }
 }

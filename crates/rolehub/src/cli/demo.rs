@@ -21,7 +21,7 @@ pub const DEMO_WORLD: &str = include_str!("../../worlds/demo.json");
 pub const DEMO_PASSWORD: &str = "rolehub-demo";
 
 /// The demo accounts that get the demo password, with what each shows.
-pub const ACCOUNTS: [(&str, &str); 12] = [
+pub const ACCOUNTS: [(&str, &str); 14] = [
     ("admin@acme.example", "Acme's first full administrator"),
     (
         "daan.meijer@acme.example",
@@ -41,6 +41,11 @@ pub const ACCOUNTS: [(&str, &str); 12] = [
         "user and device administrator at Acme",
     ),
     ("events@acme.example", "Webex Events administrator at Acme"),
+    ("compliance@acme.example", "compliance officer at Acme"),
+    (
+        "rotterdam.admin@acme.example",
+        "location administrator of Acme's Rotterdam users",
+    ),
     (
         "pim.bakker@partnernet.example",
         "full administrator of Partner Net, partner admin at Acme and Initech",
