@@ -1,9 +1,8 @@
 //! What a server keeps in memory never decides wrongly for long: a kept org state is read again
 //! when the org or a holder's home org changed — at once on the server that changed it, and on the
 //! others as soon as PostgreSQL's change notice arrives, within a second in any case; a revoked
-//! credential stops working at once on the server that revoked it and within a second on the
-//! others. Run on SQLite
-//! and on PostgreSQL when `ROLEHUB_TEST_POSTGRES` names a server; each "server" is a service with
+//! credential (a token, a session) stops working at once on the server that revoked it and within
+//! a second on the others, as does a deactivated person's access. Run on SQLite and on PostgreSQL when `ROLEHUB_TEST_POSTGRES` names a server; each "server" is a service with
 //! caches of its own over the same database.
 
 #![allow(
@@ -144,25 +143,78 @@ async fn a_revoked_token_stops_at_once_here_and_within_a_second_elsewhere() {
             .await
             .unwrap()
             .is_none());
-        loop {
-            if b.authenticate_token(&secret, system_now())
+        let seen = refused_within_a_second(revoked, backend, || async {
+            b.authenticate_token(&secret, system_now())
                 .await
                 .unwrap()
                 .is_none()
-            {
-                break;
-            }
-            assert!(
-                revoked.elapsed() <= Duration::from_millis(1100),
-                "{backend}: still accepted {:?} after its revocation",
-                revoked.elapsed()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        eprintln!(
-            "{backend}: the other server refused the revoked token after {:?}",
-            revoked.elapsed()
+        })
+        .await;
+        eprintln!("{backend}: the other server refused the revoked token after {seen:?}");
+        scratch.close().await;
+    }
+}
+
+/// Polls `refused` until it answers true, at most a second (and a little for the machine) after
+/// `since`; answers how long it took.
+async fn refused_within_a_second<F, Fut>(since: Instant, backend: &str, refused: F) -> Duration
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    while !refused().await {
+        assert!(
+            since.elapsed() <= Duration::from_millis(1100),
+            "{backend}: still accepted {:?} after it ended",
+            since.elapsed()
         );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    since.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ended_session_stops_at_once_here_and_within_a_second_elsewhere() {
+    const IDLE_MS: i64 = 30 * 60 * 1000;
+    for (backend, scratch) in scratches().await {
+        let (a, b) = (scratch.service(), scratch.service());
+        acme(&a).await;
+        let admin = a
+            .operator("tests")
+            .person("admin@acme.example")
+            .await
+            .unwrap();
+        let (secret, _csrf) = a
+            .create_session(&admin.view.id, system_now(), IDLE_MS, None, "password")
+            .await
+            .unwrap();
+        for server in [&a, &b] {
+            let who = server
+                .authenticate_session(&secret, system_now(), IDLE_MS)
+                .await
+                .unwrap();
+            assert_eq!(
+                who.map(|w| w.person.view.email).as_deref(),
+                Some("admin@acme.example"),
+                "{backend}"
+            );
+        }
+        // Signed out on A: A refuses the session at once; B, which remembers it, within a second.
+        a.revoke_session(&secret, system_now()).await.unwrap();
+        let ended = Instant::now();
+        assert!(a
+            .authenticate_session(&secret, system_now(), IDLE_MS)
+            .await
+            .unwrap()
+            .is_none());
+        let seen = refused_within_a_second(ended, backend, || async {
+            b.authenticate_session(&secret, system_now(), IDLE_MS)
+                .await
+                .unwrap()
+                .is_none()
+        })
+        .await;
+        eprintln!("{backend}: the other server refused the ended session after {seen:?}");
         scratch.close().await;
     }
 }
