@@ -365,6 +365,34 @@ impl<'c> OrgRead<'c> {
 /// states, and on PostgreSQL the other servers, that the org may have changed).
 const LOCK_AND_BUMP: &str = "UPDATE orgs SET version = version + 1 WHERE id = $1";
 
+/// Begins a transaction (with `statement`, or a plain `BEGIN`) in a task of its own, so that it
+/// cannot be cut off halfway.
+///
+/// A request is dropped wherever it waits when its client goes away. sqlx marks a connection as
+/// in a transaction only once the database has answered `BEGIN`; dropped while waiting for that
+/// answer, the connection went back to the pool inside a transaction nobody knew of. What the next
+/// request there wrote without a transaction of its own (ending a session) then stayed
+/// uncommitted, and was lost when a later read on the connection rolled back. Run as a task, the
+/// opening always completes; a transaction nobody is left to use is rolled back when dropped.
+pub(crate) async fn begin(
+    pool: &sqlx::AnyPool,
+    statement: Option<&'static str>,
+) -> Result<Tx, ServiceError> {
+    let pool = pool.clone();
+    let opening = tokio::spawn(async move {
+        match statement {
+            Some(statement) => pool.begin_with(statement).await,
+            None => pool.begin().await,
+        }
+    });
+    match opening.await {
+        Ok(tx) => Ok(tx?),
+        Err(e) => Err(ServiceError::Internal(format!(
+            "opening a transaction did not finish: {e}"
+        ))),
+    }
+}
+
 /// Begins a transaction on an org, taking its lock first.
 pub(crate) async fn begin_org(pool: &sqlx::AnyPool, org: &str) -> Result<Tx, ServiceError> {
     begin_locked(pool, org, LOCK_AND_BUMP).await
@@ -373,7 +401,7 @@ pub(crate) async fn begin_org(pool: &sqlx::AnyPool, org: &str) -> Result<Tx, Ser
 /// Begins a transaction whose first statement, an update of the org's row, takes the org's lock;
 /// an org that is not there is not found.
 async fn begin_locked(pool: &sqlx::AnyPool, org: &str, lock: &str) -> Result<Tx, ServiceError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin(pool, None).await?;
     let locked = sqlx::query(lock)
         .bind(org)
         .execute(&mut *tx)
@@ -410,7 +438,7 @@ pub(crate) async fn lock_org(tx: &mut Tx, org: &str) -> Result<(), ServiceError>
 
 /// Begins a read transaction that sees one snapshot (R-EXPORT-2).
 pub(crate) async fn begin_read(pool: &sqlx::AnyPool, backend: Backend) -> Result<Tx, ServiceError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin(pool, None).await?;
     if backend == Backend::Postgres {
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .execute(&mut *tx)

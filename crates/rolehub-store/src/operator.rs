@@ -96,12 +96,7 @@ impl Operator<'_> {
     /// `world.load` event per org that names what was set up there.
     pub async fn load_world(&self, world: &World, now: Timestamp) -> Result<(), WorldError> {
         let shift = now.0 - world.now()?.0;
-        let mut tx = self
-            .service
-            .pool()
-            .begin()
-            .await
-            .map_err(ServiceError::from)?;
+        let mut tx = crate::op::begin(self.service.pool(), None).await?;
         let loaded = crate::world::load(&mut tx, world, shift).await?;
         for (org, (people, grants)) in &loaded.per_org {
             // A new version: a server that keeps this org's state reads it again.

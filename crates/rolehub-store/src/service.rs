@@ -332,7 +332,7 @@ impl Service {
             Backend::Sqlite => "BEGIN IMMEDIATE",
             Backend::Postgres => "BEGIN",
         };
-        Ok(self.db.pool.begin_with(begin).await?)
+        crate::op::begin(&self.db.pool, Some(begin)).await
     }
 
     /// Begins a read transaction that sees one snapshot (R-EXPORT-2).

@@ -1133,3 +1133,57 @@ async fn r_ext_7_sweeps_in_different_schemas_do_not_skip_each_other() {
     busy.close().await;
     other.close().await;
 }
+
+/// A request dropped at any moment (its client went away) leaves no transaction open on its
+/// connection: what the next request on that connection writes without a transaction of its own
+/// (ending a session) is committed, not kept waiting in a transaction someone else began and
+/// later rolled back. Reads are cut off at every point of their opening, over and over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_request_leaves_no_transaction_open() {
+    for (backend, scratch) in scratches().await {
+        let service = scratch.service();
+        setup(
+            &service,
+            &[("acme", 3, 0)],
+            &[("acme", "p0@acme.example", "full_admin")],
+        )
+        .await;
+        let person = service
+            .operator("tests")
+            .person("p1@acme.example")
+            .await
+            .unwrap();
+        let ctx = Ctx::new("p0@acme.example", "acme", NOW);
+        let query = rolehub_store::service::PeopleQuery {
+            limit: 10,
+            ..rolehub_store::service::PeopleQuery::default()
+        };
+        let observer = raw(&scratch).await;
+        for round in 0..200u64 {
+            // Reads cut off after 0 to 199 µs, several at once so that they spread over the pool.
+            let cut = std::time::Duration::from_micros(round % 200);
+            let read = || tokio::time::timeout(cut, service.list_people(&ctx, &query));
+            let _ = tokio::join!(read(), read(), read(), read());
+            let (secret, _) = service
+                .create_session(&person.view.id, NOW, 3_600_000, None, "password")
+                .await
+                .unwrap();
+            service.revoke_session(&secret, NOW).await.unwrap();
+            // A read that rolls back, as the next request on the connection would make.
+            service.list_people(&ctx, &query).await.unwrap();
+            let open: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM sessions WHERE person_id = $1 AND revoked_at IS NULL",
+            )
+            .bind(person.view.id.clone())
+            .fetch_one(&observer)
+            .await
+            .unwrap();
+            assert_eq!(
+                open, 0,
+                "{backend}: round {round}: an ended session came back"
+            );
+        }
+        observer.close().await;
+        scratch.close().await;
+    }
+}
