@@ -436,15 +436,20 @@ pub(crate) async fn lock_org(tx: &mut Tx, org: &str) -> Result<(), ServiceError>
     Ok(())
 }
 
-/// Begins a read transaction that sees one snapshot (R-EXPORT-2).
+/// Begins a read transaction that sees one snapshot (R-EXPORT-2): on PostgreSQL `REPEATABLE READ`
+/// and read-only, said in the `BEGIN` itself (one round trip, not two); on SQLite every
+/// transaction reads one snapshot.
 pub(crate) async fn begin_read(pool: &sqlx::AnyPool, backend: Backend) -> Result<Tx, ServiceError> {
-    let mut tx = begin(pool, None).await?;
-    if backend == Backend::Postgres {
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .execute(&mut *tx)
-            .await?;
+    match backend {
+        Backend::Postgres => {
+            begin(
+                pool,
+                Some("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
+            )
+            .await
+        }
+        Backend::Sqlite => begin(pool, None).await,
     }
-    Ok(tx)
 }
 
 /// Who did something and from where, as the audit log records it.

@@ -1119,6 +1119,12 @@ async fn r_ext_7_sweeps_in_different_schemas_do_not_skip_each_other() {
         0,
         "the same schema skips the round"
     );
+    // The other server's sweep ends (a closed connection's lock goes only when its database
+    // process has exited, which is not waited for).
+    sqlx::query("SELECT pg_advisory_unlock(1382572545, hashtext(current_schema()))")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
     drop(conn);
     held.close().await;
     assert_eq!(
