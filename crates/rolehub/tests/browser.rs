@@ -52,7 +52,7 @@ const LANGS: [Lang; 2] = [Lang::En, Lang::Nl];
 /// Words of the English console (its buttons, headings and the small words of its sentences) that a
 /// Dutch page shows none of. Not `Email`: Control Hub's CSV columns (`User ID/Email`) are the
 /// file's own names, shown as they are in either language.
-const ENGLISH_WORDS: [&str; 27] = [
+const ENGLISH_WORDS: [&str; 29] = [
     "Save",
     "Saved",
     "Cancel",
@@ -80,6 +80,8 @@ const ENGLISH_WORDS: [&str; 27] = [
     "Your",
     "not",
     "this",
+    "active",
+    "ended",
 ];
 
 /// The console's text for a key in a language, from its own string table.
@@ -126,6 +128,104 @@ fn an_english_word_is_found_only_as_a_word() {
     assert!(has_word("Will add: Support", "Will add"));
     assert!(!has_word("het thema", "the"));
     assert!(!has_word("Opslaan", "Save"));
+}
+
+/// What a page's text shows that is no value as a person reads it (issue 14, point 4): a backtick,
+/// an ISO-8601 time (`2026-11-01T09:00`) or a count of milliseconds since 1970 instead of a date
+/// and time in the reader's language and zone, a raw id in snake case (`cc_premium_agent`,
+/// `full_admin`, `self_signup`, `meetings_host:…`) where a name exists, and a rule id printed
+/// twice in one line. Emails and addresses are left alone: they are values as they are.
+fn raw_values_in(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    if text.contains('`') {
+        found.push("a backtick".to_string());
+    }
+    let bytes = text.as_bytes();
+    let digit = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_digit);
+    for at in 0..bytes.len() {
+        let iso = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15]
+            .iter()
+            .all(|d| digit(at + d))
+            && bytes[at + 4] == b'-'
+            && bytes[at + 7] == b'-'
+            && bytes[at + 10] == b'T'
+            && bytes[at + 13] == b':';
+        if iso {
+            found.push(format!("an ISO time: {}", &text[at..at + 16]));
+        }
+    }
+    for line in text.lines() {
+        let words: Vec<&str> = line
+            .split(|c: char| c.is_whitespace() || "()[],;:\"“”'".contains(c))
+            .map(|w| w.trim_end_matches(['.', '!', '?']))
+            .filter(|w| !w.is_empty() && !w.contains('@') && !w.contains('/'))
+            .collect();
+        for word in &words {
+            let snake = word.contains('_')
+                && word.split('_').all(|part| {
+                    !part.is_empty()
+                        && part
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                });
+            if snake {
+                found.push(format!("a raw id: {word}"));
+            }
+            if word.len() == 13 && word.bytes().all(|b| b.is_ascii_digit()) {
+                found.push(format!("milliseconds since 1970: {word}"));
+            }
+        }
+        let rules: Vec<&&str> = words
+            .iter()
+            .filter(|w| w.starts_with("R-") && w.ends_with(|c: char| c.is_ascii_digit()))
+            .collect();
+        for (i, rule) in rules.iter().enumerate() {
+            if rules[..i].contains(rule) {
+                found.push(format!("the rule {rule} twice in: {line}"));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn raw_values_are_found_and_values_are_not() {
+    for raw in [
+        "Licenses: cc_premium_agent",
+        "meetings_host:acme.webex.com",
+        "Kind: self_signup.",
+        "Created 2026-11-01T09:00:00.000Z",
+        "at 1793523600000",
+        "`acme.webex.com` is not a site",
+        "R-CCSA-1 A full administrator cannot be a CCSA. (R-CCSA-1)",
+    ] {
+        assert!(!raw_values_in(raw).is_empty(), "{raw}");
+    }
+    for value in [
+        "Webex Contact Center Premium Agent",
+        "1 nov 2026, 10:00:00",
+        "first_last@acme.example https://acme.webex.com/a_b",
+        "R-CCSA-1 A full administrator cannot be a CCSA.\nR-CCSA-1 Again, on its own line.",
+        "“acme.webex.com” is not a site; 2026-11-01 as a date",
+    ] {
+        assert_eq!(raw_values_in(value), Vec::<String>::new(), "{value}");
+    }
+}
+
+/// The raw values the page shows (see `raw_values_in`), with the page's address.
+async fn raw_values_on(b: &Browser) -> Vec<String> {
+    raw_values_in(&b.body_text().await)
+}
+
+/// In either language, the page shows values as values (`raw_values_in`).
+async fn assert_no_raw_values(b: &Browser) {
+    let found = raw_values_on(b).await;
+    assert!(
+        found.is_empty(),
+        "raw values at {}: {found:?}\n{}",
+        b.url().await,
+        b.body_text().await
+    );
 }
 
 /// In the Dutch pass, the page shows none of the English console's words.
@@ -245,10 +345,22 @@ async fn provision_calling(b: &Browser, base: &str, lang: Lang, subscription: &s
         .await;
     assert_eq!(
         sold[0][1],
-        serde_json::json!("pnet"),
-        "{lang:?}: sold by the partner: {sold}"
+        serde_json::json!("Partner Net BV"),
+        "{lang:?}: sold by the partner, named: {sold}"
     );
+    assert_eq!(sold[0][3], serde_json::json!("Webex Calling"), "{sold}");
     assert_eq!(sold[0][4], serde_json::json!(calling.to_string()), "{sold}");
+    // The org's kind and its partner in the reader's words, the licenses by name, the times as
+    // times: no id or ISO form is left for a person to read (issue 14).
+    let org_row = column(b, 3).await;
+    assert_eq!(org_row[0], t(lang, "org-kind-standard"), "{org_row:?}");
+    let partner = column(b, 4).await;
+    assert_eq!(
+        partner[0],
+        t_with(lang, "partner-active", "partner", "Partner Net BV"),
+        "{partner:?}"
+    );
+    assert_no_raw_values(b).await;
 }
 
 /// The browser, or — outside CI, where chromium may be missing — `None` (CI must have it).
@@ -710,6 +822,8 @@ async fn every_page_passes_axe_core_in_both_languages() {
                 "/settings?org=acme".into(),
                 "/audit?org=acme".into(),
                 "/provisioning?org=acme".into(),
+                "/security".into(),
+                "/settings/sign-in?org=acme".into(),
                 "/sites?org=acme".into(),
                 "/sites?org=acme&site=acme-training.webex.com".into(),
                 "/no-such-page".into(),
@@ -718,8 +832,18 @@ async fn every_page_passes_axe_core_in_both_languages() {
         ),
         (
             "readonly@acme.example",
-            vec!["/users?org=acme".to_string(), "/settings?org=acme".into()],
+            vec![
+                "/users?org=acme".to_string(),
+                "/settings?org=acme".into(),
+                "/account?org=acme".into(),
+                "/audit?org=acme".into(),
+            ],
         ),
+        (
+            "userdevices@acme.example",
+            vec!["/".to_string(), format!("/users/{noah}?org=acme")],
+        ),
+        ("events@acme.example", vec!["/".to_string()]),
         (
             "cc.admin@acme.example",
             vec![
@@ -727,6 +851,8 @@ async fn every_page_passes_axe_core_in_both_languages() {
                 "/users?tab=admins&org=acme".into(),
                 format!("/users/{noah}?org=acme"),
                 "/contact-center?org=acme".into(),
+                "/account?org=acme".into(),
+                "/troubleshooting?org=acme".into(),
             ],
         ),
         (
@@ -746,6 +872,14 @@ async fn every_page_passes_axe_core_in_both_languages() {
         (
             "oliver.hughes@partnernet.example",
             vec!["/".to_string(), "/account?org=acme".into()],
+        ),
+        (
+            "pim.bakker@partnernet.example",
+            vec![
+                "/".to_string(),
+                "/users?org=acme".into(),
+                "/account?org=acme".into(),
+            ],
         ),
     ] {
         for lang in ["en", "nl"] {
@@ -780,6 +914,9 @@ async fn every_page_passes_axe_core_in_both_languages() {
                 checked += 1;
                 for v in b.axe().await.unwrap_or_default() {
                     found.push(format!("{who} {lang} {page}: {v}"));
+                }
+                for raw in raw_values_on(&b).await {
+                    found.push(format!("{who} {lang} {page}: {raw}"));
                 }
                 if lang == "nl" {
                     let english = english_on(&b).await;

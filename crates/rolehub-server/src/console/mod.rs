@@ -371,7 +371,7 @@ async fn break_glass_warning(state: &AppState, console: &Console) -> Option<Stri
     let others: Vec<String> = found
         .into_iter()
         .filter(|(who, _)| *who != console.person.view.email)
-        .map(|(who, at)| format!("{who} ({})", at.to_iso()))
+        .map(|(who, at)| format!("{who} ({})", at.in_words(console.t.lang)))
         .collect();
     (!others.is_empty()).then(|| {
         console

@@ -28,13 +28,43 @@ pub struct Action {
     note: String,
 }
 
+/// A table cell of a simple page: a text, or a time, which the page gives as a `<time>` element
+/// that the console's script shows in the reader's language and zone (its text, until then, is
+/// the time in words in UTC).
+pub struct Cell {
+    text: String,
+    /// The ISO form, for the `<time>` element's `datetime`.
+    time: Option<String>,
+}
+
+impl Cell {
+    /// A time, in the reader's language.
+    fn time(at: Timestamp, lang: rolehub_domain::Lang) -> Cell {
+        Cell {
+            text: at.in_words(lang),
+            time: Some(at.to_iso()),
+        }
+    }
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Cell {
+        Cell { text, time: None }
+    }
+}
+
+/// A row of text cells.
+fn row(cells: Vec<String>) -> Vec<Cell> {
+    cells.into_iter().map(Cell::from).collect()
+}
+
 /// A section of a simple page.
 #[derive(Default)]
 pub struct Section {
     heading: String,
     text: String,
     header: Vec<String>,
-    rows: Vec<Vec<String>>,
+    rows: Vec<Vec<Cell>>,
     actions: Vec<Action>,
     form: Option<SectionForm>,
 }
@@ -141,7 +171,22 @@ pub async fn account(
         Ok(usage) => usage,
         Err(e) => return console.error_page(&e),
     };
+    let partner_name = match state.service.partner_name(&ctx).await {
+        Ok(name) => name,
+        Err(e) => return console.error_page(&e),
+    };
     let yes_no = |b: bool| t.get(if b { "yes" } else { "no" });
+    let license = |id: &str| crate::routes::orgs::license_name(id);
+    // The partner by name, with its relationship in the reader's words.
+    let partner = org.partner.as_ref().map_or_else(String::new, |p| {
+        let name = partner_name.clone().unwrap_or_else(|| p.org.clone());
+        let key = if p.active {
+            "partner-active"
+        } else {
+            "partner-ended"
+        };
+        t.with(key, "partner", &name)
+    });
     let sections = vec![
         Section {
             heading: t.get("account-info"),
@@ -151,15 +196,12 @@ pub async fn account(
                 t.get("col-kind"),
                 t.get("col-partner"),
             ],
-            rows: vec![vec![
+            rows: vec![row(vec![
                 org.id.clone(),
                 org.name.clone(),
-                org.kind.id().into(),
-                org.partner
-                    .as_ref()
-                    .map(|p| format!("{} ({})", p.org, if p.active { "active" } else { "ended" }))
-                    .unwrap_or_default(),
-            ]],
+                org_kind_name(t, org.kind),
+                partner,
+            ])],
             ..Section::default()
         },
         Section {
@@ -176,14 +218,18 @@ pub async fn account(
                 .iter()
                 .flat_map(|s| s.licenses.iter().map(move |(l, q)| (s, l, q)))
                 .map(|(s, l, q)| {
-                    vec![
+                    let mut cells = row(vec![
                         s.id.clone(),
-                        s.seller.clone().unwrap_or_default(),
+                        s.seller_name
+                            .clone()
+                            .or_else(|| s.seller.clone())
+                            .unwrap_or_default(),
                         yes_no(s.trial),
-                        l.clone(),
+                        license(l),
                         q.to_string(),
-                        s.created_at.to_iso(),
-                    ]
+                    ]);
+                    cells.push(Cell::time(s.created_at, t.lang));
+                    cells
                 })
                 .collect(),
             ..Section::default()
@@ -197,7 +243,13 @@ pub async fn account(
             ],
             rows: usage
                 .iter()
-                .map(|u| vec![u.license.clone(), u.total.to_string(), u.used.to_string()])
+                .map(|u| {
+                    row(vec![
+                        license(&u.license),
+                        u.total.to_string(),
+                        u.used.to_string(),
+                    ])
+                })
                 .collect(),
             ..Section::default()
         },
@@ -214,6 +266,15 @@ pub async fn account(
         },
         shown,
     )
+}
+
+/// An org's kind in the reader's words (`self_signup` is how files and the API write it).
+fn org_kind_name(t: super::Tr, kind: rolehub_domain::OrgKind) -> String {
+    t.get(match kind {
+        rolehub_domain::OrgKind::Standard => "org-kind-standard",
+        rolehub_domain::OrgKind::SelfSignup => "org-kind-self-signup",
+        rolehub_domain::OrgKind::Consumer => "org-kind-consumer",
+    })
 }
 
 /// The licenses a service order of the org may give: Contact Center, Calling, and a host license
@@ -354,7 +415,7 @@ pub async fn troubleshooting(State(state): State<AppState>, console: Console) ->
     let sections = vec![Section {
         text: t.get("ts-intro"),
         header: vec![t.get("ts-service"), t.get("ts-status")],
-        rows,
+        rows: rows.into_iter().map(row).collect(),
         ..Section::default()
     }];
     render(&SimplePage {
@@ -391,9 +452,9 @@ pub async fn contact_center(
     let sections = vec![Section {
         heading: t.get("cc-status"),
         rows: vec![
-            vec![t.get("cc-enabled"), yes_no(cc.enabled)],
-            vec![t.get("cc-chat"), yes_no(cc.chat_configured)],
-            vec![t.get("cc-setup"), yes_no(cc.setup_completed)],
+            row(vec![t.get("cc-enabled"), yes_no(cc.enabled)]),
+            row(vec![t.get("cc-chat"), yes_no(cc.chat_configured)]),
+            row(vec![t.get("cc-setup"), yes_no(cc.setup_completed)]),
         ],
         actions: vec![Action {
             method: "post",
@@ -484,8 +545,8 @@ pub async fn compliance(Page { console, facts }: Page) -> Response {
             text: t.get("compliance-intro"),
             header: vec![t.get("compliance-task"), t.get("compliance-yours")],
             rows: vec![
-                vec![t.get("compliance-search"), yes_no(content.allowed)],
-                vec![t.get("compliance-hold"), yes_no(hold.allowed)],
+                row(vec![t.get("compliance-search"), yes_no(content.allowed)]),
+                row(vec![t.get("compliance-hold"), yes_no(hold.allowed)]),
             ],
             actions: vec![Action {
                 method: "link",
@@ -833,4 +894,34 @@ pub async fn audit_export(
     }
     let body = w.into_inner().unwrap_or_default();
     crate::csv_download(&format!("audit-{}.csv", console.org), body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rolehub_domain::{Lang, OrgKind};
+
+    /// Every kind of org has a name of its own in each language: the account page never shows
+    /// the id (`self_signup`) or a text's key.
+    #[test]
+    fn every_org_kind_has_a_name_in_both_languages() {
+        for kind in [OrgKind::Standard, OrgKind::SelfSignup, OrgKind::Consumer] {
+            let (en, nl) = (
+                org_kind_name(super::super::Tr { lang: Lang::En }, kind),
+                org_kind_name(super::super::Tr { lang: Lang::Nl }, kind),
+            );
+            assert!(!en.starts_with("org-kind-") && !nl.starts_with("org-kind-"));
+            assert_ne!(en, kind.id());
+            assert_ne!(en, nl, "{kind:?}");
+        }
+    }
+
+    /// A time cell is a time: its ISO form for the browser, its text in the reader's words.
+    #[test]
+    fn a_time_cell_gives_the_browser_its_iso_form_and_people_words() {
+        let at = Timestamp::parse("2026-11-01T09:00:00Z").unwrap_or(Timestamp(0));
+        let cell = Cell::time(at, Lang::Nl);
+        assert_eq!(cell.time.as_deref(), Some("2026-11-01T09:00:00.000Z"));
+        assert_eq!(cell.text, "1 nov 2026, 09:00 UTC");
+    }
 }
