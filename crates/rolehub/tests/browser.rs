@@ -753,16 +753,30 @@ async fn a_full_administrator_connects_scim_provisioning_in_the_browser() {
         // Link the group to a role; its member holds it, and their page says where it comes from.
         b.goto(&format!("{base}/provisioning?org=acme")).await;
         b.wait_for_text("Device team").await;
-        b.script("var i = document.querySelector('input[name=role]'); i.value = 'device_admin'; i.form.submit();").await;
+        // The roles are offered by name, never by id.
+        assert_no_raw_values(&b).await;
+        let offered = b
+            .script("return Array.from(document.querySelector('select[name=role]').options).map(o => o.textContent)")
+            .await;
+        assert!(
+            offered
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!(Role::DeviceAdmin.name(lang))),
+            "{offered}"
+        );
+        b.script("var s = document.querySelector('select[name=role]'); s.value = 'device_admin'; s.form.submit();").await;
         b.wait_for_text(&t(lang, "flash-group-role")).await;
         assert_no_english(&b, lang).await;
         b.goto(&format!("{base}/users/{member}?org=acme")).await;
         b.wait_for_text(&t(lang, "roles-from-groups")).await;
-        assert!(b
-            .text("#group-roles")
-            .await
-            .contains("device_admin (Device team)"));
+        let from_groups = b.text("#group-roles").await;
+        assert!(
+            from_groups.contains(&format!("{} (Device team)", Role::DeviceAdmin.name(lang))),
+            "{from_groups}"
+        );
         assert_no_english(&b, lang).await;
+        assert_no_raw_values(&b).await;
 
         // Revoke the token: the provider is shut out.
         b.goto(&format!("{base}/provisioning?org=acme")).await;

@@ -238,7 +238,7 @@ pub async fn detail(
         .await
         .unwrap_or_default()
         .into_iter()
-        .map(|(role, group)| format!("{role} ({group})"))
+        .map(|(role, group)| format!("{} ({group})", describe_label(&role, console.t.lang)))
         .collect();
     let mut c = console.chrome(&facts, "/users");
     let shown = flash.is_some();
