@@ -462,7 +462,10 @@ pub async fn contact_center(
             id: "setup-chat",
             label: t.get("cc-setup-chat"),
             disabled: cc.chat_configured || chat_refusal.is_some(),
-            note: chat_refusal.map_or_else(|| t.get("cc-chat-note"), |r| r.message(t.lang)),
+            note: chat_refusal.map_or_else(
+                || t.get("cc-chat-note"),
+                |r| super::readable(&r.message(t.lang)),
+            ),
         }],
         ..Section::default()
     }];
