@@ -781,6 +781,16 @@ pub fn page_with_flash<T: Template>(page: &T, shown: bool) -> Response {
     response
 }
 
+/// A time as a page gives it: its ISO form, for a `<time>` element's `datetime`, which the
+/// console's script shows in the reader's language and zone; and the time in words in the reader's
+/// language in UTC, the element's text until then (and where no script runs).
+pub type When = (String, String);
+
+/// A time as a page gives it (`When`).
+pub fn when(at: rolehub_domain::Timestamp, lang: Lang) -> When {
+    (at.to_iso(), at.in_words(lang))
+}
+
 /// A message as a person reads it: values the API quotes with backticks (`acme.webex.com`) are
 /// quoted as in prose.
 pub fn readable(message: &str) -> String {

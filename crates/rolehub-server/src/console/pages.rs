@@ -40,9 +40,10 @@ pub struct Cell {
 impl Cell {
     /// A time, in the reader's language.
     fn time(at: Timestamp, lang: rolehub_domain::Lang) -> Cell {
+        let (iso, text) = super::when(at, lang);
         Cell {
-            text: at.in_words(lang),
-            time: Some(at.to_iso()),
+            text,
+            time: Some(iso),
         }
     }
 }
@@ -667,7 +668,7 @@ struct AuditPage {
     to: String,
     query: String,
     error: Option<String>,
-    events: Vec<(i64, String, String, String, String, String)>,
+    events: Vec<(i64, super::When, String, String, String, String)>,
     next: Option<String>,
 }
 
@@ -804,11 +805,21 @@ pub async fn audit(
                 let outcome = match (&e.rule_id, e.outcome.as_str()) {
                     (Some(rule), _) => format!("{} ({rule})", t.get("outcome-refused")),
                     (None, "ok") => t.get("outcome-ok"),
-                    (None, other) => other.to_string(),
+                    // `failed` (a failed sign-in) in words; an outcome without a text of its
+                    // own is shown as it is recorded.
+                    (None, other) => {
+                        let key = format!("outcome-{other}");
+                        let words = t.get(&key);
+                        if words == key {
+                            other.to_string()
+                        } else {
+                            words
+                        }
+                    }
                 };
                 page.events.push((
                     e.seq,
-                    Timestamp(e.at).to_iso(),
+                    super::when(Timestamp(e.at), t.lang),
                     e.actor_email
                         .clone()
                         .unwrap_or_else(|| t.get("audit-system")),
@@ -916,6 +927,67 @@ mod tests {
             assert!(!en.starts_with("org-kind-") && !nl.starts_with("org-kind-"));
             assert_ne!(en, kind.id());
             assert_ne!(en, nl, "{kind:?}");
+        }
+    }
+
+    /// Every action the service records reads as words in both languages on the audit page, and
+    /// every outcome too: none is shown as its id (`auth.mfa_enrolled`, `failed`) on a Dutch or
+    /// English page. The list is what the store records (`op.record`, `OrgOp::open`).
+    #[test]
+    fn every_audited_action_and_outcome_has_words_in_both_languages() {
+        let actions = [
+            "auth.break_glass_sign_in",
+            "auth.mfa_enrolled",
+            "auth.mfa_removed",
+            "auth.recovery_code_used",
+            "auth.second_factor_failed",
+            "auth.sign_in",
+            "auth.sign_in_failed",
+            "auth.sign_out_everywhere",
+            "group.create",
+            "group.delete",
+            "group.role",
+            "group.update",
+            "license.change",
+            "org.create",
+            "org.setting",
+            "org.sso",
+            "relationship.end",
+            "role.assign",
+            "role.expired",
+            "role.revoke",
+            "role.revoke_all",
+            "subscription.provision",
+            "token.create",
+            "token.revoke",
+            "user.activate",
+            "user.add",
+            "user.break_glass",
+            "user.mfa_reset",
+            "user.password_set",
+            "user.remove",
+            "user.resend_invite",
+            "user.status",
+            "user.update",
+            "user.update_csv",
+            "world.generate",
+            "world.load",
+        ];
+        for action in actions {
+            let key = format!("action-{}", action.replace(['.', '_'], "-"));
+            let (en, nl) = (
+                super::super::Tr { lang: Lang::En }.get(&key),
+                super::super::Tr { lang: Lang::Nl }.get(&key),
+            );
+            assert!(en != key && nl != key && en != nl, "{action}: {en} / {nl}");
+        }
+        for outcome in ["ok", "refused", "failed"] {
+            let key = format!("outcome-{outcome}");
+            let (en, nl) = (
+                super::super::Tr { lang: Lang::En }.get(&key),
+                super::super::Tr { lang: Lang::Nl }.get(&key),
+            );
+            assert!(en != key && nl != key && en != nl, "{outcome}: {en} / {nl}");
         }
     }
 

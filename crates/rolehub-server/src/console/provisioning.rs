@@ -13,10 +13,6 @@ use super::pages::guarded;
 use super::{page_with_flash, redirect_with_flash, Chrome, Console, Flash, Submitted};
 use crate::state::AppState;
 
-/// A time as (ISO form, in words), which the page gives as a `<time>` that the console's script
-/// shows in the reader's language and zone.
-type When = (String, String);
-
 #[derive(Template)]
 #[template(path = "provisioning.html")]
 struct ProvisioningPage {
@@ -25,7 +21,7 @@ struct ProvisioningPage {
     full_admin: bool,
     new_token: Option<String>,
     /// (id, name, created, expires)
-    tokens: Vec<(String, String, When, When)>,
+    tokens: Vec<(String, String, super::When, super::When)>,
     /// (id, name, members, role label, role in words, whether the label is one of `role_options`
     /// or none: a label that is not, such as a location role of several locations, is offered
     /// as well so that saving the form keeps it)
@@ -54,13 +50,12 @@ async fn page(
             .into_iter()
             .filter(|t| t.scope == TokenScope::Scim)
             .map(|token| {
-                let when =
-                    |at: rolehub_domain::Timestamp| (at.to_iso(), at.in_words(console.t.lang));
+                let lang = console.t.lang;
                 (
                     token.id,
                     token.name,
-                    when(token.created_at),
-                    when(token.expires_at),
+                    super::when(token.created_at, lang),
+                    super::when(token.expires_at, lang),
                 )
             })
             .collect(),
