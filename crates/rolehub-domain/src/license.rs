@@ -39,6 +39,23 @@ impl License {
         }
     }
 
+    /// The product's name, as people read it in either language (Control Hub names licenses
+    /// by product, not by id): `Webex Contact Center Premium Agent`, `Webex Meetings host
+    /// (acme.webex.com)`.
+    pub fn name(&self) -> String {
+        match self {
+            License::CcPremiumAgent => "Webex Contact Center Premium Agent".into(),
+            License::CcStandardAgent => "Webex Contact Center Standard Agent".into(),
+            License::Calling => "Webex Calling".into(),
+            License::MeetingsHost(site) => format!("Webex Meetings host ({site})"),
+        }
+    }
+
+    /// The name of a license given by its id; an id that names no license is shown as it is.
+    pub fn name_of(id: &str) -> String {
+        License::from_id(id).map_or_else(|| id.to_string(), |l| l.name())
+    }
+
     /// Contact Center licenses, which a CCSA manages (R-CCSA-8, R-CCSA-10).
     pub fn is_contact_center(&self) -> bool {
         matches!(self, License::CcPremiumAgent | License::CcStandardAgent)
@@ -93,6 +110,12 @@ mod tests {
             );
         }
         assert_eq!(License::from_id("meetings_host:"), None);
+        assert_eq!(License::name_of("calling"), "Webex Calling");
+        assert_eq!(
+            License::name_of("meetings_host:acme.webex.com"),
+            "Webex Meetings host (acme.webex.com)"
+        );
+        assert_eq!(License::name_of("gold"), "gold");
         assert_eq!(License::from_id("gold"), None);
     }
 }

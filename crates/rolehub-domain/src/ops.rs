@@ -397,7 +397,7 @@ mod tests {
         let refusal = check_license_quantity(&License::Calling, 5, 5).unwrap_err();
         assert_eq!(refusal.rule, RuleId::Lic1);
         assert!(
-            refusal.message(crate::Lang::En).contains("`calling`")
+            refusal.message(crate::Lang::En).contains("`Webex Calling`")
                 && refusal.message(crate::Lang::En).contains('5')
         );
         assert_eq!(

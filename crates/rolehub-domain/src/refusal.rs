@@ -7,6 +7,7 @@ use std::fmt;
 
 use crate::area::{Area, Level};
 use crate::lang::Lang;
+use crate::license::License;
 use crate::role::Role;
 use crate::rule::RuleId;
 
@@ -306,13 +307,13 @@ fn explain(reason: &Reason, rule: RuleId, lang: Lang) -> String {
         (ChatSetupInternalFullOnly, Nl) => "Alleen een interne volledige beheerder voert de service-instelling uit en stelt Contact Center-chat in.".into(),
         (SiteAdminNoUserManagement, En) => "Site administrators manage Meetings settings only; they cannot add users to or remove users from the organization.".into(),
         (SiteAdminNoUserManagement, Nl) => "Sitebeheerders beheren alleen Meetings-instellingen; ze kunnen geen gebruikers aan de organisatie toevoegen of eruit verwijderen.".into(),
-        (LicenseExhausted { license, quantity }, En) => format!("No unit of the license `{license}` is left: all {quantity} are in use."),
-        (LicenseExhausted { license, quantity }, Nl) => format!("Er is geen eenheid van de licentie `{license}` meer over: alle {quantity} zijn in gebruik."),
+        (LicenseExhausted { license, quantity }, En) => format!("No unit of the license `{}` is left: all {quantity} are in use.", License::name_of(license)),
+        (LicenseExhausted { license, quantity }, Nl) => format!("Er is geen eenheid van de licentie `{}` meer over: alle {quantity} zijn in gebruik.", License::name_of(license)),
         (CsvColumnNotAllowed { column }, En) => format!("A Contact Center service administrator may change only the Contact Center license columns, not `{column}`."),
         (CsvColumnNotAllowed { column }, Nl) => format!("Een Contact Center-servicebeheerder mag alleen de Contact Center-licentiekolommen wijzigen, niet `{column}`."),
         (CsvInvalid { detail }, lang) => detail.get(lang).to_string(),
-        (CcsaLicensesOnly { license }, En) => format!("A Contact Center service administrator changes Contact Center licenses only, not `{license}`."),
-        (CcsaLicensesOnly { license }, Nl) => format!("Een Contact Center-servicebeheerder wijzigt alleen Contact Center-licenties, niet `{license}`."),
+        (CcsaLicensesOnly { license }, En) => format!("A Contact Center service administrator changes Contact Center licenses only, not `{}`.", License::name_of(license)),
+        (CcsaLicensesOnly { license }, Nl) => format!("Een Contact Center-servicebeheerder wijzigt alleen Contact Center-licenties, niet `{}`.", License::name_of(license)),
         (ReadOnlyToken, En) => "This personal access token has the `read` scope: it reads what its holder may read and makes no changes; create a token with the `write` scope for changes.".into(),
         (ReadOnlyToken, Nl) => "Dit persoonlijke toegangstoken heeft het bereik `read`: het leest wat de houder mag lezen en wijzigt niets; maak een token met het bereik `write` om te wijzigen.".into(),
         (FieldWithheld { field }, En) => format!(

@@ -88,6 +88,38 @@ impl Timestamp {
             Err(_) => format!("{}ms", self.0),
         }
     }
+
+    /// The instant as a person reads it, in their language and in UTC, saying so: `1 Nov 2026,
+    /// 09:00 UTC` in English, `1 nov 2026, 09:00 UTC` in Dutch. The console's pages give it where no
+    /// script can put the time in the reader's own zone (a message after a change), and as the text
+    /// of a `<time>` element that the console's script then shows in the reader's zone; an ISO
+    /// form (`to_iso`) is for files and the API, not for people (issue 14).
+    pub fn in_words(self, lang: crate::Lang) -> String {
+        const EN: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        const NL: [&str; 12] = [
+            "jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
+        ];
+        let nanos = i128::from(self.0) * 1_000_000;
+        match OffsetDateTime::from_unix_timestamp_nanos(nanos) {
+            Ok(t) => {
+                let months = match lang {
+                    crate::Lang::En => EN,
+                    crate::Lang::Nl => NL,
+                };
+                let month = months[usize::from(u8::from(t.month())) - 1];
+                format!(
+                    "{} {month} {}, {:02}:{:02} UTC",
+                    t.day(),
+                    t.year(),
+                    t.hour(),
+                    t.minute()
+                )
+            }
+            Err(_) => self.to_iso(),
+        }
+    }
 }
 
 impl fmt::Display for Timestamp {
@@ -151,6 +183,18 @@ mod tests {
         let t = Timestamp::parse("2026-11-01T09:00:00Z").unwrap();
         assert_eq!(t.to_iso(), "2026-11-01T09:00:00.000Z");
         assert_eq!(t.plus_days(1).to_iso(), "2026-11-02T09:00:00.000Z");
+    }
+
+    #[test]
+    fn a_time_in_words_is_in_the_readers_language_and_says_utc() {
+        use crate::Lang;
+        let t = Timestamp::parse("2026-03-01T09:05:59Z").unwrap();
+        assert_eq!(t.in_words(Lang::En), "1 Mar 2026, 09:05 UTC");
+        assert_eq!(t.in_words(Lang::Nl), "1 mrt 2026, 09:05 UTC");
+        let t = Timestamp::parse("2026-10-31T23:59:00Z").unwrap();
+        assert_eq!(t.in_words(Lang::En), "31 Oct 2026, 23:59 UTC");
+        assert_eq!(t.in_words(Lang::Nl), "31 okt 2026, 23:59 UTC");
+        assert_eq!(Timestamp(0).in_words(Lang::Nl), "1 jan 1970, 00:00 UTC");
     }
 
     #[test]

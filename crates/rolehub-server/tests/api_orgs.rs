@@ -215,14 +215,15 @@ async fn licenses_totals_assign_and_quantity() {
             s.acme_person(&w.users[0].id).await["licenses"],
             json!(["cc_premium_agent"])
         );
-        // Over the quantity: refused, naming the license and the quantity (R-LIC-1).
+        // Over the quantity: refused, naming the license (by its product name, as people read
+        // it) and the quantity (R-LIC-1).
         let events = s.acme_events().await;
         let r = s
             .patch("/v1/licenses/users", admin, &json!({"personId": w.users[1].id, "licenses": [{"id": "cc_premium_agent", "operation": "add"}]}))
             .await;
         r.refused(403, "R-LIC-1");
         assert!(
-            r.message().contains("cc_premium_agent") && r.message().contains('3'),
+            r.message().contains("Webex Contact Center Premium Agent") && r.message().contains('3'),
             "{}",
             r.text
         );

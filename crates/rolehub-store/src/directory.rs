@@ -390,6 +390,8 @@ pub struct Subscription {
     pub id: String,
     /// The partner that sold it.
     pub seller: Option<String>,
+    /// The seller's name, which people read where the API gives the id.
+    pub seller_name: Option<String>,
     /// Trial or paid.
     pub trial: bool,
     /// When it was created.
@@ -415,7 +417,8 @@ pub async fn subscriptions(
     org: &str,
 ) -> Result<Vec<Subscription>, ServiceError> {
     let subs = sqlx::query(
-        "SELECT id, seller_org, trial, created_at FROM subscriptions WHERE org_id = $1 ORDER BY id",
+        "SELECT s.id, s.seller_org, o.name AS seller_name, s.trial, s.created_at FROM subscriptions s \
+         LEFT JOIN orgs o ON o.id = s.seller_org WHERE s.org_id = $1 ORDER BY s.id",
     )
     .bind(org)
     .fetch_all(&mut *conn)
@@ -434,12 +437,25 @@ pub async fn subscriptions(
         out.push(Subscription {
             id,
             seller: row.try_get("seller_org")?,
+            seller_name: row.try_get("seller_name")?,
             trial: row.try_get::<i64, _>("trial")? != 0,
             created_at: Timestamp(row.try_get("created_at")?),
             licenses,
         });
     }
     Ok(out)
+}
+
+/// An org's name, if the org exists.
+pub async fn org_name(conn: &mut AnyConnection, org: &str) -> Result<Option<String>, ServiceError> {
+    let row = sqlx::query("SELECT name FROM orgs WHERE id = $1")
+        .bind(org)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(match row {
+        Some(row) => Some(row.try_get("name")?),
+        None => None,
+    })
 }
 
 /// License totals and usage of an org.

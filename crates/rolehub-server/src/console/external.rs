@@ -95,7 +95,11 @@ pub async fn check(
                 .collect();
         }
         Err(ServiceError::Refused(r)) => {
-            page.refusal = Some((r.rule.id().to_string(), r.message(lang)))
+            // The rule is shown beside the sentence, once.
+            page.refusal = Some((
+                r.rule.id().to_string(),
+                super::readable(&super::without_rule_id(&r.message(lang))),
+            ))
         }
         Err(e) => return console.back("/external/add", &e),
     }

@@ -371,7 +371,7 @@ async fn break_glass_warning(state: &AppState, console: &Console) -> Option<Stri
     let others: Vec<String> = found
         .into_iter()
         .filter(|(who, _)| *who != console.person.view.email)
-        .map(|(who, at)| format!("{who} ({})", at.to_iso()))
+        .map(|(who, at)| format!("{who} ({})", at.in_words(console.t.lang)))
         .collect();
     (!others.is_empty()).then(|| {
         console
@@ -779,6 +779,16 @@ pub fn page_with_flash<T: Template>(page: &T, shown: bool) -> Response {
             .append(header::SET_COOKIE, HeaderValue::from_static(CLEAR_FLASH));
     }
     response
+}
+
+/// A time as a page gives it: its ISO form, for a `<time>` element's `datetime`, which the
+/// console's script shows in the reader's language and zone; and the time in words in the reader's
+/// language in UTC, the element's text until then (and where no script runs).
+pub type When = (String, String);
+
+/// A time as a page gives it (`When`).
+pub fn when(at: rolehub_domain::Timestamp, lang: Lang) -> When {
+    (at.to_iso(), at.in_words(lang))
 }
 
 /// A message as a person reads it: values the API quotes with backticks (`acme.webex.com`) are

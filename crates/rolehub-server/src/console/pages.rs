@@ -28,13 +28,44 @@ pub struct Action {
     note: String,
 }
 
+/// A table cell of a simple page: a text, or a time, which the page gives as a `<time>` element
+/// that the console's script shows in the reader's language and zone (its text, until then, is
+/// the time in words in UTC).
+pub struct Cell {
+    text: String,
+    /// The ISO form, for the `<time>` element's `datetime`.
+    time: Option<String>,
+}
+
+impl Cell {
+    /// A time, in the reader's language.
+    fn time(at: Timestamp, lang: rolehub_domain::Lang) -> Cell {
+        let (iso, text) = super::when(at, lang);
+        Cell {
+            text,
+            time: Some(iso),
+        }
+    }
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Cell {
+        Cell { text, time: None }
+    }
+}
+
+/// A row of text cells.
+fn row(cells: Vec<String>) -> Vec<Cell> {
+    cells.into_iter().map(Cell::from).collect()
+}
+
 /// A section of a simple page.
 #[derive(Default)]
 pub struct Section {
     heading: String,
     text: String,
     header: Vec<String>,
-    rows: Vec<Vec<String>>,
+    rows: Vec<Vec<Cell>>,
     actions: Vec<Action>,
     form: Option<SectionForm>,
 }
@@ -141,7 +172,22 @@ pub async fn account(
         Ok(usage) => usage,
         Err(e) => return console.error_page(&e),
     };
+    let partner_name = match state.service.partner_name(&ctx).await {
+        Ok(name) => name,
+        Err(e) => return console.error_page(&e),
+    };
     let yes_no = |b: bool| t.get(if b { "yes" } else { "no" });
+    let license = |id: &str| crate::routes::orgs::license_name(id);
+    // The partner by name, with its relationship in the reader's words.
+    let partner = org.partner.as_ref().map_or_else(String::new, |p| {
+        let name = partner_name.clone().unwrap_or_else(|| p.org.clone());
+        let key = if p.active {
+            "partner-active"
+        } else {
+            "partner-ended"
+        };
+        t.with(key, "partner", &name)
+    });
     let sections = vec![
         Section {
             heading: t.get("account-info"),
@@ -151,15 +197,12 @@ pub async fn account(
                 t.get("col-kind"),
                 t.get("col-partner"),
             ],
-            rows: vec![vec![
+            rows: vec![row(vec![
                 org.id.clone(),
                 org.name.clone(),
-                org.kind.id().into(),
-                org.partner
-                    .as_ref()
-                    .map(|p| format!("{} ({})", p.org, if p.active { "active" } else { "ended" }))
-                    .unwrap_or_default(),
-            ]],
+                org_kind_name(t, org.kind),
+                partner,
+            ])],
             ..Section::default()
         },
         Section {
@@ -176,14 +219,18 @@ pub async fn account(
                 .iter()
                 .flat_map(|s| s.licenses.iter().map(move |(l, q)| (s, l, q)))
                 .map(|(s, l, q)| {
-                    vec![
+                    let mut cells = row(vec![
                         s.id.clone(),
-                        s.seller.clone().unwrap_or_default(),
+                        s.seller_name
+                            .clone()
+                            .or_else(|| s.seller.clone())
+                            .unwrap_or_default(),
                         yes_no(s.trial),
-                        l.clone(),
+                        license(l),
                         q.to_string(),
-                        s.created_at.to_iso(),
-                    ]
+                    ]);
+                    cells.push(Cell::time(s.created_at, t.lang));
+                    cells
                 })
                 .collect(),
             ..Section::default()
@@ -197,7 +244,13 @@ pub async fn account(
             ],
             rows: usage
                 .iter()
-                .map(|u| vec![u.license.clone(), u.total.to_string(), u.used.to_string()])
+                .map(|u| {
+                    row(vec![
+                        license(&u.license),
+                        u.total.to_string(),
+                        u.used.to_string(),
+                    ])
+                })
                 .collect(),
             ..Section::default()
         },
@@ -214,6 +267,15 @@ pub async fn account(
         },
         shown,
     )
+}
+
+/// An org's kind in the reader's words (`self_signup` is how files and the API write it).
+fn org_kind_name(t: super::Tr, kind: rolehub_domain::OrgKind) -> String {
+    t.get(match kind {
+        rolehub_domain::OrgKind::Standard => "org-kind-standard",
+        rolehub_domain::OrgKind::SelfSignup => "org-kind-self-signup",
+        rolehub_domain::OrgKind::Consumer => "org-kind-consumer",
+    })
 }
 
 /// The licenses a service order of the org may give: Contact Center, Calling, and a host license
@@ -354,7 +416,7 @@ pub async fn troubleshooting(State(state): State<AppState>, console: Console) ->
     let sections = vec![Section {
         text: t.get("ts-intro"),
         header: vec![t.get("ts-service"), t.get("ts-status")],
-        rows,
+        rows: rows.into_iter().map(row).collect(),
         ..Section::default()
     }];
     render(&SimplePage {
@@ -391,9 +453,9 @@ pub async fn contact_center(
     let sections = vec![Section {
         heading: t.get("cc-status"),
         rows: vec![
-            vec![t.get("cc-enabled"), yes_no(cc.enabled)],
-            vec![t.get("cc-chat"), yes_no(cc.chat_configured)],
-            vec![t.get("cc-setup"), yes_no(cc.setup_completed)],
+            row(vec![t.get("cc-enabled"), yes_no(cc.enabled)]),
+            row(vec![t.get("cc-chat"), yes_no(cc.chat_configured)]),
+            row(vec![t.get("cc-setup"), yes_no(cc.setup_completed)]),
         ],
         actions: vec![Action {
             method: "post",
@@ -401,7 +463,10 @@ pub async fn contact_center(
             id: "setup-chat",
             label: t.get("cc-setup-chat"),
             disabled: cc.chat_configured || chat_refusal.is_some(),
-            note: chat_refusal.map_or_else(|| t.get("cc-chat-note"), |r| r.message(t.lang)),
+            note: chat_refusal.map_or_else(
+                || t.get("cc-chat-note"),
+                |r| super::readable(&r.message(t.lang)),
+            ),
         }],
         ..Section::default()
     }];
@@ -484,8 +549,8 @@ pub async fn compliance(Page { console, facts }: Page) -> Response {
             text: t.get("compliance-intro"),
             header: vec![t.get("compliance-task"), t.get("compliance-yours")],
             rows: vec![
-                vec![t.get("compliance-search"), yes_no(content.allowed)],
-                vec![t.get("compliance-hold"), yes_no(hold.allowed)],
+                row(vec![t.get("compliance-search"), yes_no(content.allowed)]),
+                row(vec![t.get("compliance-hold"), yes_no(hold.allowed)]),
             ],
             actions: vec![Action {
                 method: "link",
@@ -603,7 +668,7 @@ struct AuditPage {
     to: String,
     query: String,
     error: Option<String>,
-    events: Vec<(i64, String, String, String, String, String)>,
+    events: Vec<(i64, super::When, String, String, String, String)>,
     next: Option<String>,
 }
 
@@ -740,11 +805,21 @@ pub async fn audit(
                 let outcome = match (&e.rule_id, e.outcome.as_str()) {
                     (Some(rule), _) => format!("{} ({rule})", t.get("outcome-refused")),
                     (None, "ok") => t.get("outcome-ok"),
-                    (None, other) => other.to_string(),
+                    // `failed` (a failed sign-in) in words; an outcome without a text of its
+                    // own is shown as it is recorded.
+                    (None, other) => {
+                        let key = format!("outcome-{other}");
+                        let words = t.get(&key);
+                        if words == key {
+                            other.to_string()
+                        } else {
+                            words
+                        }
+                    }
                 };
                 page.events.push((
                     e.seq,
-                    Timestamp(e.at).to_iso(),
+                    super::when(Timestamp(e.at), t.lang),
                     e.actor_email
                         .clone()
                         .unwrap_or_else(|| t.get("audit-system")),
@@ -833,4 +908,95 @@ pub async fn audit_export(
     }
     let body = w.into_inner().unwrap_or_default();
     crate::csv_download(&format!("audit-{}.csv", console.org), body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rolehub_domain::{Lang, OrgKind};
+
+    /// Every kind of org has a name of its own in each language: the account page never shows
+    /// the id (`self_signup`) or a text's key.
+    #[test]
+    fn every_org_kind_has_a_name_in_both_languages() {
+        for kind in [OrgKind::Standard, OrgKind::SelfSignup, OrgKind::Consumer] {
+            let (en, nl) = (
+                org_kind_name(super::super::Tr { lang: Lang::En }, kind),
+                org_kind_name(super::super::Tr { lang: Lang::Nl }, kind),
+            );
+            assert!(!en.starts_with("org-kind-") && !nl.starts_with("org-kind-"));
+            assert_ne!(en, kind.id());
+            assert_ne!(en, nl, "{kind:?}");
+        }
+    }
+
+    /// Every action the service records reads as words in both languages on the audit page, and
+    /// every outcome too: none is shown as its id (`auth.mfa_enrolled`, `failed`) on a Dutch or
+    /// English page. The list is what the store records (`op.record`, `OrgOp::open`).
+    #[test]
+    fn every_audited_action_and_outcome_has_words_in_both_languages() {
+        let actions = [
+            "auth.break_glass_sign_in",
+            "auth.mfa_enrolled",
+            "auth.mfa_removed",
+            "auth.recovery_code_used",
+            "auth.second_factor_failed",
+            "auth.sign_in",
+            "auth.sign_in_failed",
+            "auth.sign_out_everywhere",
+            "group.create",
+            "group.delete",
+            "group.role",
+            "group.update",
+            "license.change",
+            "org.create",
+            "org.setting",
+            "org.sso",
+            "relationship.end",
+            "role.assign",
+            "role.expired",
+            "role.revoke",
+            "role.revoke_all",
+            "subscription.provision",
+            "token.create",
+            "token.revoke",
+            "user.activate",
+            "user.add",
+            "user.break_glass",
+            "user.mfa_reset",
+            "user.password_set",
+            "user.remove",
+            "user.resend_invite",
+            "user.status",
+            "user.update",
+            "user.update_csv",
+            "world.generate",
+            "world.load",
+        ];
+        for action in actions {
+            let key = format!("action-{}", action.replace(['.', '_'], "-"));
+            let (en, nl) = (
+                super::super::Tr { lang: Lang::En }.get(&key),
+                super::super::Tr { lang: Lang::Nl }.get(&key),
+            );
+            assert!(en != key && nl != key && en != nl, "{action}: {en} / {nl}");
+        }
+        for outcome in ["ok", "refused", "failed"] {
+            let key = format!("outcome-{outcome}");
+            let (en, nl) = (
+                super::super::Tr { lang: Lang::En }.get(&key),
+                super::super::Tr { lang: Lang::Nl }.get(&key),
+            );
+            assert!(en != key && nl != key && en != nl, "{outcome}: {en} / {nl}");
+        }
+    }
+
+    /// A time cell is a time: its ISO form for the browser, its text in the reader's words.
+    #[test]
+    fn a_time_cell_gives_the_browser_its_iso_form_and_people_words() {
+        let at = Timestamp::parse("2026-11-01T09:00:00Z").unwrap_or(Timestamp(0));
+        let cell = Cell::time(at, Lang::Nl);
+        assert_eq!(cell.time.as_deref(), Some("2026-11-01T09:00:00.000Z"));
+        assert_eq!(cell.text, "1 nov 2026, 09:00 UTC");
+    }
 }

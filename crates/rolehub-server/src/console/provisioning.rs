@@ -21,9 +21,13 @@ struct ProvisioningPage {
     full_admin: bool,
     new_token: Option<String>,
     /// (id, name, created, expires)
-    tokens: Vec<(String, String, String, String)>,
-    /// (id, name, members, role)
-    groups: Vec<(String, String, usize, String)>,
+    tokens: Vec<(String, String, super::When, super::When)>,
+    /// (id, name, members, role label, role in words, whether the label is one of `role_options`
+    /// or none: a label that is not, such as a location role of several locations, is offered
+    /// as well so that saving the form keeps it)
+    groups: Vec<(String, String, usize, String, String, bool)>,
+    /// The roles a group can give, by name: (label, in words).
+    role_options: Vec<(String, String)>,
 }
 
 async fn page(
@@ -45,26 +49,35 @@ async fn page(
         Ok(t) => t
             .into_iter()
             .filter(|t| t.scope == TokenScope::Scim)
-            .map(|t| (t.id, t.name, t.created_at.to_iso(), t.expires_at.to_iso()))
+            .map(|token| {
+                let lang = console.t.lang;
+                (
+                    token.id,
+                    token.name,
+                    super::when(token.created_at, lang),
+                    super::when(token.expires_at, lang),
+                )
+            })
             .collect(),
         Err(e) => return console.error_page(&e),
     };
+    let role_options = group_role_options(&facts.org, console.t.lang);
     let groups = match state.service.groups(&ctx).await {
         Ok(g) => g
             .into_iter()
             .map(|g| {
-                (
-                    g.id,
-                    g.display_name,
-                    g.members.len(),
-                    g.role.unwrap_or_default(),
-                )
+                let role = g.role.unwrap_or_default();
+                // The label as it is typed in the form, and in words for those who only read it.
+                let words = super::user::describe_label(&role, console.t.lang);
+                let listed = role.is_empty() || role_options.iter().any(|(l, _)| *l == role);
+                (g.id, g.display_name, g.members.len(), role, words, listed)
             })
             .collect(),
         Err(e) => return console.error_page(&e),
     };
     page_with_flash(
         &ProvisioningPage {
+            role_options,
             scim_url: format!("{}/identity/scim/{}/v2", console.info.base_url, console.org),
             c,
             full_admin,
@@ -74,6 +87,39 @@ async fn page(
         },
         shown,
     )
+}
+
+/// The roles a group of the org's identity provider can give its members, each named in the
+/// reader's language (a person chooses "Device administrator", not types `device_admin`): every
+/// role a user of the org may hold, a site's roles once per site managed in Control Hub
+/// (R-SITE-2), and the location role once per location.
+fn group_role_options(
+    org: &rolehub_domain::OrgView,
+    lang: rolehub_domain::Lang,
+) -> Vec<(String, String)> {
+    use rolehub_domain::ScopeKind;
+    let mut labels = Vec::new();
+    for role in Role::ALL.into_iter().filter(|r| r.internal_may_hold()) {
+        match role.scope_kind() {
+            ScopeKind::Org => labels.push(role.id().to_string()),
+            ScopeKind::Site => labels.extend(
+                org.sites
+                    .iter()
+                    .filter(|s| s.managed_by == rolehub_domain::SiteManager::ControlHub)
+                    .map(|s| format!("{}@{}", role.id(), s.url)),
+            ),
+            ScopeKind::Locations => {
+                labels.extend(org.locations.iter().map(|l| format!("{}@{l}", role.id())))
+            }
+        }
+    }
+    labels
+        .into_iter()
+        .map(|label| {
+            let words = super::user::describe_label(&label, lang);
+            (label, words)
+        })
+        .collect()
 }
 
 /// `GET /provisioning`.

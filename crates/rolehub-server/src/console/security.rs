@@ -39,7 +39,7 @@ struct SecurityPage {
     qr: Option<String>,
     secret: String,
     codes: Vec<String>,
-    sessions: Vec<(String, String, String, String)>,
+    sessions: Vec<(super::When, super::When, String, String)>,
 }
 
 /// What the security page shows beyond the person's status.
@@ -77,8 +77,8 @@ async fn security_page(
         .iter()
         .map(|s| {
             (
-                s.created_at.to_iso(),
-                s.last_seen_at.to_iso(),
+                super::when(s.created_at, t.lang),
+                super::when(s.last_seen_at, t.lang),
                 t.get(&format!("method-{}", s.method)),
                 s.client_addr.clone().unwrap_or_default(),
             )

@@ -187,7 +187,8 @@ pub async fn submit(
                 super::sso::start(&state, &info, t, &org, Some(&email)).await
             }
             Ok(SignInMethod::Password) => again("password", None),
-            Err(_) => again("email", Some(t.get("signin-failed"))),
+            // Nothing was checked yet: the service could not say how this person signs in.
+            Err(_) => again("email", Some(t.get("signin-not-now"))),
         };
     };
     match sign_in_person(&state, &info, &email, password, None).await {
@@ -298,7 +299,8 @@ pub async fn code_submit(
         .await
         {
             Ok((secret, _)) => signed_in(&state, &secret),
-            Err(_) => again(t.get("signin-failed")),
+            // The code was right; only the session could not be opened.
+            Err(_) => again(t.get("signin-not-now")),
         },
         Err(SignInError::BadCredentials) => Redirect::to("/signin").into_response(),
         Err(e) => again(refusal_text(t, &e)),
@@ -380,7 +382,7 @@ pub async fn enrol_submit(
                     ],
                 )
                 }
-                Err(_) => enrol_step(&state, t, &headers, Some(t.get("signin-failed"))).await,
+                Err(_) => enrol_step(&state, t, &headers, Some(t.get("signin-not-now"))).await,
             }
         }
         Err(SignInError::BadCredentials) => Redirect::to("/signin").into_response(),
@@ -514,6 +516,15 @@ mod tests {
         ];
         for e in &sso {
             assert_ne!(e.summary(Lang::En), e.summary(Lang::Nl), "{e:?}");
+        }
+        // A sign-in that could not begin, or whose session could not open, says so, in either
+        // language: never that the email or password is not right.
+        for key in ["signin-sso-not-started", "signin-not-now"] {
+            let (english, dutch) = (en.get(key), nl.get(key));
+            assert_ne!(english, key);
+            assert_ne!(english, dutch);
+            assert_ne!(english, refusal_text(en, &SignInError::BadCredentials));
+            assert_ne!(dutch, refusal_text(nl, &SignInError::BadCredentials));
         }
     }
 }

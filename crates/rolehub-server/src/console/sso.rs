@@ -48,20 +48,31 @@ pub(super) async fn start(
     org: &str,
     email: Option<&str>,
 ) -> Response {
+    // A sign-in that cannot begin says so: nobody typed a password, so "the email or password is
+    // not right" would send them looking for the wrong fault.
+    let not_started = || email_step(t, Some(t.get("signin-sso-not-started")));
     let config = match state.service.sso_config(org).await {
         Ok(Some(config)) => config,
-        _ => return email_step(t, Some(t.get("signin-failed"))),
+        Ok(None) => return not_started(),
+        Err(e) => {
+            tracing::warn!(org, error = %e, "single sign-on could not start");
+            return not_started();
+        }
     };
     let (Ok(nonce), Ok(verifier), Ok(binding)) = (random_token(), random_token(), random_token())
     else {
-        return email_step(t, Some(t.get("signin-failed")));
+        return not_started();
     };
-    let Ok(sign_in) = state
+    let sign_in = match state
         .service
         .begin_sso(org, &nonce, &verifier, &binding, system_now())
         .await
-    else {
-        return email_step(t, Some(t.get("signin-failed")));
+    {
+        Ok(sign_in) => sign_in,
+        Err(e) => {
+            tracing::warn!(org, error = %e, "single sign-on could not start");
+            return not_started();
+        }
     };
     match state
         .sso
@@ -136,7 +147,7 @@ pub async fn callback(
         return email_step(t, Some(t.get("signin-sso-expired")));
     };
     let Ok(Some(config)) = state.service.sso_config(&org).await else {
-        return email_step(t, Some(t.get("signin-failed")));
+        return email_step(t, Some(t.get("signin-not-now")));
     };
     // RFC 9207: where the provider names itself in the answer, it must be this org's provider.
     if q.iss
@@ -174,7 +185,7 @@ pub async fn callback(
             Ok((secret, _)) => {
                 with_cookies(signed_in(&state, &secret), &[binding_cookie(&state, "", 0)])
             }
-            Err(_) => email_step(t, Some(t.get("signin-failed"))),
+            Err(_) => email_step(t, Some(t.get("signin-not-now"))),
         },
         Err(e) => email_step(t, Some(refusal_text(t, &e))),
     }

@@ -40,7 +40,8 @@ struct UserPage {
     /// The roles the person holds through their identity provider's groups: "role (group)".
     group_roles: Vec<String>,
     licenses: String,
-    last_sign_in: String,
+    /// When they last signed in, if ever.
+    last_sign_in: Option<super::When>,
     grants: Vec<GrantRow>,
     can_edit: bool,
     /// May deactivate, reactivate and remove this user (a user of the org).
@@ -238,7 +239,7 @@ pub async fn detail(
         .await
         .unwrap_or_default()
         .into_iter()
-        .map(|(role, group)| format!("{role} ({group})"))
+        .map(|(role, group)| format!("{} ({group})", describe_label(&role, console.t.lang)))
         .collect();
     let mut c = console.chrome(&facts, "/users");
     let shown = flash.is_some();
@@ -268,10 +269,11 @@ pub async fn detail(
                 .collect::<Vec<_>>()
                 .join(", ")
         },
-        last_sign_in: view
-            .last_sign_in
-            .clone()
-            .unwrap_or_else(|| console.t.get("never")),
+        last_sign_in: p
+            .person
+            .view
+            .signed_in_at
+            .map(|at| super::when(at, console.t.lang)),
         grants,
         can_edit,
         license_rows,

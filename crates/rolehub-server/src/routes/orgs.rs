@@ -162,15 +162,10 @@ async fn setup_chat(
     })
 }
 
-/// A license's name as Control Hub shows it (`Webex Calling`, `Webex Meetings host (acme.webex.com)`).
+/// A license's name as Control Hub shows it (`Webex Calling`, `Webex Meetings host (acme.webex.com)`):
+/// the domain's names, the same in refusals.
 pub fn license_name(id: &str) -> String {
-    match License::from_id(id) {
-        Some(License::CcPremiumAgent) => "Webex Contact Center Premium Agent".into(),
-        Some(License::CcStandardAgent) => "Webex Contact Center Standard Agent".into(),
-        Some(License::Calling) => "Webex Calling".into(),
-        Some(License::MeetingsHost(site)) => format!("Webex Meetings host ({site})"),
-        None => id.to_string(),
-    }
+    License::name_of(id)
 }
 
 /// The org's licenses with total and consumed units (needs read on `account`).

@@ -163,6 +163,21 @@ impl Service {
         Ok(subs)
     }
 
+    /// The name of the org's partner, if it has one (read on `account`, R-CCSA-8): the account
+    /// page names the partner as people know it, not by its id.
+    pub async fn partner_name(&self, ctx: &Ctx) -> Result<Option<String>, ServiceError> {
+        let mut read = OrgRead::open(self, ctx).await?;
+        read.principal()
+            .decide(Area::Account, Level::Read, Target::Org)
+            .into_result()?;
+        let name = match read.state.org.partner.clone() {
+            Some(partner) => directory::org_name(&mut read.tx, &partner.org).await?,
+            None => None,
+        };
+        read.close().await?;
+        Ok(name)
+    }
+
     /// The status of the platform's services (read on `troubleshooting`, R-CCSA-8).
     pub async fn health(&self, ctx: &Ctx) -> Result<Health, ServiceError> {
         let mut read = OrgRead::open(self, ctx).await?;
