@@ -30,11 +30,12 @@ server=${pids[0]}
 api="http://127.0.0.1:$PORT"
 auth=(-H "Authorization: Bearer $token")
 now() { date +%s.%N; }
+rss() { echo "$(($(ps -o rss= -p "$server") / 1024)) MiB"; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 
 start=$(now)
 curl -fsS "${auth[@]}" "$api/v1/admins/export?orgId=$org" -o target/load/admins.csv
-echo "administrators export: $(($(wc -l <target/load/admins.csv) - 1)) administrators in $(since "$start") s"
+echo "administrators export: $(($(wc -l <target/load/admins.csv) - 1)) administrators in $(since "$start") s (server: $(rss))"
 
 # Every user's last name changed: USERS changed rows (new names on every run, so that a second
 # run changes as many rows as the first).
@@ -49,7 +50,7 @@ for i in range(1, n + 1):
 start=$(now)
 curl -fsS "${auth[@]}" -H 'Content-Type: text/csv' --data-binary @target/load/bulk.csv \
     "$api/v1/people/csv?orgId=$org&dryRun=true" -o target/load/preview.json
-echo "preview of $USERS rows: $(since "$start") s ($(python3 -c "import json; d = json.load(open('target/load/preview.json')); print(d['rowsApplied'], 'rows would change,', d['rowsWithErrors'], 'with errors')"))"
+echo "preview of $USERS rows: $(since "$start") s ($(python3 -c "import json; d = json.load(open('target/load/preview.json')); print(d['rowsApplied'], 'rows would change,', d['rowsWithErrors'], 'with errors')")) (server: $(rss))"
 
 start=$(now)
 job=$(curl -fsS "${auth[@]}" -H 'Content-Type: text/csv' -H 'Prefer: respond-async' \
@@ -62,9 +63,9 @@ import json, sys
 j = json.load(sys.stdin)
 print(j['status'], j.get('phase') or '-', j['rowsDone'], j['rowsApplied'], j.get('started') or '-', j.get('finished') or '-')")
     read -r status phase done applied started finished <<<"$line"
-    echo "  $(since "$start") s: $status, $phase, $done rows checked"
+    echo "  $(since "$start") s: $status, $phase, $done rows checked (server: $(rss))"
     case $status in succeeded | failed) break ;; esac
     sleep 0.5
 done
 echo "upload of $USERS rows applied by a job: $status, $applied rows applied, $(since "$start") s from upload to done (the job ran from $started to $finished)"
-echo "server resident memory: $(($(ps -o rss= -p "$server") / 1024)) MiB"
+echo "server resident memory: $(($(ps -o rss= -p "$server") / 1024)) MiB now, at most $(($(awk '/^VmHWM/ { print $2 }' "/proc/$server/status") / 1024)) MiB during the run"

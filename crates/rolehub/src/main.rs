@@ -5,6 +5,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use rolehub::cli::{run, Cli};
 
+/// mimalloc instead of the system's allocator: a server's work is many small, short-lived
+/// allocations on a few threads (a page of people, a file's rows), which glibc's per-thread arenas
+/// kept as resident memory long after they were freed (`docs/performance.md`, "Bulk").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
