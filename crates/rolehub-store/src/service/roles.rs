@@ -294,8 +294,14 @@ impl Service {
 
     /// Every grant the actor could give the person now, in catalogue order: each role alone, each
     /// site role at each of the org's sites, the location role (at the org's first location), with
-    /// the refusal where the rules would refuse it (a role the person holds is answered as held).
+    /// the refusal where the rules would refuse it. A role the person holds is answered as held,
+    /// with the refusal of revoking it where the actor may not (R-ASSIGN-4, R-ASSIGN-3, R-EXT-2, …).
     /// The roles editor disables what is refused and says why, instead of refusing afterwards.
+    ///
+    /// A viewer who reads roles through the CCSA role alone learns of the person's roles only the
+    /// CCSA role (R-CCSA-9, as in the people list and a user's page): any other role they hold is
+    /// answered as not held, refused as any role a CCSA may not give is (R-CCSA-6).
+    ///
     /// Nothing is written or audited.
     pub async fn assignable(&self, ctx: &Ctx, key: &str) -> Result<Vec<Assignable>, ServiceError> {
         let mut read = OrgRead::open(self, ctx).await?;
@@ -317,12 +323,18 @@ impl Service {
             ctx.now,
         )
         .await?;
-        let held: Vec<String> = read
+        // R-CCSA-9: a CCSA viewer learns of CCSA holdings only (of their own roles, all).
+        let ccsa_only = super::people::ccsa_only(&read) && target.view.id != read.actor.view.id;
+        let held: Vec<&rolehub_domain::Grant> = read
             .state
             .grants_of(&target.view.id)
             .iter()
-            .map(|g| g.label())
+            .filter(|g| !ccsa_only || g.role == Role::CcServiceAdmin)
             .collect();
+        let actor = Actor {
+            person: &read.actor.view,
+            home_full_admin,
+        };
         let org = read.state.org.clone();
         let mut out = Vec::new();
         for role in Role::ALL {
@@ -342,35 +354,39 @@ impl Service {
             };
             for scope in scopes {
                 let label = rolehub_domain::grant_label(role, &scope);
-                let is_held = match role.scope_kind() {
-                    ScopeKind::Locations => held.iter().any(|h| h.starts_with("location_admin@")),
-                    _ => held.contains(&label),
-                };
-                let refusal = if is_held {
-                    None
-                } else {
-                    change::check_assign(
-                        &read.state,
-                        Actor {
-                            person: &read.actor.view,
-                            home_full_admin,
-                        },
-                        &target.view,
-                        has_premium,
-                        NewGrant {
-                            role,
-                            scope: scope.clone(),
-                            expires_at: None,
-                        },
-                        ctx.now,
-                    )
-                    .err()
+                let held_grant = held.iter().copied().find(|g| match role.scope_kind() {
+                    ScopeKind::Locations => g.role == Role::LocationAdmin,
+                    _ => g.label() == label,
+                });
+                let (refusal, revoke_refusal) = match held_grant {
+                    Some(grant) => (
+                        None,
+                        change::check_revoke(&read.state, actor, &target.view, grant, ctx.now)
+                            .err(),
+                    ),
+                    None => (
+                        change::check_assign(
+                            &read.state,
+                            actor,
+                            &target.view,
+                            has_premium,
+                            NewGrant {
+                                role,
+                                scope: scope.clone(),
+                                expires_at: None,
+                            },
+                            ctx.now,
+                        )
+                        .err(),
+                        None,
+                    ),
                 };
                 out.push(Assignable {
                     role,
                     scope,
-                    held: is_held,
+                    held: held_grant.is_some(),
                     refusal,
+                    revoke_refusal,
                 });
             }
         }
@@ -695,8 +711,12 @@ pub struct Assignable {
     pub scope: Scope,
     /// Whether the person holds it (for the location role: at any locations).
     pub held: bool,
-    /// Why it may not be given, when it may not.
+    /// Why it may not be given, when it is not held and may not be given (`None` when held).
     pub refusal: Option<rolehub_domain::Refusal>,
+    /// Why it may not be taken away, when it is held and the actor may not revoke it (`None`
+    /// when not held): the same refusal a revoke would answer (R-ASSIGN-4, R-ASSIGN-3, R-EXT-2,
+    /// R-CCSA-6, …). Kept apart from `refusal`, which is about giving.
+    pub revoke_refusal: Option<rolehub_domain::Refusal>,
 }
 
 /// A grant as listings show it.
