@@ -1,5 +1,7 @@
-//! What the roles editor is told before a change: a CCSA viewer learns of CCSA holdings only
-//! (R-CCSA-9), and a held role the actor may not take away says why.
+//! What the roles editor is told before a change (R-CCSA-9, what may be given and taken away), and
+//! that every refusal by a rule a person is shown is audited once, outcome `refused`, with its
+//! rule and what was asked: role changes, the external administrator's email check, user and
+//! license changes, and the rows of a modify-users file.
 
 #![allow(
     clippy::unwrap_used,
@@ -9,7 +11,9 @@
 )]
 
 use rolehub_domain::{Role, RuleId, Timestamp};
-use rolehub_store::{Ctx, Service, ServiceError};
+use rolehub_store::service::{Applied, AssignRequest, ImportOptions, PersonChange};
+use rolehub_store::{Ctx, EventFilter, Service, ServiceError, StoredEvent};
+use serde_json::{json, Value};
 
 const NOW: Timestamp = Timestamp(1_790_000_000_000);
 
@@ -78,6 +82,35 @@ fn as_(email: &str) -> Ctx {
     Ctx::new(email, "acme", NOW)
 }
 
+async fn events(service: &Service) -> Vec<StoredEvent> {
+    service
+        .operator("tests")
+        .audit(&EventFilter {
+            org_id: Some("acme".into()),
+            ..EventFilter::default()
+        })
+        .await
+        .unwrap()
+}
+
+fn json_of(text: Option<&String>) -> Value {
+    text.map_or(Value::Null, |t| serde_json::from_str(t).unwrap())
+}
+
+/// The events written by `f`, which must answer a refusal by `rule`.
+async fn refused_with<T: std::fmt::Debug>(
+    service: &Service,
+    rule: RuleId,
+    f: impl std::future::Future<Output = Result<T, ServiceError>>,
+) -> Vec<StoredEvent> {
+    let before = events(service).await.len();
+    match f.await {
+        Err(ServiceError::Refused(r)) => assert_eq!(r.rule, rule, "{r}"),
+        other => panic!("expected a refusal by {rule}, got {other:?}"),
+    }
+    events(service).await.split_off(before)
+}
+
 fn held_roles(list: &[rolehub_store::service::Assignable]) -> Vec<Role> {
     list.iter().filter(|a| a.held).map(|a| a.role).collect()
 }
@@ -129,7 +162,10 @@ async fn r_assign_4_a_held_role_the_actor_may_not_revoke_says_why() {
     assert!(readonly.held && readonly.refusal.is_none());
     let refusal = readonly.revoke_refusal.as_ref().expect("a revoke refusal");
     assert!(refusal.names(RuleId::Evt1), "{refusal}");
-    let own = service.assignable(&evan, "evan@acme.example").await.unwrap();
+    let own = service
+        .assignable(&evan, "evan@acme.example")
+        .await
+        .unwrap();
     let events_role = own.iter().find(|a| a.role == Role::EventsAdmin).unwrap();
     assert!(events_role.held && events_role.revoke_refusal.is_none());
     // What the editor says is what a revoke answers.
@@ -159,4 +195,322 @@ async fn r_assign_4_a_held_role_the_actor_may_not_revoke_says_why() {
         .iter()
         .filter(|a| !a.held)
         .all(|a| a.revoke_refusal.is_none()));
+}
+
+#[tokio::test]
+async fn a_refused_role_change_records_the_role_asked_for_and_whose() {
+    let service = world().await;
+    let ann = as_("ann@acme.example");
+
+    // Assign: the role asked for, the person's roles before.
+    let written = refused_with(
+        &service,
+        RuleId::Ccsa1,
+        service.assign(
+            &ann,
+            &AssignRequest {
+                person: "ben@acme.example".into(),
+                role: "cc_service_admin".into(),
+                ..AssignRequest::default()
+            },
+        ),
+    )
+    .await;
+    assert_eq!(written.len(), 1, "{written:?}");
+    let e = &written[0];
+    assert_eq!(
+        (e.action.as_str(), e.outcome.as_str(), e.rule_id.as_deref()),
+        ("role.assign", "refused", Some("R-CCSA-1"))
+    );
+    assert_eq!(e.target_email.as_deref(), Some("ben@acme.example"));
+    assert_eq!(json_of(e.before.as_ref()), json!({"roles": ["full_admin"]}));
+    assert_eq!(
+        json_of(e.after.as_ref()),
+        json!({"change": {"added": "cc_service_admin"}})
+    );
+
+    // Revoke: the grant asked to take away.
+    let written = refused_with(
+        &service,
+        RuleId::Ccsa6,
+        service.revoke(
+            &as_("cara@acme.example"),
+            "ina@acme.example",
+            "readonly_admin",
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(written.len(), 1);
+    assert_eq!(written[0].target_email.as_deref(), Some("ina@acme.example"));
+    assert_eq!(
+        json_of(written[0].after.as_ref()),
+        json!({"change": {"removed": ["readonly_admin"]}})
+    );
+
+    // A set of roles: the set asked for, with what it adds and removes, whichever step refused.
+    let ina = rolehub_testkit::id_of(&service, "ina@acme.example").await;
+    let written = refused_with(
+        &service,
+        RuleId::Ccsa6,
+        service.update_person(
+            &as_("cara@acme.example"),
+            &ina,
+            &PersonChange {
+                roles: Some(vec!["device_admin".into()]),
+                ..PersonChange::default()
+            },
+        ),
+    )
+    .await;
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert_eq!(written[0].action, "user.update");
+    assert_eq!(
+        json_of(written[0].after.as_ref()),
+        json!({"roles": ["device_admin"], "change": {"added": ["device_admin"], "removed": ["readonly_admin"]}})
+    );
+    assert!(service
+        .operator("tests")
+        .verify_audit(None)
+        .await
+        .unwrap()
+        .is_ok());
+}
+
+#[tokio::test]
+async fn r_ext_1_a_refused_email_check_is_audited_once_and_a_passed_one_not_at_all() {
+    let service = world().await;
+    let ann = as_("ann@acme.example");
+    let written = refused_with(
+        &service,
+        RuleId::Ext1,
+        service.verify_external(&ann, "Fay@consumer.example"),
+    )
+    .await;
+    assert_eq!(written.len(), 1, "{written:?}");
+    let e = &written[0];
+    assert_eq!(
+        (e.action.as_str(), e.outcome.as_str(), e.rule_id.as_deref()),
+        ("role.assign", "refused", Some("R-EXT-1"))
+    );
+    assert_eq!(e.target_email.as_deref(), Some("fay@consumer.example"));
+    assert_eq!(
+        json_of(e.after.as_ref()),
+        json!({"email": "fay@consumer.example"})
+    );
+    // An address nobody has is refused by R-EXT-1 too, and audited without a person.
+    let written = refused_with(
+        &service,
+        RuleId::Ext1,
+        service.verify_external(&ann, "nobody@nowhere.example"),
+    )
+    .await;
+    assert_eq!(written.len(), 1);
+    assert_eq!(written[0].target_id, None);
+    // A check that passes writes nothing.
+    let before = events(&service).await.len();
+    service
+        .verify_external(&ann, "gia@globex.example")
+        .await
+        .unwrap();
+    assert_eq!(events(&service).await.len(), before);
+}
+
+#[tokio::test]
+async fn user_and_license_refusals_are_audited_once_and_missing_people_not_at_all() {
+    let service = world().await;
+    let cara = as_("cara@acme.example");
+
+    // R-CCSA-7: a CCSA neither deactivates nor removes users.
+    let written = refused_with(
+        &service,
+        RuleId::Ccsa7,
+        service.set_user_status(&cara, "dirk@acme.example", "inactive"),
+    )
+    .await;
+    assert_eq!(written.len(), 1, "{written:?}");
+    let e = &written[0];
+    assert_eq!(
+        (e.action.as_str(), e.outcome.as_str(), e.rule_id.as_deref()),
+        ("user.status", "refused", Some("R-CCSA-7"))
+    );
+    assert_eq!(e.target_email.as_deref(), Some("dirk@acme.example"));
+    assert_eq!(json_of(e.before.as_ref()), json!({"status": "active"}));
+    assert_eq!(json_of(e.after.as_ref()), json!({"status": "inactive"}));
+    let written = refused_with(
+        &service,
+        RuleId::Ccsa7,
+        service.remove_user(&cara, "dirk@acme.example"),
+    )
+    .await;
+    assert_eq!(written.len(), 1);
+    assert_eq!(written[0].action, "user.remove");
+
+    // R-LIC-1: the license and the change asked for.
+    let written = refused_with(
+        &service,
+        RuleId::Lic1,
+        service.set_license(
+            &as_("ann@acme.example"),
+            "dirk@acme.example",
+            "calling",
+            true,
+        ),
+    )
+    .await;
+    assert_eq!(written.len(), 1);
+    let e = &written[0];
+    assert_eq!(
+        (e.action.as_str(), e.rule_id.as_deref()),
+        ("license.change", Some("R-LIC-1"))
+    );
+    assert_eq!(
+        json_of(e.after.as_ref()),
+        json!({"changes": [{"license": "calling", "on": true}]})
+    );
+
+    // R-CCSA-2: the Premium Agent license stays with a CCSA.
+    let written = refused_with(
+        &service,
+        RuleId::Ccsa2,
+        service.set_license(
+            &as_("ann@acme.example"),
+            "gus@acme.example",
+            "cc_premium_agent",
+            false,
+        ),
+    )
+    .await;
+    assert_eq!(written.len(), 1);
+
+    // Nobody to change, or a bad value: nothing a rule refused, nothing audited.
+    let before = events(&service).await.len();
+    assert!(matches!(
+        service.remove_user(&cara, "nobody@acme.example").await,
+        Err(ServiceError::NotFound { .. })
+    ));
+    assert!(matches!(
+        service
+            .set_user_status(&cara, "dirk@acme.example", "sleeping")
+            .await,
+        Err(ServiceError::Invalid { .. })
+    ));
+    // A refused dry run is not audited, unless its caller shows it to a person (the console).
+    assert!(service
+        .set_user_status(&cara.clone().dry_run(true), "dirk@acme.example", "inactive")
+        .await
+        .is_err());
+    assert_eq!(events(&service).await.len(), before);
+    let mut previewed = cara.clone().dry_run(true);
+    previewed.audit_previewed_refusals = true;
+    assert!(service
+        .set_user_status(&previewed, "dirk@acme.example", "inactive")
+        .await
+        .is_err());
+    assert_eq!(events(&service).await.len(), before + 1);
+    assert!(service
+        .operator("tests")
+        .verify_audit(None)
+        .await
+        .unwrap()
+        .is_ok());
+}
+
+#[tokio::test]
+async fn r_lic_1_r_ccsa_10_a_files_refused_rows_are_audited_once_at_its_check() {
+    let service = world().await;
+    let ann = as_("ann@acme.example");
+    let file = "User ID/Email,Last Name,Webex Calling\r\n\
+                dirk@acme.example,,TRUE\r\n\
+                nobody@acme.example,X,\r\n\
+                ina@acme.example,Nieuw,\r\n";
+
+    // The check: one event for the file, the rows a rule refused listed (not the unknown user,
+    // which is bad input, R-CSV-2).
+    let before = events(&service).await.len();
+    let checked = service.preview_csv(&ann, file.as_bytes()).await.unwrap();
+    assert_eq!(checked.upload.rows_with_errors, 2);
+    let written = events(&service).await.split_off(before);
+    assert_eq!(written.len(), 1, "{written:?}");
+    let e = &written[0];
+    assert_eq!(
+        (e.action.as_str(), e.outcome.as_str(), e.rule_id.as_deref()),
+        ("user.update_csv", "refused", Some("R-LIC-1"))
+    );
+    assert_eq!(
+        json_of(e.after.as_ref()),
+        json!({
+            "rows": 3,
+            "refused_rows": 1,
+            "rules": {"R-LIC-1": 1},
+            "refused": [{"row": 1, "email": "dirk@acme.example", "rule": "R-LIC-1"}],
+        })
+    );
+
+    // Applying it refuses the same row again: shown at the check, not audited twice.
+    let before = events(&service).await.len();
+    let Applied::Done(all) = service
+        .apply_upload(&ann, &checked.upload.id, ImportOptions::default(), false)
+        .await
+        .unwrap()
+    else {
+        panic!("queued");
+    };
+    assert!(!all.report.applied);
+    assert_eq!(events(&service).await.len(), before);
+    // Its valid rows applied: their changes, and still no second refusal.
+    let Applied::Done(part) = service
+        .apply_upload(
+            &ann,
+            &checked.upload.id,
+            ImportOptions { partial: true },
+            false,
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("queued");
+    };
+    assert!(part.report.applied);
+    let written = events(&service).await.split_off(before);
+    assert_eq!(
+        written
+            .iter()
+            .map(|e| (e.action.as_str(), e.outcome.as_str()))
+            .collect::<Vec<_>>(),
+        [("user.update_csv", "ok")]
+    );
+
+    // Applied without a check: audited at the application. A CCSA changing a name (R-CCSA-10).
+    let before = events(&service).await.len();
+    let Applied::Done(ccsa) = service
+        .apply_csv(
+            &as_("cara@acme.example"),
+            b"User ID/Email,Last Name\r\ndirk@acme.example,Anders\r\n",
+            ImportOptions::default(),
+            false,
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("queued");
+    };
+    assert!(!ccsa.report.applied);
+    let written = events(&service).await.split_off(before);
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert_eq!(written[0].rule_id.as_deref(), Some("R-CCSA-10"));
+
+    // A file that is not a modify-users file is bad input: refused (R-CSV-2), not audited.
+    let before = events(&service).await.len();
+    assert!(service
+        .preview_csv(&ann, b"Email,Stat\r\nx,y\r\n")
+        .await
+        .is_err());
+    assert_eq!(events(&service).await.len(), before);
+    assert!(service
+        .operator("tests")
+        .verify_audit(None)
+        .await
+        .unwrap()
+        .is_ok());
 }

@@ -213,7 +213,10 @@ impl Service {
         op.settle(result).await
     }
 
-    /// The email check of "add external administrator" (R-EXT-1, R-EXT-3). Reads only.
+    /// The email check of "add external administrator" (R-EXT-1, R-EXT-3, R-CCSA-3/4). It reads;
+    /// a refusal is the first step of adding an external administrator refused, and is audited
+    /// (`role.assign`, outcome `refused`, naming the email asked for) in a transaction of its own,
+    /// as a refused change is.
     pub async fn verify_external(
         &self,
         ctx: &Ctx,
@@ -228,8 +231,31 @@ impl Service {
             email,
             ctx.now,
         );
+        let actor = read.actor.clone();
         read.close().await?;
-        Ok(verified?)
+        match verified {
+            Ok(v) => Ok(v),
+            Err(refusal) => {
+                if !ctx.dry_run || ctx.audit_previewed_refusals {
+                    let record = crate::op::RefusalRecord {
+                        target: candidate,
+                        before: None,
+                        asked: Some(json!({ "email": email.trim().to_lowercase() })),
+                        whole: false,
+                    };
+                    crate::op::write_refusal(
+                        self.pool(),
+                        ctx,
+                        &actor,
+                        "role.assign",
+                        record,
+                        &refusal,
+                    )
+                    .await?;
+                }
+                Err(refusal.into())
+            }
+        }
     }
 
     /// Adds an external administrator with a role: the email check, then the assignment, in one
@@ -467,11 +493,8 @@ pub(crate) async fn assign_in(
     role: Role,
 ) -> Result<ChangeOutcome, ServiceError> {
     let target = op.target(&req.person).await?;
-    op.audit_refusal(
-        Some(&target),
-        json!({ "roles": op.state.grants_of(&target.view.id).iter().map(|g| g.label()).collect::<Vec<_>>() }),
-    );
     let scope = scope_for(&op.state.org, role, req.site.as_deref(), &req.locations)?;
+    let asked = json!({ "change": { "added": rolehub_domain::grant_label(role, &scope) } });
     let has_premium = target.view.home_org == op.ctx.org
         && load::licenses_of(&mut op.tx, &target.view.id)
             .await?
@@ -493,7 +516,7 @@ pub(crate) async fn assign_in(
         },
         op.ctx.now,
     );
-    apply_plan(op, &target, "role.assign", planned, 0).await
+    apply_plan(op, &target, "role.assign", planned, 0, asked).await
 }
 
 /// Makes a person's grants in the org exactly `wanted` (grant labels: `full_admin`,
@@ -633,7 +656,8 @@ pub(crate) async fn revoke_in(
         &grant,
         op.ctx.now,
     );
-    apply_plan(op, &target, "role.revoke", planned, 1).await
+    let asked = json!({ "change": { "removed": [grant.label()] } });
+    apply_plan(op, &target, "role.revoke", planned, 1, asked).await
 }
 
 async fn revoke_all_in(
@@ -655,7 +679,14 @@ async fn revoke_all_in(
         &target.view,
         op.ctx.now,
     );
-    apply_plan(op, &target, "role.revoke_all", planned, count).await
+    let held: Vec<String> = op
+        .state
+        .grants_of(&target.view.id)
+        .iter()
+        .map(|g| g.label())
+        .collect();
+    let asked = json!({ "roles": [], "change": { "removed": held } });
+    apply_plan(op, &target, "role.revoke_all", planned, count, asked).await
 }
 
 async fn add_external_in(
@@ -665,10 +696,18 @@ async fn add_external_in(
     site: Option<&str>,
 ) -> Result<ChangeOutcome, ServiceError> {
     let candidate = load::person_by_email(&mut op.tx, email).await?;
-    // Refused role changes are audited, also when the email check refuses them.
+    // Refused role changes are audited, also when the email check refuses them: the event names
+    // the email asked for (there may be no such person) and the role.
+    let asked = match (parse_role(role_id), site) {
+        (Ok(role), Some(site)) => format!("{}@{site}", role.id()),
+        _ => role_id.to_string(),
+    };
     op.audit_refusal(
         candidate.as_ref(),
-        json!({ "email": email.trim().to_lowercase(), "role": role_id }),
+        candidate
+            .as_ref()
+            .map(|c| json!({ "roles": op.state.grants_of(&c.view.id).iter().map(|g| g.label()).collect::<Vec<_>>() })),
+        Some(json!({ "email": email.trim().to_lowercase(), "change": { "added": asked } })),
     );
     change::verify_external(
         &op.state,

@@ -111,6 +111,12 @@ impl Service {
                 return Err(ServiceError::not_found(Thing::Location, location.clone()));
             }
         }
+        // A refusal names the email asked for (there is no person yet).
+        op.audit_refusal(
+            None,
+            None,
+            Some(json!({ "email": email, "location": user.location })),
+        );
         ops::check_user_change(&op.principal(), UserChange::Add, user.location.as_deref())?;
         if load::person_by_email(&mut op.tx, &email).await?.is_some() {
             return Err(email_taken(&email));
@@ -202,6 +208,11 @@ impl Service {
 
     async fn resend_in(&self, op: &mut OrgOp<'_>, key: &str) -> Result<(), ServiceError> {
         let target = op.member(key).await?;
+        op.audit_refusal(
+            Some(&target),
+            Some(json!({ "status": target.view.status.id() })),
+            None,
+        );
         ops::check_user_change(
             &op.principal(),
             UserChange::ResendInvite,
@@ -310,6 +321,11 @@ pub(crate) fn email_taken(email: &str) -> ServiceError {
 
 async fn remove_user_in(op: &mut OrgOp<'_>, key: &str) -> Result<Vec<Warning>, ServiceError> {
     let target = op.member(key).await?;
+    op.audit_refusal(
+        Some(&target),
+        Some(json!({ "email": target.view.email, "status": target.view.status.id() })),
+        None,
+    );
     ops::check_user_change(
         &op.principal(),
         UserChange::Remove,
@@ -368,6 +384,11 @@ pub(crate) async fn set_status_in(
     status: Status,
 ) -> Result<Vec<Warning>, ServiceError> {
     let target = op.member(key).await?;
+    op.audit_refusal(
+        Some(&target),
+        Some(json!({ "status": target.view.status.id() })),
+        Some(json!({ "status": status.id() })),
+    );
     ops::check_user_change(
         &op.principal(),
         UserChange::SetStatus,
@@ -414,6 +435,17 @@ async fn set_licenses_in(
 ) -> Result<(), ServiceError> {
     let target = op.member(key).await?;
     let held = load::licenses_of(&mut op.tx, &target.view.id).await?;
+    // A refusal (R-LIC-1, R-CCSA-2, R-CCSA-8, …) names every change asked for, as the change's
+    // own event would.
+    let asked: Vec<_> = parsed
+        .iter()
+        .map(|(license, on)| json!({ "license": license.id(), "on": on }))
+        .collect();
+    op.audit_refusal(
+        Some(&target),
+        Some(json!({ "licenses": held })),
+        Some(json!({ "changes": asked })),
+    );
     let mut changed = Vec::new();
     for (license, on) in parsed {
         if let License::MeetingsHost(site) = license {
