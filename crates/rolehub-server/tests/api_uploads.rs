@@ -401,7 +401,10 @@ async fn r_ccsa_10_a_files_refused_rows_are_audited_once_at_its_preview() {
         assert_eq!(applied.status, 422, "{}", applied.text);
         assert_eq!(s.acme_events().await, events + 1);
         let applied = s
-            .request(Method::POST, &format!("/v1/csvUploads/{id}/apply?partial=true"))
+            .request(
+                Method::POST,
+                &format!("/v1/csvUploads/{id}/apply?partial=true"),
+            )
             .bearer(&ccsa)
             .send()
             .await;

@@ -112,7 +112,10 @@ async fn a8_user_and_location_admins_cannot_remove_full_admins() {
             s.backend
         );
         assert_eq!(
-            written.iter().map(|e| e["action"].as_str().unwrap()).collect::<Vec<_>>(),
+            written
+                .iter()
+                .map(|e| e["action"].as_str().unwrap())
+                .collect::<Vec<_>>(),
             [
                 "user.update",
                 "user.remove",

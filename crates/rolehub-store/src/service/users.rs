@@ -271,6 +271,18 @@ impl Service {
         key: &str,
         changes: &[(String, bool)],
     ) -> Result<(), ServiceError> {
+        self.change_licenses(ctx, key, changes).await.map(|_| ())
+    }
+
+    /// As [`Service::set_licenses`], answering the licenses the user holds in the org afterwards
+    /// (in a dry run: would hold), as the change left them under the org's lock: an answer read
+    /// after the change could be refused, or see another change, by then.
+    pub async fn change_licenses(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        changes: &[(String, bool)],
+    ) -> Result<Vec<String>, ServiceError> {
         let mut parsed = Vec::with_capacity(changes.len());
         for (id, on) in changes {
             parsed.push((parse_license(id)?, *on));
@@ -428,11 +440,13 @@ pub(crate) async fn set_status_in(
     Ok(warnings)
 }
 
+/// Gives and takes licenses of a user in an open change; answers the licenses they hold afterwards,
+/// sorted.
 async fn set_licenses_in(
     op: &mut OrgOp<'_>,
     key: &str,
     parsed: &[(License, bool)],
-) -> Result<(), ServiceError> {
+) -> Result<Vec<String>, ServiceError> {
     let target = op.member(key).await?;
     let held = load::licenses_of(&mut op.tx, &target.view.id).await?;
     // A refusal (R-LIC-1, R-CCSA-2, R-CCSA-8, …) names every change asked for, as the change's
@@ -479,8 +493,17 @@ async fn set_licenses_in(
         }
         changed.push(json!({ "license": id, "on": on }));
     }
+    let mut after = held.clone();
+    for (license, on) in parsed {
+        let id = license.id();
+        after.retain(|l| *l != id);
+        if *on {
+            after.push(id);
+        }
+    }
+    after.sort();
     if changed.is_empty() {
-        return Ok(());
+        return Ok(after);
     }
     op.record(
         "license.change",
@@ -488,7 +511,8 @@ async fn set_licenses_in(
         Some(json!({ "licenses": held })),
         Some(json!({ "changes": changed })),
     )
-    .await
+    .await?;
+    Ok(after)
 }
 
 /// Records an interactive sign-in to the admin console (R-AUTH-2, R-SITE-3, R-EXT-6), in the
