@@ -60,6 +60,11 @@ async fn world() -> Service {
         ("evan@acme.example", Some("events_admin"), vec![]),
         ("ina@acme.example", Some("readonly_admin"), vec![]),
         ("dirk@acme.example", None, vec!["cc_premium_agent"]),
+        (
+            "hal@acme.example",
+            Some("device_admin"),
+            vec!["cc_premium_agent"],
+        ),
         ("eve@acme.example", None, vec!["calling"]),
     ] {
         let mut p = person(email, "acme");
@@ -150,6 +155,52 @@ async fn r_ccsa_9_a_ccsa_learns_of_ccsa_holdings_only_in_the_roles_editor() {
         .await
         .unwrap();
     assert_eq!(held_roles(&roles), [Role::ReadonlyAdmin]);
+}
+
+#[tokio::test]
+async fn r_ccsa_9_a_ccsas_set_of_roles_leaves_the_roles_it_does_not_see() {
+    let service = world().await;
+    let cara = as_("cara@acme.example");
+    let hal = rolehub_testkit::id_of(&service, "hal@acme.example").await;
+    // The editor shows the CCSA hal's CCSA role only (none): ticking it asks for that set.
+    let offered = service.assignable(&cara, &hal).await.unwrap();
+    assert!(held_roles(&offered).is_empty());
+    let set = |roles: &[&str]| PersonChange {
+        roles: Some(roles.iter().map(|r| r.to_string()).collect()),
+        ..PersonChange::default()
+    };
+    let (_, replaced) = service
+        .update_person(&cara, &hal, &set(&["cc_service_admin"]))
+        .await
+        .unwrap();
+    let replaced = replaced.unwrap();
+    assert_eq!(replaced.added, ["cc_service_admin"]);
+    assert!(replaced.removed.is_empty(), "{replaced:?}");
+    let roles = service
+        .operator("tests")
+        .roles_of("hal@acme.example", "acme", NOW)
+        .await
+        .unwrap();
+    assert_eq!(roles, ["cc_service_admin", "device_admin"]);
+    // And unticking it takes that role only.
+    service.update_person(&cara, &hal, &set(&[])).await.unwrap();
+    let roles = service
+        .operator("tests")
+        .roles_of("hal@acme.example", "acme", NOW)
+        .await
+        .unwrap();
+    assert_eq!(roles, ["device_admin"]);
+    // A full administrator's set is the whole set.
+    service
+        .update_person(&as_("ann@acme.example"), &hal, &set(&[]))
+        .await
+        .unwrap();
+    let roles = service
+        .operator("tests")
+        .roles_of("hal@acme.example", "acme", NOW)
+        .await
+        .unwrap();
+    assert!(roles.is_empty());
 }
 
 #[tokio::test]
@@ -267,7 +318,8 @@ async fn a_refused_role_change_records_the_role_asked_for_and_whose() {
     assert_eq!(written[0].action, "user.update");
     assert_eq!(
         json_of(written[0].after.as_ref()),
-        json!({"roles": ["device_admin"], "change": {"added": ["device_admin"], "removed": ["readonly_admin"]}})
+        // The roles a CCSA does not see stay (R-CCSA-9): the set asked for keeps them.
+        json!({"roles": ["device_admin", "readonly_admin"], "change": {"added": ["device_admin"], "removed": []}})
     );
     assert!(service
         .operator("tests")

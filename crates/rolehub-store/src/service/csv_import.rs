@@ -346,7 +346,11 @@ impl Service {
         };
         let mut op = OrgOp::open(self, ctx, "user.update").await?;
         let result = async {
-            if let Some(wanted) = &change.roles {
+            let wanted = match &change.roles {
+                Some(wanted) => Some(with_hidden_roles(&mut op, key, wanted).await?),
+                None => None,
+            };
+            if let Some(wanted) = &wanted {
                 // A change of someone's roles: its refusal, whatever refuses it, is recorded as the
                 // set asked for, with what it adds and removes.
                 let target = op.target(key).await?;
@@ -395,7 +399,7 @@ impl Service {
             if let Some(external_id) = &change.external_id {
                 super::provisioning::set_external_id(&mut op, key, external_id.as_deref()).await?;
             }
-            let Some(wanted) = &change.roles else {
+            let Some(wanted) = &wanted else {
                 return Ok((report, None));
             };
             op.reload_state().await?;
@@ -448,6 +452,27 @@ impl Service {
         .await;
         op.settle(result).await
     }
+}
+
+/// The full set of roles a caller asks a person to hold, with the roles the caller does not see
+/// added as held: a CCSA sees another person's CCSA role only (R-CCSA-9), so their set is of that
+/// role, and the person's other roles stay as they are rather than being revoked unseen.
+async fn with_hidden_roles(
+    op: &mut OrgOp<'_>,
+    key: &str,
+    wanted: &[String],
+) -> Result<Vec<String>, ServiceError> {
+    let target = op.target(key).await?;
+    let mut all = wanted.to_vec();
+    if target.view.id != op.actor.view.id && super::people::sees_ccsa_only(&op.principal()) {
+        for grant in op.state.grants_of(&target.view.id) {
+            let label = grant.label();
+            if grant.role != Role::CcServiceAdmin && !all.contains(&label) {
+                all.push(label);
+            }
+        }
+    }
+    Ok(all)
 }
 
 /// A change of one person: template cells, and optionally their full set of roles and their

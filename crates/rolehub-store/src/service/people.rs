@@ -267,10 +267,12 @@ fn in_effect(
 /// sees the roles of Contact Center service administrators and no other, in the users list and on
 /// a user's page as in the administrators lists.
 pub(crate) fn ccsa_only(read: &OrgRead<'_>) -> bool {
-    read.principal()
-        .decide(Area::Roles, Level::Read, Target::Org)
-        .via
-        == Some(Role::CcServiceAdmin)
+    sees_ccsa_only(&read.principal())
+}
+
+/// Whether a principal reads roles through the CCSA role alone (R-CCSA-9).
+pub(crate) fn sees_ccsa_only(principal: &rolehub_domain::ops::Principal<'_>) -> bool {
+    principal.decide(Area::Roles, Level::Read, Target::Org).via == Some(Role::CcServiceAdmin)
 }
 
 /// Leaves a person's Contact Center service administrator grants only (R-CCSA-9).
