@@ -232,7 +232,22 @@ async fn licenses_totals_assign_and_quantity() {
             (3, 3)
         );
         assert_eq!(s.acme_person(&w.users[1].id).await["licenses"], json!([]));
-        assert_eq!(s.acme_events().await, events);
+        // Nothing changed; the refusal is audited once, with the change asked for.
+        assert_eq!(s.acme_events().await, events + 1);
+        let last = &s.acme_newest_events(1).await[0];
+        assert_eq!(
+            (&last["action"], &last["outcome"], &last["ruleId"]),
+            (
+                &json!("license.change"),
+                &json!("refused"),
+                &json!("R-LIC-1")
+            )
+        );
+        assert_eq!(last["targetId"], json!(w.users[1].id));
+        assert_eq!(
+            last["after"],
+            json!({"changes": [{"license": "cc_premium_agent", "on": true}]})
+        );
         // All or nothing: one change refused, none made.
         let r = s
             .patch("/v1/licenses/users", admin, &json!({"personId": w.users[1].id, "licenses": [{"id": "calling", "operation": "add"}, {"id": "cc_premium_agent", "operation": "add"}]}))

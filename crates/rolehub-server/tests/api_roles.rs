@@ -182,6 +182,14 @@ async fn role_assignments_list_create_delete() {
         assert_eq!(last["outcome"], "refused");
         assert_eq!(last["ruleId"], "R-CCSA-1");
         assert_eq!(last["trackingId"], json!(r.header("trackingid").unwrap()));
+        // It says which role was asked for, of whom, and what they held.
+        assert_eq!(last["targetId"], json!(w.admin2.id));
+        assert_eq!(last["before"], json!({"roles": ["full_admin"]}));
+        assert_eq!(
+            last["after"],
+            json!({"change": {"added": "cc_service_admin"}}),
+            "{last}"
+        );
 
         // No authority to assign at all (R-ASSIGN-1).
         let r = s
@@ -405,17 +413,37 @@ async fn external_admins_verify_add_list_revoke() {
             sset(&ids(r.json()["offeredRoles"].as_array().unwrap(), "id")),
             set(&["full_admin", "provisioning_admin"])
         );
-        // Refused at the email check: a consumer account, an own user, an unknown email (R-EXT-1).
+        // Refused at the email check: a consumer account, an own user, an unknown email (R-EXT-1);
+        // each refusal audited once, naming the email asked for.
         for email in [
             w.consumer_email.as_str(),
             "user001@acme.example",
             "nobody@nowhere.example",
         ] {
+            let events = s.acme_events().await;
             let r = s
                 .post("/v1/externalAdmins/verify", admin, &json!({"email": email}))
                 .await;
             r.refused(403, "R-EXT-1");
+            assert_eq!(s.acme_events().await, events + 1, "{}: {email}", s.backend);
+            let last = &s.acme_newest_events(1).await[0];
+            assert_eq!(
+                (&last["action"], &last["outcome"], &last["ruleId"]),
+                (&json!("role.assign"), &json!("refused"), &json!("R-EXT-1"))
+            );
+            assert_eq!(last["after"], json!({"email": email}));
+            assert_eq!(last["trackingId"], json!(r.header("trackingid").unwrap()));
         }
+        // A check that passes writes nothing.
+        let events = s.acme_events().await;
+        s.post(
+            "/v1/externalAdmins/verify",
+            admin,
+            &json!({"email": "eva@pnet.example"}),
+        )
+        .await
+        .expect(200);
+        assert_eq!(s.acme_events().await, events);
 
         // Add.
         let r = s

@@ -352,3 +352,69 @@ async fn a_dutch_caller_reads_an_uploads_problems_in_dutch() {
         s.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_ccsa_10_a_files_refused_rows_are_audited_once_at_its_preview() {
+    for b in backends() {
+        let s = Server::start(&b).await;
+        let ccsa = s.w.ccsa.token.clone();
+        // Row 1 changes a name (R-CCSA-10), row 2 names nobody (bad input, R-CSV-2), row 3 is a
+        // Contact Center license change a CCSA may make.
+        let text = "User ID/Email,Last Name,Webex Contact Center Standard\r\n\
+                    user001@acme.example,Anders,\r\n\
+                    nobody@acme.example,,TRUE\r\n\
+                    user002@acme.example,,TRUE\r\n"
+            .to_string();
+        let events = s.acme_events().await;
+        let r = upload(&s, &ccsa, "?dryRun=true", text).send().await;
+        r.expect(200);
+        let j = r.json().clone();
+        assert_eq!(j["rowsWithErrors"], 2, "{}", r.text);
+        assert_eq!(s.acme_events().await, events + 1, "{}", s.backend);
+        let last = &s.acme_newest_events(1).await[0];
+        assert_eq!(
+            (&last["action"], &last["outcome"], &last["ruleId"]),
+            (
+                &json!("user.update_csv"),
+                &json!("refused"),
+                &json!("R-CCSA-10")
+            )
+        );
+        assert_eq!(
+            last["after"],
+            json!({
+                "rows": 3,
+                "refused_rows": 1,
+                "rules": {"R-CCSA-10": 1},
+                "refused": [{"row": 1, "email": "user001@acme.example", "rule": "R-CCSA-10"}],
+            })
+        );
+
+        // Applied by id: all or nothing refuses it again, and the refusal is not audited twice;
+        // its valid row, applied, is audited as a change.
+        let id = j["upload"]["id"].as_str().unwrap();
+        let applied = s
+            .request(Method::POST, &format!("/v1/csvUploads/{id}/apply"))
+            .bearer(&ccsa)
+            .send()
+            .await;
+        assert_eq!(applied.status, 422, "{}", applied.text);
+        assert_eq!(s.acme_events().await, events + 1);
+        let applied = s
+            .request(
+                Method::POST,
+                &format!("/v1/csvUploads/{id}/apply?partial=true"),
+            )
+            .bearer(&ccsa)
+            .send()
+            .await;
+        applied.expect(200);
+        assert_eq!(s.acme_events().await, events + 2);
+        let last = &s.acme_newest_events(1).await[0];
+        assert_eq!(
+            (&last["action"], &last["outcome"]),
+            (&json!("user.update_csv"), &json!("ok"))
+        );
+        s.stop().await;
+    }
+}

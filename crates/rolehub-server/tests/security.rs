@@ -95,11 +95,35 @@ async fn a8_user_and_location_admins_cannot_remove_full_admins() {
         assert_eq!(admin["status"], "active");
         assert_eq!(admin["roles"], json!(["full_admin"]));
         assert_eq!(s.acme_person(&w.users[4].id).await["status"], "active");
+        // Nothing changed; each refusal is audited once (two refused deactivations and removals,
+        // the CCSA's deactivation, the file's refused row), the API's dry run not at all.
         assert_eq!(
             s.acme_events().await,
-            before,
-            "{}: refusals wrote",
+            before + 6,
+            "{}: each refusal audited once",
             s.backend
+        );
+        let written = s.acme_newest_events(6).await;
+        assert!(
+            written
+                .iter()
+                .all(|e| e["outcome"] == "refused" && e["ruleId"] == "R-ASSIGN-1"),
+            "{}: {written:?}",
+            s.backend
+        );
+        assert_eq!(
+            written
+                .iter()
+                .map(|e| e["action"].as_str().unwrap())
+                .collect::<Vec<_>>(),
+            [
+                "user.update",
+                "user.remove",
+                "user.update",
+                "user.remove",
+                "user.update",
+                "user.update_csv"
+            ]
         );
 
         // People who hold no role are theirs to manage (user003 works at amsterdam).

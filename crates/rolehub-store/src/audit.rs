@@ -421,6 +421,10 @@ pub struct EventFilter {
     pub org_id: Option<String>,
     /// Only this actor (email).
     pub actor_email: Option<String>,
+    /// Only this actor (person id) — or, with `actor_email`, either: the events of a person are
+    /// those that name them by id as well as by email, so that what a client acting for them
+    /// (`scim:NAME`) did, and what they did under an email since changed, are found too.
+    pub actor_id: Option<String>,
     /// Only this action, or actions starting with it followed by a dot (`role` matches `role.assign`).
     pub action: Option<String>,
     /// From this instant.
@@ -449,16 +453,16 @@ pub async fn list(
     let action_prefix = filter.action.as_ref().map(|a| format!("{a}.%"));
     let named = if filter.actor_prefix && !filter.actors_named.is_empty() {
         let marks: Vec<String> = (0..filter.actors_named.len())
-            .map(|i| format!("${}", 10 + i))
+            .map(|i| format!("${}", 11 + i))
             .collect();
         format!(" OR actor_email IN ({})", marks.join(", "))
     } else {
         String::new()
     };
     let actor = if filter.actor_prefix {
-        format!("($2 IS NULL OR actor_email LIKE $2 ESCAPE '\\'{named})")
+        format!("($2 IS NULL OR actor_email LIKE $2 ESCAPE '\\' OR actor_id = $10{named})")
     } else {
-        "($2 IS NULL OR actor_email = $2)".to_string()
+        "(($2 IS NULL AND $10 IS NULL) OR actor_email = $2 OR actor_id = $10)".to_string()
     };
     let (after, order) = if filter.newest_first {
         ("<", "DESC")
@@ -489,7 +493,8 @@ pub async fn list(
         .bind(filter.to.map(|t| t.0))
         .bind(filter.limit.unwrap_or(i64::MAX))
         .bind(filter.after_seq)
-        .bind(filter.offset.max(0));
+        .bind(filter.offset.max(0))
+        .bind(filter.actor_id.clone());
     if !named.is_empty() {
         for email in &filter.actors_named {
             query = query.bind(email.clone());

@@ -4,11 +4,13 @@
 //! org's lock as its first statement (`UPDATE orgs SET version = version + 1`, which serializes
 //! changes to one org on both backends), loads the org and the actor, and only then lets the
 //! operation decide. The operation records its audit events through the same transaction, and
-//! [`OrgOp::settle`] commits, rolls back a dry run, or — for role changes — commits the audit
-//! event of a refusal alone. A read opens an [`OrgRead`] on one consistent snapshot.
+//! [`OrgOp::settle`] commits, rolls back a dry run, or — when a rule refused the change — rolls
+//! back and commits the audit event of the refusal alone (every refusal a person is shown is
+//! audited once, outcome `refused`, with its rule). A read opens an [`OrgRead`] on one consistent
+//! snapshot.
 
 use rolehub_domain::ops::Principal;
-use rolehub_domain::{OrgState, Refusal};
+use rolehub_domain::{OrgState, Refusal, RuleId};
 use serde_json::Value;
 use sqlx::{Any, Transaction};
 
@@ -22,10 +24,17 @@ use crate::service::{Ctx, Service};
 /// A transaction.
 pub(crate) type Tx = Transaction<'static, Any>;
 
-/// What a refused change records: whom it was about and what was tried.
-struct RefusalRecord {
-    target: Option<PersonRecord>,
-    attempt: Value,
+/// What a refused change records beside its rule: whom it was about, how things stood (`before`)
+/// and what was asked (`after`, in the shape of the change's own `after`: a role change's
+/// `{"change": {"added": …, "removed": …}}`, a status change's `{"status": …}`), so that the audit
+/// log can say what was refused, of whom, where.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RefusalRecord {
+    pub(crate) target: Option<PersonRecord>,
+    pub(crate) before: Option<Value>,
+    pub(crate) asked: Option<Value>,
+    /// Said by a change made of steps about the whole of it: its steps do not replace it.
+    pub(crate) whole: bool,
 }
 
 /// A change to one org, under its lock.
@@ -40,6 +49,9 @@ pub(crate) struct OrgOp<'c> {
     pub(crate) actor: PersonRecord,
     action: &'static str,
     refusal: Option<RefusalRecord>,
+    /// A refusal of part of the change (rows of a file) that does not stop the rest: recorded
+    /// with the change when it commits, alone when it does not.
+    refused_part: Option<(RefusalRecord, Refusal)>,
     pool: sqlx::AnyPool,
     recorded: usize,
     kept: bool,
@@ -68,6 +80,7 @@ impl<'c> OrgOp<'c> {
             actor,
             action,
             refusal: None,
+            refused_part: None,
             pool,
             recorded: 0,
             kept: false,
@@ -160,13 +173,69 @@ impl<'c> OrgOp<'c> {
         self.kept = true;
     }
 
-    /// Marks this change as one whose refusal is audited (role changes), with whom it was about
-    /// and what was tried.
-    pub(crate) fn audit_refusal(&mut self, target: Option<&PersonRecord>, attempt: Value) {
+    /// Says what a refusal of this change records: whom it is about, how things stood and what
+    /// was asked (see [`RefusalRecord`]). Every refusal by a rule is audited; without this, the
+    /// event names the action and the rule only.
+    pub(crate) fn audit_refusal(
+        &mut self,
+        target: Option<&PersonRecord>,
+        before: Option<Value>,
+        asked: Option<Value>,
+    ) {
         self.refusal = Some(RefusalRecord {
             target: target.cloned(),
-            attempt,
+            before,
+            asked,
+            whole: false,
         });
+    }
+
+    /// As [`OrgOp::audit_refusal`], for a change made of steps (a set of roles): what it says
+    /// stands when one of the steps about the same person is refused.
+    pub(crate) fn audit_refusal_of_whole(
+        &mut self,
+        target: &PersonRecord,
+        before: Value,
+        asked: Value,
+    ) {
+        self.refusal = Some(RefusalRecord {
+            target: Some(target.clone()),
+            before: Some(before),
+            asked: Some(asked),
+            whole: true,
+        });
+    }
+
+    /// Says what a refusal of one step of this change records (one role change of a set), unless
+    /// the change as a whole already said it for the same person: a refused set of roles is
+    /// recorded as the set asked for, not as whichever of its steps was refused.
+    pub(crate) fn audit_refused_step(
+        &mut self,
+        target: &PersonRecord,
+        before: Value,
+        asked: Value,
+    ) {
+        let outer = self.refusal.as_ref().is_some_and(|r| {
+            r.whole
+                && r.target
+                    .as_ref()
+                    .is_some_and(|t| t.view.id == target.view.id)
+        });
+        if !outer {
+            self.audit_refusal(Some(target), Some(before), Some(asked));
+        }
+    }
+
+    /// Records a refusal of part of this change (refused rows of a file) while the rest goes on:
+    /// written with the change when it commits, or alone (as a refused change's) when it does not.
+    pub(crate) fn refused_in_part(&mut self, record: RefusalRecord, refusal: Refusal) {
+        self.refused_part = Some((record, refusal));
+    }
+
+    /// Whether this change's refusals are audited: a real change's always; a dry run's when its
+    /// caller shows the preview to a person (the console) — see [`Ctx::audit_previewed_refusals`].
+    fn audits_refusals(&self) -> bool {
+        !self.ctx.dry_run || self.ctx.audit_previewed_refusals
     }
 
     /// Records an event of this change in its org.
@@ -238,17 +307,46 @@ impl<'c> OrgOp<'c> {
     }
 
     /// Commits the change when it succeeded and recorded what it did (a dry run, or a change that
-    /// turned out to change nothing, rolls back); records a refused role change on its own; rolls
-    /// back anything else.
+    /// turned out to change nothing, rolls back); records a refusal by a rule on its own, once;
+    /// rolls back anything else (not found, bad input: nothing a rule refused).
     pub(crate) async fn settle<T>(
         mut self,
         result: Result<T, ServiceError>,
     ) -> Result<T, ServiceError> {
+        let audit = self.audits_refusals();
         match result {
             Ok(value) => {
+                let part = self.refused_part.take();
                 if self.ctx.dry_run || (self.recorded == 0 && !self.kept) {
-                    self.tx.rollback().await?;
+                    let OrgOp {
+                        tx,
+                        ctx,
+                        actor,
+                        action,
+                        pool,
+                        ..
+                    } = self;
+                    tx.rollback().await?;
+                    if let (Some((what, refusal)), true) = (part, audit) {
+                        write_refusal(&pool, ctx, &actor, action, what, &refusal).await?;
+                    }
                 } else {
+                    if let Some((what, refusal)) = part {
+                        // Written with the change it is part of, in its transaction.
+                        let org = self.ctx.org.clone();
+                        append(
+                            &mut self.tx,
+                            self.ctx,
+                            Some(&self.actor),
+                            &org,
+                            self.action,
+                            what.target.as_ref(),
+                            what.before,
+                            what.asked,
+                            Some(&refusal),
+                        )
+                        .await?;
+                    }
                     self.tx.commit().await?;
                     self.credentials.clear();
                     self.snapshots.changed();
@@ -256,8 +354,7 @@ impl<'c> OrgOp<'c> {
                 Ok(value)
             }
             Err(ServiceError::Refused(refusal)) => {
-                let recorded = self.refusal.take();
-                let audit = !self.ctx.dry_run || self.ctx.audit_previewed_refusals;
+                let recorded = self.refusal.take().unwrap_or_default();
                 let OrgOp {
                     tx,
                     ctx,
@@ -267,12 +364,11 @@ impl<'c> OrgOp<'c> {
                     ..
                 } = self;
                 tx.rollback().await?;
-                match recorded {
-                    // Refused role changes are audited too, in a transaction of their own.
-                    Some(what) if audit => {
-                        Err(record_refusal(&pool, ctx, &actor, action, what, refusal).await)
-                    }
-                    _ => Err(ServiceError::Refused(refusal)),
+                if audit && audited(&refusal) {
+                    // Refused changes are audited too, in a transaction of their own.
+                    Err(record_refusal(&pool, ctx, &actor, action, recorded, refusal).await)
+                } else {
+                    Err(ServiceError::Refused(refusal))
                 }
             }
             Err(other) => {
@@ -283,6 +379,14 @@ impl<'c> OrgOp<'c> {
     }
 }
 
+/// Whether a refusal is one the audit log records: every rule's, except R-CSV-2's refusal of a
+/// file that is not a modify-users file (its header, its encoding): that is bad input, refused
+/// before any rule about who may change whom was asked.
+fn audited(refusal: &Refusal) -> bool {
+    refusal.rule != RuleId::Csv2
+}
+
+/// Records a refused change and answers its refusal (or the error that kept it from the log).
 async fn record_refusal(
     pool: &sqlx::AnyPool,
     ctx: &Ctx,
@@ -291,27 +395,38 @@ async fn record_refusal(
     what: RefusalRecord,
     refusal: Refusal,
 ) -> ServiceError {
-    let written = async {
-        let mut tx = begin_audit(pool, &ctx.org).await?;
-        append(
-            &mut tx,
-            ctx,
-            Some(actor),
-            &ctx.org,
-            action,
-            what.target.as_ref(),
-            Some(what.attempt),
-            None,
-            Some(&refusal),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok::<(), ServiceError>(())
-    };
-    match written.await {
+    match write_refusal(pool, ctx, actor, action, what, &refusal).await {
         Ok(()) => ServiceError::Refused(refusal),
         Err(e) => e,
     }
+}
+
+/// Writes the audit event of a refusal in a transaction of its own, which appends to the org's
+/// chain and changes nothing else (see [`begin_audit`]): the refused change itself was rolled
+/// back, or was never a change (the external administrator's email check).
+pub(crate) async fn write_refusal(
+    pool: &sqlx::AnyPool,
+    ctx: &Ctx,
+    actor: &PersonRecord,
+    action: &str,
+    what: RefusalRecord,
+    refusal: &Refusal,
+) -> Result<(), ServiceError> {
+    let mut tx = begin_audit(pool, &ctx.org).await?;
+    append(
+        &mut tx,
+        ctx,
+        Some(actor),
+        &ctx.org,
+        action,
+        what.target.as_ref(),
+        what.before,
+        what.asked,
+        Some(refusal),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A read of one org, on one snapshot (R-EXPORT-2).

@@ -424,17 +424,20 @@ fn labels(grants: &[Grant]) -> Vec<String> {
 }
 
 /// Writes a planned role change with its audit event, and answers the outcome. A refusal is
-/// audited by the operation's settling. `explicit` is how many of the plan's removals the request
-/// named (the rest are side effects).
+/// audited by the operation's settling, with the person's roles before and `asked`: what the
+/// request would have changed, in the shape of a change's own event (`{"change": {"added": …}}`),
+/// so that the log reads "refused: give Full administrator to …". `explicit` is how many of the
+/// plan's removals the request named (the rest are side effects).
 async fn apply_plan(
     op: &mut OrgOp<'_>,
     target: &PersonRecord,
     action: &str,
     planned: Result<Plan, Refusal>,
     explicit: usize,
+    asked: serde_json::Value,
 ) -> Result<ChangeOutcome, ServiceError> {
     let before = labels(op.state.grants_of(&target.view.id));
-    op.audit_refusal(Some(target), json!({ "roles": before }));
+    op.audit_refused_step(target, json!({ "roles": before }), asked);
     let plan = planned?;
     let removed = labels(&plan.remove);
     let side_effects = removed.iter().skip(explicit).cloned().collect();

@@ -122,3 +122,76 @@ async fn newest_first_paging_and_actor_prefixes() {
         scratch.close().await;
     }
 }
+
+/// A person's events, asked for by their id or email, are those that name them by id too: what a
+/// client acting for them did (`scim:NAME` as the actor's name) is among them.
+#[tokio::test]
+async fn an_actors_events_include_what_a_client_did_for_them() {
+    for (backend, scratch) in scratches().await {
+        let service = scratch.service();
+        let now = system_now();
+        let mut admin = person("ann@acme.example", "acme");
+        admin.grants.push(grant("acme", "full_admin"));
+        let mut other = person("bob@acme.example", "acme");
+        other.grants.push(grant("acme", "full_admin"));
+        let people = vec![
+            admin,
+            other,
+            person("u1@acme.example", "acme"),
+            person("u2@acme.example", "acme"),
+        ];
+        load(&service, &world_of(now, vec![org("acme")], people), now).await;
+        let ann_id = rolehub_testkit::id_of(&service, "ann@acme.example").await;
+        let mut by_client = Ctx::new("ann@acme.example", "acme", system_now());
+        by_client.client = Some("scim:okta".into());
+        for (ctx, target) in [
+            (by_client, "u1@acme.example"),
+            (
+                Ctx::new("ann@acme.example", "acme", system_now()),
+                "u2@acme.example",
+            ),
+            (
+                Ctx::new("bob@acme.example", "acme", system_now()),
+                "u2@acme.example",
+            ),
+        ] {
+            let request = AssignRequest {
+                person: target.into(),
+                role: if ctx.actor.starts_with("bob") {
+                    "support_admin"
+                } else {
+                    "device_admin"
+                }
+                .into(),
+                ..AssignRequest::default()
+            };
+            service.assign(&ctx, &request).await.unwrap();
+        }
+        let ctx = Ctx::new("bob@acme.example", "acme", system_now());
+        for key in [ann_id.as_str(), "ann@acme.example"] {
+            let page = service
+                .audit_events(
+                    &ctx,
+                    &AuditQuery {
+                        actor: Some(key.into()),
+                        categories: vec!["role.assign".into()],
+                        limit: 10,
+                        ..AuditQuery::default()
+                    },
+                )
+                .await
+                .unwrap();
+            let actors: Vec<_> = page
+                .events
+                .iter()
+                .map(|e| e.actor_email.clone().unwrap_or_default())
+                .collect();
+            assert_eq!(
+                actors,
+                ["scim:okta", "ann@acme.example"],
+                "{backend}: {key}"
+            );
+        }
+        scratch.close().await;
+    }
+}

@@ -297,19 +297,11 @@ async fn change_user_licenses(
             .into());
         }
     }
-    state.service.set_licenses(&ctx, &key, &changes).await?;
+    // The person is read first (the caller needs read on them, as before), and the licenses held
+    // afterwards come from the change itself: read after it, the answer could be refused by then
+    // (the caller's own roles changed meanwhile) for a change that was made.
     let person = state.service.get_person(&ctx, &key).await?;
-    let mut held = person.licenses.clone();
-    if ctx.dry_run {
-        for (id, on) in &changes {
-            let id = License::from_id(id).map(|l| l.id()).unwrap_or_default();
-            held.retain(|h| *h != id);
-            if *on {
-                held.push(id);
-            }
-        }
-        held.sort();
-    }
+    let held = state.service.change_licenses(&ctx, &key, &changes).await?;
     let site_urls = held
         .iter()
         .filter_map(|id| match License::from_id(id) {

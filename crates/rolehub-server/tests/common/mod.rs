@@ -353,6 +353,14 @@ impl Server {
         self.audit_count("acme", &self.w.admin.token).await
     }
 
+    /// Acme's newest `n` audit events, oldest first, as its first admin reads them.
+    pub async fn acme_newest_events(&self, n: usize) -> Vec<Value> {
+        let (mut events, _) = self
+            .all_pages("/v1/adminAudit/events?max=1000", &self.w.admin.token)
+            .await;
+        events.split_off(events.len().saturating_sub(n))
+    }
+
     /// A person as acme's first admin sees them.
     pub async fn acme_person(&self, id: &str) -> Value {
         let r = self

@@ -58,6 +58,7 @@ impl Service {
             .into_result()?;
         let mask = Mask::for_viewer(&state.org, &viewer.view);
         let mut actors_named = Vec::new();
+        let mut actor_id = None;
         let actor_email = match &query.actor {
             Some(a) if query.actor_prefix => {
                 // R-EXT-10: a withheld email is no search key, whole or in part.
@@ -72,14 +73,20 @@ impl Service {
             Some(a) if a.contains('@') => {
                 // R-EXT-10: a withheld email is no search key.
                 mask.refuse_key(rolehub_domain::SharedField::Email)?;
-                Some(a.trim().to_lowercase())
+                let email = a.trim().to_lowercase();
+                actor_id = load::person_by_email(&mut tx, &email)
+                    .await?
+                    .map(|p| p.view.id);
+                Some(email)
             }
-            Some(id) => Some(
-                load::person_by_id(&mut tx, id)
+            Some(id) => {
+                // The person's events by id too: a client acting for them (`scim:NAME`) is named
+                // by its own name, with their id.
+                actor_id = Some(id.trim().to_string());
+                load::person_by_id(&mut tx, id.trim())
                     .await?
                     .map(|p| p.view.email)
-                    .unwrap_or_default(),
-            ),
+            }
             None => None,
         };
         let limit = query.limit.clamp(1, 1000);
@@ -87,6 +94,7 @@ impl Service {
         let filter = EventFilter {
             org_id: Some(ctx.org.clone()),
             actor_email,
+            actor_id,
             action: single,
             from: query.from,
             to: query.to,

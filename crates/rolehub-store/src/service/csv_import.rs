@@ -66,6 +66,9 @@ pub struct ImportReport {
     pub changes: Vec<RowChange>,
     /// Whether changes were written.
     pub applied: bool,
+    /// The rows a rule refused (not only bad input, R-CSV-2): the row, its user's email and the
+    /// first refusal by a rule, for the audit log.
+    pub(crate) refused: Vec<(usize, String, Refusal)>,
 }
 
 impl ImportReport {
@@ -343,10 +346,30 @@ impl Service {
         };
         let mut op = OrgOp::open(self, ctx, "user.update").await?;
         let result = async {
-            if let Some(wanted) = &change.roles {
-                // A change of someone's roles: its refusal, whatever refuses it, is audited.
+            let wanted = match &change.roles {
+                Some(wanted) => Some(with_hidden_roles(&mut op, key, wanted).await?),
+                None => None,
+            };
+            if let Some(wanted) = &wanted {
+                // A change of someone's roles: its refusal, whatever refuses it, is recorded as the
+                // set asked for, with what it adds and removes.
                 let target = op.target(key).await?;
-                op.audit_refusal(Some(&target), serde_json::json!({ "roles": wanted }));
+                let held: Vec<String> = op
+                    .state
+                    .grants_of(&target.view.id)
+                    .iter()
+                    .map(|g| g.label())
+                    .collect();
+                let added: Vec<&String> = wanted.iter().filter(|l| !held.contains(l)).collect();
+                let removed: Vec<&String> = held.iter().filter(|l| !wanted.contains(l)).collect();
+                op.audit_refusal_of_whole(
+                    &target,
+                    serde_json::json!({ "roles": held }),
+                    serde_json::json!({
+                        "roles": wanted,
+                        "change": { "added": added, "removed": removed },
+                    }),
+                );
             }
             // Roles alone change no field: the user-change checks of a row are not asked for.
             let report = if change.cells.is_empty() {
@@ -362,12 +385,21 @@ impl Service {
                 .await?
             };
             if !report.errors.is_empty() {
+                if !report.refused.is_empty() {
+                    // The row a rule refused is this person's change: audited as refused.
+                    let target = op.target(key).await?;
+                    if let Some((record, refusal)) =
+                        rows_refused(&report, Some(&target), &HashSet::new())
+                    {
+                        op.refused_in_part(record, refusal);
+                    }
+                }
                 return Ok((report, None));
             }
             if let Some(external_id) = &change.external_id {
                 super::provisioning::set_external_id(&mut op, key, external_id.as_deref()).await?;
             }
-            let Some(wanted) = &change.roles else {
+            let Some(wanted) = &wanted else {
                 return Ok((report, None));
             };
             op.reload_state().await?;
@@ -393,6 +425,18 @@ impl Service {
         let mut op = OrgOp::open(self, ctx, action).await?;
         let result = async {
             let report = import_in(&mut op, parsed, options, action, progress).await?;
+            // Rows a rule refused are audited once: when the file is checked, or when it is
+            // applied without a check before; an application of a kept file audits only the
+            // refusals its check (or an earlier application) did not show.
+            let shown = match keep {
+                Some(keep) if keep.new_content.is_none() => {
+                    super::uploads::kept_refusals(&mut op.tx, keep.upload_id).await?
+                }
+                _ => HashSet::new(),
+            };
+            if let Some((record, refusal)) = rows_refused(&report, None, &shown) {
+                op.refused_in_part(record, refusal);
+            }
             if let Some(keep) = keep {
                 if !ctx.dry_run {
                     let actor_id = op.actor.view.id.clone();
@@ -408,6 +452,27 @@ impl Service {
         .await;
         op.settle(result).await
     }
+}
+
+/// The full set of roles a caller asks a person to hold, with the roles the caller does not see
+/// added as held: a CCSA sees another person's CCSA role only (R-CCSA-9), so their set is of that
+/// role, and the person's other roles stay as they are rather than being revoked unseen.
+async fn with_hidden_roles(
+    op: &mut OrgOp<'_>,
+    key: &str,
+    wanted: &[String],
+) -> Result<Vec<String>, ServiceError> {
+    let target = op.target(key).await?;
+    let mut all = wanted.to_vec();
+    if target.view.id != op.actor.view.id && super::people::sees_ccsa_only(&op.principal()) {
+        for grant in op.state.grants_of(&target.view.id) {
+            let label = grant.label();
+            if grant.role != Role::CcServiceAdmin && !all.contains(&label) {
+                all.push(label);
+            }
+        }
+    }
+    Ok(all)
 }
 
 /// A change of one person: template cells, and optionally their full set of roles and their
@@ -578,6 +643,8 @@ async fn import_in(
             progress.checked(row);
         }
         let mut errors = Vec::new();
+        // The row's first refusal by a rule (bad input, R-CSV-2, is not one).
+        let mut refused: Option<Refusal> = None;
         let mut err = |column: Option<&Column>, rule: RuleId, message: Text| {
             errors.push(RowError {
                 row,
@@ -611,6 +678,7 @@ async fn import_in(
                 ops::check_user_change(&principal, UserChange::Edit, person.location.as_deref())
             {
                 err(None, refusal.rule, words::refusal(&refusal));
+                refused.get_or_insert(refusal);
             }
         }
         let held = held_by.get(&person.view.id).cloned().unwrap_or_default();
@@ -702,6 +770,7 @@ async fn import_in(
                         },
                     );
                     err(Some(column), RuleId::Ccsa10, words::refusal(&refusal));
+                    refused.get_or_insert(refusal);
                 }
                 changes.push(format!("{name}: {cell}"));
             }
@@ -719,6 +788,7 @@ async fn import_in(
                         refusal.rule,
                         words::refusal(&refusal),
                     );
+                    refused.get_or_insert(refusal);
                 }
             }
         }
@@ -740,6 +810,7 @@ async fn import_in(
                     refusal.rule,
                     words::refusal(&refusal),
                 );
+                refused.get_or_insert(refusal);
             }
         }
         // R-ASSIGN-3: deactivations must leave a full administrator (counted down as earlier
@@ -753,6 +824,7 @@ async fn import_in(
                 RuleId::Assign3,
                 words::refusal(&refusal),
             );
+            refused.get_or_insert(refusal);
         }
         // R-LIC-1: count the units earlier valid rows take.
         let mut taken = Vec::new();
@@ -768,6 +840,7 @@ async fn import_in(
                     RuleId::Lic1,
                     words::refusal(&refusal),
                 );
+                refused.get_or_insert(refusal);
             } else {
                 taken.push((id.clone(), entry));
             }
@@ -793,6 +866,9 @@ async fn import_in(
                 planned.push((row, person, plan));
             }
         } else {
+            if let Some(refusal) = refused {
+                report.refused.push((row, email.clone(), refusal));
+            }
             report.errors.extend(errors);
         }
     }
@@ -873,6 +949,49 @@ async fn import_in(
     }
     report.applied = !ctx.dry_run && !planned.is_empty();
     Ok(report)
+}
+
+/// The most refused rows one audit event lists (it counts them all).
+const REFUSED_ROWS_LISTED: usize = 100;
+
+/// The audit record of the rows of a file (or of one person's change) that rules refused, leaving
+/// out those already shown (`(row, rule id)` of a kept upload's problems): one event, whose rule
+/// is the first row's, listing each row with its user and rule. `None` when no row is left.
+fn rows_refused(
+    report: &ImportReport,
+    target: Option<&PersonRecord>,
+    shown: &HashSet<(usize, String)>,
+) -> Option<(crate::op::RefusalRecord, Refusal)> {
+    let rows: Vec<&(usize, String, Refusal)> = report
+        .refused
+        .iter()
+        .filter(|(row, _, r)| !shown.contains(&(*row, r.rule.id().to_string())))
+        .collect();
+    let first = rows.first()?.2.clone();
+    let mut rules: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for (_, _, r) in &rows {
+        *rules.entry(r.rule.id()).or_default() += 1;
+    }
+    let listed: Vec<serde_json::Value> = rows
+        .iter()
+        .take(REFUSED_ROWS_LISTED)
+        .map(|(row, email, r)| json!({ "row": row, "email": email, "rule": r.rule.id() }))
+        .collect();
+    let asked = json!({
+        "rows": report.rows_total,
+        "refused_rows": rows.len(),
+        "rules": rules,
+        "refused": listed,
+    });
+    Some((
+        crate::op::RefusalRecord {
+            target: target.cloned(),
+            before: None,
+            asked: Some(asked),
+            whole: false,
+        },
+        first,
+    ))
 }
 
 /// How many planned rows are written (and their audit events made) at a time.

@@ -175,7 +175,8 @@ impl Service {
 
     /// A person of the org with their grants there (no licenses), for role editors who may not read
     /// users but may change some roles (site administrators, Events administrators, CCSAs): anyone
-    /// who holds a grant in the org or is a user of it finds the people of the org this way.
+    /// who holds a grant in the org or is a user of it finds the people of the org this way. A CCSA
+    /// viewer sees CCSA grants only (R-CCSA-9), as on a user's page.
     pub async fn person_roles_in_org(
         &self,
         ctx: &Ctx,
@@ -204,6 +205,9 @@ impl Service {
             person: target.clone(),
             licenses: Vec::new(),
         };
+        if ccsa_only(&read) && summary.person.view.id != read.actor.view.id {
+            only_ccsa_grants(&mut summary);
+        }
         in_effect(&read.state.org, &mut summary, ctx.now);
         mask.person(&mut target);
         summary.person = target;
@@ -262,11 +266,13 @@ fn in_effect(
 /// R-CCSA-9: a viewer who reads roles only through the Contact Center service administrator role
 /// sees the roles of Contact Center service administrators and no other, in the users list and on
 /// a user's page as in the administrators lists.
-fn ccsa_only(read: &OrgRead<'_>) -> bool {
-    read.principal()
-        .decide(Area::Roles, Level::Read, Target::Org)
-        .via
-        == Some(Role::CcServiceAdmin)
+pub(crate) fn ccsa_only(read: &OrgRead<'_>) -> bool {
+    sees_ccsa_only(&read.principal())
+}
+
+/// Whether a principal reads roles through the CCSA role alone (R-CCSA-9).
+pub(crate) fn sees_ccsa_only(principal: &rolehub_domain::ops::Principal<'_>) -> bool {
+    principal.decide(Area::Roles, Level::Read, Target::Org).via == Some(Role::CcServiceAdmin)
 }
 
 /// Leaves a person's Contact Center service administrator grants only (R-CCSA-9).

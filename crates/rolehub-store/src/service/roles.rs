@@ -213,7 +213,10 @@ impl Service {
         op.settle(result).await
     }
 
-    /// The email check of "add external administrator" (R-EXT-1, R-EXT-3). Reads only.
+    /// The email check of "add external administrator" (R-EXT-1, R-EXT-3, R-CCSA-3/4). It reads;
+    /// a refusal is the first step of adding an external administrator refused, and is audited
+    /// (`role.assign`, outcome `refused`, naming the email asked for) in a transaction of its own,
+    /// as a refused change is.
     pub async fn verify_external(
         &self,
         ctx: &Ctx,
@@ -228,8 +231,31 @@ impl Service {
             email,
             ctx.now,
         );
+        let actor = read.actor.clone();
         read.close().await?;
-        Ok(verified?)
+        match verified {
+            Ok(v) => Ok(v),
+            Err(refusal) => {
+                if !ctx.dry_run || ctx.audit_previewed_refusals {
+                    let record = crate::op::RefusalRecord {
+                        target: candidate,
+                        before: None,
+                        asked: Some(json!({ "email": email.trim().to_lowercase() })),
+                        whole: false,
+                    };
+                    crate::op::write_refusal(
+                        self.pool(),
+                        ctx,
+                        &actor,
+                        "role.assign",
+                        record,
+                        &refusal,
+                    )
+                    .await?;
+                }
+                Err(refusal.into())
+            }
+        }
     }
 
     /// Adds an external administrator with a role: the email check, then the assignment, in one
@@ -294,8 +320,14 @@ impl Service {
 
     /// Every grant the actor could give the person now, in catalogue order: each role alone, each
     /// site role at each of the org's sites, the location role (at the org's first location), with
-    /// the refusal where the rules would refuse it (a role the person holds is answered as held).
+    /// the refusal where the rules would refuse it. A role the person holds is answered as held,
+    /// with the refusal of revoking it where the actor may not (R-ASSIGN-4, R-ASSIGN-3, R-EXT-2, …).
     /// The roles editor disables what is refused and says why, instead of refusing afterwards.
+    ///
+    /// A viewer who reads roles through the CCSA role alone learns of the person's roles only the
+    /// CCSA role (R-CCSA-9, as in the people list and a user's page): any other role they hold is
+    /// answered as not held, refused as any role a CCSA may not give is (R-CCSA-6).
+    ///
     /// Nothing is written or audited.
     pub async fn assignable(&self, ctx: &Ctx, key: &str) -> Result<Vec<Assignable>, ServiceError> {
         let mut read = OrgRead::open(self, ctx).await?;
@@ -317,12 +349,18 @@ impl Service {
             ctx.now,
         )
         .await?;
-        let held: Vec<String> = read
+        // R-CCSA-9: a CCSA viewer learns of CCSA holdings only (of their own roles, all).
+        let ccsa_only = super::people::ccsa_only(&read) && target.view.id != read.actor.view.id;
+        let held: Vec<&rolehub_domain::Grant> = read
             .state
             .grants_of(&target.view.id)
             .iter()
-            .map(|g| g.label())
+            .filter(|g| !ccsa_only || g.role == Role::CcServiceAdmin)
             .collect();
+        let actor = Actor {
+            person: &read.actor.view,
+            home_full_admin,
+        };
         let org = read.state.org.clone();
         let mut out = Vec::new();
         for role in Role::ALL {
@@ -342,35 +380,39 @@ impl Service {
             };
             for scope in scopes {
                 let label = rolehub_domain::grant_label(role, &scope);
-                let is_held = match role.scope_kind() {
-                    ScopeKind::Locations => held.iter().any(|h| h.starts_with("location_admin@")),
-                    _ => held.contains(&label),
-                };
-                let refusal = if is_held {
-                    None
-                } else {
-                    change::check_assign(
-                        &read.state,
-                        Actor {
-                            person: &read.actor.view,
-                            home_full_admin,
-                        },
-                        &target.view,
-                        has_premium,
-                        NewGrant {
-                            role,
-                            scope: scope.clone(),
-                            expires_at: None,
-                        },
-                        ctx.now,
-                    )
-                    .err()
+                let held_grant = held.iter().copied().find(|g| match role.scope_kind() {
+                    ScopeKind::Locations => g.role == Role::LocationAdmin,
+                    _ => g.label() == label,
+                });
+                let (refusal, revoke_refusal) = match held_grant {
+                    Some(grant) => (
+                        None,
+                        change::check_revoke(&read.state, actor, &target.view, grant, ctx.now)
+                            .err(),
+                    ),
+                    None => (
+                        change::check_assign(
+                            &read.state,
+                            actor,
+                            &target.view,
+                            has_premium,
+                            NewGrant {
+                                role,
+                                scope: scope.clone(),
+                                expires_at: None,
+                            },
+                            ctx.now,
+                        )
+                        .err(),
+                        None,
+                    ),
                 };
                 out.push(Assignable {
                     role,
                     scope,
-                    held: is_held,
+                    held: held_grant.is_some(),
                     refusal,
+                    revoke_refusal,
                 });
             }
         }
@@ -451,11 +493,8 @@ pub(crate) async fn assign_in(
     role: Role,
 ) -> Result<ChangeOutcome, ServiceError> {
     let target = op.target(&req.person).await?;
-    op.audit_refusal(
-        Some(&target),
-        json!({ "roles": op.state.grants_of(&target.view.id).iter().map(|g| g.label()).collect::<Vec<_>>() }),
-    );
     let scope = scope_for(&op.state.org, role, req.site.as_deref(), &req.locations)?;
+    let asked = json!({ "change": { "added": rolehub_domain::grant_label(role, &scope) } });
     let has_premium = target.view.home_org == op.ctx.org
         && load::licenses_of(&mut op.tx, &target.view.id)
             .await?
@@ -477,7 +516,7 @@ pub(crate) async fn assign_in(
         },
         op.ctx.now,
     );
-    apply_plan(op, &target, "role.assign", planned, 0).await
+    apply_plan(op, &target, "role.assign", planned, 0, asked).await
 }
 
 /// Makes a person's grants in the org exactly `wanted` (grant labels: `full_admin`,
@@ -617,7 +656,8 @@ pub(crate) async fn revoke_in(
         &grant,
         op.ctx.now,
     );
-    apply_plan(op, &target, "role.revoke", planned, 1).await
+    let asked = json!({ "change": { "removed": [grant.label()] } });
+    apply_plan(op, &target, "role.revoke", planned, 1, asked).await
 }
 
 async fn revoke_all_in(
@@ -639,7 +679,14 @@ async fn revoke_all_in(
         &target.view,
         op.ctx.now,
     );
-    apply_plan(op, &target, "role.revoke_all", planned, count).await
+    let held: Vec<String> = op
+        .state
+        .grants_of(&target.view.id)
+        .iter()
+        .map(|g| g.label())
+        .collect();
+    let asked = json!({ "roles": [], "change": { "removed": held } });
+    apply_plan(op, &target, "role.revoke_all", planned, count, asked).await
 }
 
 async fn add_external_in(
@@ -649,10 +696,18 @@ async fn add_external_in(
     site: Option<&str>,
 ) -> Result<ChangeOutcome, ServiceError> {
     let candidate = load::person_by_email(&mut op.tx, email).await?;
-    // Refused role changes are audited, also when the email check refuses them.
+    // Refused role changes are audited, also when the email check refuses them: the event names
+    // the email asked for (there may be no such person) and the role.
+    let asked = match (parse_role(role_id), site) {
+        (Ok(role), Some(site)) => format!("{}@{site}", role.id()),
+        _ => role_id.to_string(),
+    };
     op.audit_refusal(
         candidate.as_ref(),
-        json!({ "email": email.trim().to_lowercase(), "role": role_id }),
+        candidate
+            .as_ref()
+            .map(|c| json!({ "roles": op.state.grants_of(&c.view.id).iter().map(|g| g.label()).collect::<Vec<_>>() })),
+        Some(json!({ "email": email.trim().to_lowercase(), "change": { "added": asked } })),
     );
     change::verify_external(
         &op.state,
@@ -695,8 +750,12 @@ pub struct Assignable {
     pub scope: Scope,
     /// Whether the person holds it (for the location role: at any locations).
     pub held: bool,
-    /// Why it may not be given, when it may not.
+    /// Why it may not be given, when it is not held and may not be given (`None` when held).
     pub refusal: Option<rolehub_domain::Refusal>,
+    /// Why it may not be taken away, when it is held and the actor may not revoke it (`None`
+    /// when not held): the same refusal a revoke would answer (R-ASSIGN-4, R-ASSIGN-3, R-EXT-2,
+    /// R-CCSA-6, …). Kept apart from `refusal`, which is about giving.
+    pub revoke_refusal: Option<rolehub_domain::Refusal>,
 }
 
 /// A grant as listings show it.

@@ -370,6 +370,27 @@ async fn replace_rows(
     Ok(())
 }
 
+/// The problems of a kept upload that a rule refused, as `(row, rule id)`: what its check (or an
+/// earlier application) showed, and audited, already.
+pub(crate) async fn kept_refusals(
+    conn: &mut AnyConnection,
+    upload_id: &str,
+) -> Result<std::collections::HashSet<(usize, String)>, ServiceError> {
+    let rows = sqlx::query(
+        "SELECT row_no, rule_id FROM upload_rows WHERE upload_id = $1 AND kind = 'error'",
+    )
+    .bind(upload_id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let row: i64 = r.try_get("row_no")?;
+            let rule: Option<String> = r.try_get("rule_id")?;
+            Ok((usize::try_from(row).unwrap_or(0), rule.unwrap_or_default()))
+        })
+        .collect()
+}
+
 /// Drops a person's oldest uploads so that one more fits their quota, keeping any a queued or
 /// running job needs.
 async fn make_room(
@@ -439,7 +460,10 @@ impl Service {
     /// results, so that its maker can page through them and apply it by id.
     pub async fn preview_csv(&self, ctx: &Ctx, text: &[u8]) -> Result<Checked, ServiceError> {
         let parsed = read_csv(text, self.uploads.max_rows)?;
-        let preview = ctx.clone().dry_run(true);
+        let mut preview = ctx.clone().dry_run(true);
+        // A kept check is where its maker is shown the rows rules refuse: they are audited here,
+        // once, whoever asks (the application of the kept file audits only what is new).
+        preview.audit_previewed_refusals = true;
         let report = self
             .run_import(
                 &preview,

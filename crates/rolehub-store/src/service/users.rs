@@ -111,6 +111,12 @@ impl Service {
                 return Err(ServiceError::not_found(Thing::Location, location.clone()));
             }
         }
+        // A refusal names the email asked for (there is no person yet).
+        op.audit_refusal(
+            None,
+            None,
+            Some(json!({ "email": email, "location": user.location })),
+        );
         ops::check_user_change(&op.principal(), UserChange::Add, user.location.as_deref())?;
         if load::person_by_email(&mut op.tx, &email).await?.is_some() {
             return Err(email_taken(&email));
@@ -202,6 +208,11 @@ impl Service {
 
     async fn resend_in(&self, op: &mut OrgOp<'_>, key: &str) -> Result<(), ServiceError> {
         let target = op.member(key).await?;
+        op.audit_refusal(
+            Some(&target),
+            Some(json!({ "status": target.view.status.id() })),
+            None,
+        );
         ops::check_user_change(
             &op.principal(),
             UserChange::ResendInvite,
@@ -260,6 +271,18 @@ impl Service {
         key: &str,
         changes: &[(String, bool)],
     ) -> Result<(), ServiceError> {
+        self.change_licenses(ctx, key, changes).await.map(|_| ())
+    }
+
+    /// As [`Service::set_licenses`], answering the licenses the user holds in the org afterwards
+    /// (in a dry run: would hold), as the change left them under the org's lock: an answer read
+    /// after the change could be refused, or see another change, by then.
+    pub async fn change_licenses(
+        &self,
+        ctx: &Ctx,
+        key: &str,
+        changes: &[(String, bool)],
+    ) -> Result<Vec<String>, ServiceError> {
         let mut parsed = Vec::with_capacity(changes.len());
         for (id, on) in changes {
             parsed.push((parse_license(id)?, *on));
@@ -310,6 +333,11 @@ pub(crate) fn email_taken(email: &str) -> ServiceError {
 
 async fn remove_user_in(op: &mut OrgOp<'_>, key: &str) -> Result<Vec<Warning>, ServiceError> {
     let target = op.member(key).await?;
+    op.audit_refusal(
+        Some(&target),
+        Some(json!({ "email": target.view.email, "status": target.view.status.id() })),
+        None,
+    );
     ops::check_user_change(
         &op.principal(),
         UserChange::Remove,
@@ -368,6 +396,11 @@ pub(crate) async fn set_status_in(
     status: Status,
 ) -> Result<Vec<Warning>, ServiceError> {
     let target = op.member(key).await?;
+    op.audit_refusal(
+        Some(&target),
+        Some(json!({ "status": target.view.status.id() })),
+        Some(json!({ "status": status.id() })),
+    );
     ops::check_user_change(
         &op.principal(),
         UserChange::SetStatus,
@@ -407,13 +440,26 @@ pub(crate) async fn set_status_in(
     Ok(warnings)
 }
 
+/// Gives and takes licenses of a user in an open change; answers the licenses they hold afterwards,
+/// sorted.
 async fn set_licenses_in(
     op: &mut OrgOp<'_>,
     key: &str,
     parsed: &[(License, bool)],
-) -> Result<(), ServiceError> {
+) -> Result<Vec<String>, ServiceError> {
     let target = op.member(key).await?;
     let held = load::licenses_of(&mut op.tx, &target.view.id).await?;
+    // A refusal (R-LIC-1, R-CCSA-2, R-CCSA-8, …) names every change asked for, as the change's
+    // own event would.
+    let asked: Vec<_> = parsed
+        .iter()
+        .map(|(license, on)| json!({ "license": license.id(), "on": on }))
+        .collect();
+    op.audit_refusal(
+        Some(&target),
+        Some(json!({ "licenses": held })),
+        Some(json!({ "changes": asked })),
+    );
     let mut changed = Vec::new();
     for (license, on) in parsed {
         if let License::MeetingsHost(site) = license {
@@ -447,8 +493,17 @@ async fn set_licenses_in(
         }
         changed.push(json!({ "license": id, "on": on }));
     }
+    let mut after = held.clone();
+    for (license, on) in parsed {
+        let id = license.id();
+        after.retain(|l| *l != id);
+        if *on {
+            after.push(id);
+        }
+    }
+    after.sort();
     if changed.is_empty() {
-        return Ok(());
+        return Ok(after);
     }
     op.record(
         "license.change",
@@ -456,7 +511,8 @@ async fn set_licenses_in(
         Some(json!({ "licenses": held })),
         Some(json!({ "changes": changed })),
     )
-    .await
+    .await?;
+    Ok(after)
 }
 
 /// Records an interactive sign-in to the admin console (R-AUTH-2, R-SITE-3, R-EXT-6), in the
