@@ -11,6 +11,7 @@ pub(crate) mod admins;
 mod audit_read;
 pub mod auth;
 mod csv_import;
+mod events;
 mod expiry;
 pub(crate) mod jobs;
 pub mod masking;

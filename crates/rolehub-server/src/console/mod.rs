@@ -9,6 +9,7 @@
 )]
 
 mod csv;
+mod events;
 mod external;
 mod form;
 mod i18n;
@@ -121,8 +122,14 @@ pub fn router(csv_limit: usize) -> Router<AppState> {
             "/users/{id}/authenticator/reset",
             post(security::reset_user_authenticator),
         )
-        .route("/users/{id}/roles/preview", post(user::role_preview))
-        .route("/users/{id}/roles/apply", post(user::role_apply))
+        .route(
+            "/users/{id}/roles/revoke-all/preview",
+            post(user::revoke_all_preview),
+        )
+        .route(
+            "/users/{id}/roles/revoke-all/apply",
+            post(user::revoke_all_apply),
+        )
         .route(
             "/users/{id}/roles/set/preview",
             post(user::roles_set_preview),
@@ -140,7 +147,9 @@ pub fn router(csv_limit: usize) -> Router<AppState> {
         .route("/troubleshooting", get(pages::troubleshooting))
         .route("/contact-center", get(pages::contact_center))
         .route("/contact-center/chat", post(pages::setup_chat))
-        .route("/events", get(pages::events))
+        .route("/events", get(events::page))
+        .route("/events/roles/preview", post(events::preview))
+        .route("/events/roles/apply", post(events::apply))
         .route("/compliance", get(pages::compliance))
         .route("/settings", get(pages::settings).post(pages::save_settings))
         .route("/audit", get(pages::audit))

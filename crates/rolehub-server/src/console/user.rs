@@ -5,11 +5,9 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use rolehub_domain::{quoted, Area, Lang, Level, Role, ScopeKind, SiteManager};
-use rolehub_store::service::AssignRequest;
+use rolehub_domain::{Area, Lang, Level, Role};
 use rolehub_store::{ChangeOutcome, ServiceError};
 
-use super::form::{all, first};
 use super::users::{role_name, status_label};
 use super::{
     page_with_flash, redirect_with_flash, render, Chrome, Console, Flash, Page, Submitted,
@@ -17,10 +15,8 @@ use super::{
 use crate::state::AppState;
 
 struct GrantRow {
-    role: String,
     name: String,
     scope: String,
-    site: String,
     state: String,
 }
 
@@ -52,14 +48,11 @@ struct UserPage {
     license_rows: Vec<(String, String, bool, bool)>,
     /// Whether any license may be changed here.
     can_license: bool,
-    role_options: Vec<(String, String, String)>,
     /// The roles editor: every grant that could be given, checked when held, disabled with the
     /// reason when the rules refuse it.
     role_boxes: Vec<RoleBox>,
     /// The org's locations, checked where the person is location administrator.
     location_choices: Vec<(String, bool)>,
-    sites: Vec<String>,
-    locations_all: Vec<String>,
 }
 
 /// One check-box of the roles editor.
@@ -110,14 +103,12 @@ pub async fn detail(
             || (p.external && g.role == Role::FullAdmin && facts.org.has_control_hub_site()))
             && !rolehub_domain::decision::signed_in_since(&p.person.view, g);
         GrantRow {
-            role: g.role.id().into(),
             name: role_name(g.role, lang).into(),
             scope: match &g.scope {
                 rolehub_domain::Scope::Org => facts.org.name.clone(),
                 rolehub_domain::Scope::Site(s) => s.clone(),
                 rolehub_domain::Scope::Locations(l) => l.join(", "),
             },
-            site: g.scope.site().unwrap_or("").to_string(),
             state: console.t.get(if expired {
                 "state-expired"
             } else if waiting {
@@ -284,29 +275,6 @@ pub async fn detail(
             && console.can(&facts, Area::OrgSettings, Level::Write),
         role_boxes,
         location_choices,
-        role_options: Role::ALL
-            .into_iter()
-            .map(|r| {
-                let scope = match r.scope_kind() {
-                    ScopeKind::Org => "org",
-                    ScopeKind::Site => "site",
-                    ScopeKind::Locations => "locations",
-                };
-                (
-                    r.id().to_string(),
-                    r.name(lang).to_string(),
-                    scope.to_string(),
-                )
-            })
-            .collect(),
-        sites: facts
-            .org
-            .sites
-            .iter()
-            .filter(|s| s.managed_by == SiteManager::ControlHub)
-            .map(|s| s.url.clone())
-            .collect(),
-        locations_all: facts.org.locations.clone(),
         c,
     };
     page_with_flash(&page, shown)
@@ -335,97 +303,6 @@ pub(super) fn describe_label(label: &str, lang: Lang) -> String {
         name.to_string()
     } else {
         format!("{name} ({})", scope.replace('+', ", "))
-    }
-}
-
-/// A role change the editor asks for.
-struct RoleChange {
-    op: String,
-    role: String,
-    site: String,
-    locations: Vec<String>,
-}
-
-impl RoleChange {
-    fn from_form(form: &[(String, String)]) -> RoleChange {
-        RoleChange {
-            op: first(form, "op"),
-            role: first(form, "role"),
-            site: first(form, "site"),
-            locations: all(form, "locations"),
-        }
-    }
-
-    fn fields(&self) -> Vec<(String, String)> {
-        let mut f = vec![
-            ("op".to_string(), self.op.clone()),
-            ("role".into(), self.role.clone()),
-            ("site".into(), self.site.clone()),
-        ];
-        f.extend(
-            self.locations
-                .iter()
-                .map(|l| ("locations".to_string(), l.clone())),
-        );
-        f
-    }
-
-    async fn run(
-        &self,
-        state: &AppState,
-        console: &Console,
-        person: &str,
-        dry_run: bool,
-    ) -> Result<ChangeOutcome, ServiceError> {
-        let ctx = console.ctx(dry_run);
-        let site = (!self.site.is_empty()).then_some(self.site.as_str());
-        match self.op.as_str() {
-            "assign" => {
-                let request = AssignRequest {
-                    person: person.to_string(),
-                    role: self.role.clone(),
-                    site: site
-                        .filter(|_| Role::from_id(&self.role).is_some_and(|r| r.is_site_scoped()))
-                        .map(str::to_string),
-                    locations: if self.role == Role::LocationAdmin.id() {
-                        self.locations.clone()
-                    } else {
-                        Vec::new()
-                    },
-                    expires_at: None,
-                };
-                state.service.assign(&ctx, &request).await
-            }
-            "revoke" => state.service.revoke(&ctx, person, &self.role, site).await,
-            "revoke_all" => state.service.revoke_all(&ctx, person).await,
-            other => Err(ServiceError::invalid(
-                "op",
-                rolehub_store::Text::new(
-                    format!("{} is not a change the editor makes", quoted(other)),
-                    format!("{} is geen wijziging die de editor maakt", quoted(other)),
-                ),
-            )),
-        }
-    }
-
-    fn summary(&self, console: &Console, person: &str) -> String {
-        let role = describe_label(
-            &if self.site.is_empty() {
-                self.role.clone()
-            } else {
-                format!("{}@{}", self.role, self.site)
-            },
-            console.t.lang,
-        );
-        match self.op.as_str() {
-            "revoke" => console
-                .t
-                .with2("change-revoke", ("role", &role), ("person", person)),
-            "revoke_all" => console.t.with("change-revoke-all", "person", person),
-            _ => console
-                .t
-                .with2("change-assign", ("role", &role), ("person", person)),
-        }
     }
 }
 
@@ -527,66 +404,91 @@ async fn person_named(
     }
 }
 
-/// Shows what a role change would do (a dry run), with its side effects or its refusal.
-pub async fn role_preview(
+/// Shows what taking every role of an external administrator would do (a dry run): the roles it
+/// removes, or its refusal with the rule.
+pub async fn revoke_all_preview(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Submitted {
-        console,
-        facts,
-        form,
-    }: Submitted,
+    Submitted { console, facts, .. }: Submitted,
 ) -> Response {
     let (person_id, who) = match person_named(&state, &console, &id).await {
         Ok(found) => found,
         Err(r) => return r,
     };
-    let change = RoleChange::from_form(&form);
-    let result = change
-        .run(&state, &console, &person_id, true)
+    let result = state
+        .service
+        .revoke_all(&console.ctx(true), &person_id)
         .await
         .map(Previewed::from);
-    let back = format!("/users/{id}?org={}", console.org);
     preview_page(
         &console,
         console.chrome(&facts, "/users"),
-        back,
-        change.summary(&console, &who),
+        format!("/users/{id}?org={}", console.org),
+        console.t.with("change-revoke-all", "person", &who),
         result,
-        format!("/users/{id}/roles/apply?org={}", console.org),
-        change.fields(),
+        format!("/users/{id}/roles/revoke-all/apply?org={}", console.org),
+        Vec::new(),
     )
 }
 
-/// Saves a previewed role change.
-pub async fn role_apply(
+/// Takes every role of an external administrator, once previewed.
+pub async fn revoke_all_apply(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Submitted { console, form, .. }: Submitted,
+    Submitted { console, .. }: Submitted,
 ) -> Response {
-    let (person_id, _) = match person_named(&state, &console, &id).await {
+    let (person_id, who) = match person_named(&state, &console, &id).await {
         Ok(found) => found,
         Err(r) => return r,
     };
-    let change = RoleChange::from_form(&form);
-    match change.run(&state, &console, &person_id, false).await {
-        Ok(outcome) => {
-            // An external administrator whose last role went is no longer of this org: their
-            // page is gone, so the list of external administrators is shown instead.
-            let gone = state
-                .service
-                .get_person(&console.ctx(false), &person_id)
-                .await
-                .is_err();
-            let to = if gone {
-                format!("/users?tab=external&org={}", console.org)
-            } else {
-                format!("/users/{id}?org={}", console.org)
-            };
-            saved(&console, &to, &outcome.warnings)
-        }
+    match state
+        .service
+        .revoke_all(&console.ctx(false), &person_id)
+        .await
+    {
+        Ok(outcome) => after_role_change(&state, &console, &id, &who, &outcome.warnings).await,
         Err(e) => console.back(&format!("/users/{id}"), &e),
     }
+}
+
+/// Where a saved role change goes: back to the person's page, or — when the change took an
+/// external administrator's last role in this org, so that they are no longer of it and their page
+/// would say "not found" — to the org's external administrators, saying that they are gone.
+async fn after_role_change(
+    state: &AppState,
+    console: &Console,
+    id: &str,
+    who: &str,
+    warnings: &[rolehub_domain::Warning],
+) -> Response {
+    let gone = matches!(
+        state
+            .service
+            .person_roles_in_org(&console.ctx(false), id)
+            .await,
+        Err(ServiceError::NotFound { .. })
+    );
+    if gone {
+        let mut message = format!(
+            "{} {}",
+            console.t.get("flash-changed"),
+            console.t.with("flash-external-gone", "person", who)
+        );
+        for w in warnings {
+            message.push(' ');
+            message.push_str(w.message(console.t.lang));
+        }
+        return redirect_with_flash(
+            &format!("/users?tab=external&org={}", console.org),
+            if warnings.is_empty() { "ok" } else { "warn" },
+            &message,
+        );
+    }
+    saved(
+        console,
+        &format!("/users/{id}?org={}", console.org),
+        warnings,
+    )
 }
 
 /// Saves a user's licenses: every license of the form's list is held afterwards, every other one
@@ -717,16 +619,12 @@ pub async fn roles_set_apply(
     Path(id): Path<String>,
     Submitted { console, form, .. }: Submitted,
 ) -> Response {
-    let (person_id, _) = match person_named(&state, &console, &id).await {
+    let (person_id, who) = match person_named(&state, &console, &id).await {
         Ok(found) => found,
         Err(r) => return r,
     };
     match set_roles(&state, &console, &person_id, &form, false).await {
-        Ok(done) => saved(
-            &console,
-            &format!("/users/{id}?org={}", console.org),
-            &done.warnings,
-        ),
+        Ok(done) => after_role_change(&state, &console, &id, &who, &done.warnings).await,
         Err(e) => console.back(&format!("/users/{id}"), &e),
     }
 }
