@@ -16,6 +16,7 @@ mod expiry;
 pub(crate) mod jobs;
 pub mod masking;
 pub mod mfa;
+mod names;
 mod orgs;
 pub(crate) mod pending;
 mod people;

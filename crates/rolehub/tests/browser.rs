@@ -1067,6 +1067,19 @@ async fn users_are_added_deactivated_and_removed_in_the_console() {
         b.wait_for_text(&t_part(lang, "count-more", "count")).await;
         assert!(!b.url().await.contains("roles="));
         assert_readable(&b, lang).await;
+        // The administrators, a page at a time: Acme's fit on the first, and a page past the
+        // last lists no one.
+        b.goto(&format!("{base}/users?tab=admins&org=acme")).await;
+        assert_eq!(
+            b.script("return document.querySelectorAll('.pager a').length")
+                .await,
+            serde_json::json!(0)
+        );
+        assert!(b.text("tbody").await.contains("admin@acme.example"));
+        b.goto(&format!("{base}/users?tab=admins&org=acme&page=2"))
+            .await;
+        b.wait_for_text(&t(lang, "none-found")).await;
+        assert_readable(&b, lang).await;
 
         let email = format!("new.colleague.{}@acme.example", lang.tag());
         b.goto(&format!("{base}/users?org=acme")).await;
@@ -1106,6 +1119,54 @@ async fn users_are_added_deactivated_and_removed_in_the_console() {
     scratch.close().await;
 }
 
+/// Whether the page is wider than the window (a word that did not wrap).
+async fn overflows(b: &Browser) -> bool {
+    b.script("return document.documentElement.scrollWidth > document.documentElement.clientWidth")
+        .await
+        == serde_json::json!(true)
+}
+
+/// A 256-character name (one word, the longest a name may be) wraps: the user's page, its flash
+/// message, the users list and the list's search never make the page wider than the window. In
+/// English and in Dutch, each with a user of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_256_character_name_wraps_on_every_page_that_shows_it() {
+    let Some(b) = browser().await else {
+        eprintln!("chromium or chromedriver is not installed; the browser test is left to .ci/run");
+        return;
+    };
+    let (base, _service, stop, scratch) = start_server().await;
+    let long = "W".repeat(256);
+    for lang in LANGS {
+        sign_in_in(&b, &base, "admin@acme.example", lang.tag()).await;
+        let email = format!("long.name.{}@acme.example", lang.tag());
+        b.goto(&format!("{base}/users?org=acme")).await;
+        b.script("document.querySelector('details.card').open = true;")
+            .await;
+        b.type_into("#new-email", &email).await;
+        b.type_into("#new-first", &long).await;
+        b.type_into("#new-last", "Colleague").await;
+        b.click("#add-user").await;
+        b.wait_for_text(&t_with(lang, "flash-user-added", "email", &email))
+            .await;
+        assert!(b.text("h1").await.starts_with(&long[..40]), "{lang:?}");
+        assert!(!overflows(&b).await, "{lang:?}: the user's page overflows");
+        for page in [
+            format!("/users?org=acme&q={}", email.replace('@', "%40")),
+            format!("/users?org=acme&q={long}"),
+            "/users?tab=admins&org=acme".to_string(),
+        ] {
+            b.goto(&format!("{base}{page}")).await;
+            b.find("h1").await;
+            assert!(!overflows(&b).await, "{lang:?}: {page} overflows");
+        }
+        sign_out(&b).await;
+    }
+    b.quit().await;
+    let _ = stop.send(());
+    scratch.close().await;
+}
+
 /// Services and licenses on a user's page: a Contact Center service administrator changes the
 /// Contact Center licenses and no other (R-CCSA-8, R-CCSA-10), in English and in Dutch, each
 /// language on a user of its own.
@@ -1122,6 +1183,15 @@ async fn a_ccsa_changes_contact_center_licenses_on_the_user_page() {
     ] {
         let id = id_of(&service, user).await;
         sign_in_in(&b, &base, "cc.admin@acme.example", lang.tag()).await;
+        // R-CCSA-9: the administrators they see are CCSAs, so that is the one role to filter by.
+        b.goto(&format!("{base}/users?tab=admins&org=acme")).await;
+        assert_eq!(
+            b.script("return Array.from(document.querySelectorAll('.role-filter input[name=roles]')).map(i => i.value)")
+                .await,
+            serde_json::json!(["cc_service_admin"]),
+            "{lang:?}"
+        );
+        assert_readable(&b, lang).await;
         b.goto(&format!("{base}/users/{id}?org=acme")).await;
         b.wait_for_text(&t(lang, "services-licenses")).await;
         assert_readable(&b, lang).await;
@@ -1161,15 +1231,18 @@ async fn roles_are_set_with_check_boxes_as_one_previewed_change() {
         return;
     };
     let (base, service, stop, scratch) = start_server().await;
-    for (lang, user) in [
-        (Lang::En, "noah.dijkstra@acme.example"),
-        (Lang::Nl, "zoe.smit@acme.example"),
+    for (lang, user, place) in [
+        (Lang::En, "noah.dijkstra@acme.example", "Utrecht"),
+        (Lang::Nl, "zoe.smit@acme.example", "London"),
     ] {
         let id = id_of(&service, user).await;
         sign_in_in(&b, &base, "admin@acme.example", lang.tag()).await;
         b.goto(&format!("{base}/users/{id}?org=acme")).await;
         b.wait_for_text(&t(lang, "roles-editor-note")).await;
         assert_readable(&b, lang).await;
+        // The org and the location by name, not by id.
+        assert_eq!(b.text("#person-org").await, "Acme BV");
+        assert_eq!(b.text("#person-location").await, place);
         // The provisioning role is a partner's: refused for a user of the org, and said so.
         let disabled = b
             .script(
@@ -1311,6 +1384,8 @@ async fn taking_an_external_administrators_last_role_ends_on_the_external_list()
         // The roles editor: Mila Vos holds one site role at Acme; unticking it is her last.
         let mila = id_of(&service, "mila.vos@studio-vos.example").await;
         b.goto(&format!("{base}/users/{mila}?org=acme")).await;
+        // An external administrator's org, by its name.
+        assert_eq!(b.text("#person-org").await, "Studio Vos");
         b.click("input[name=roles][value=\"site_user_admin@acme-training.webex.com\"]")
             .await;
         b.click("#preview-roles").await;

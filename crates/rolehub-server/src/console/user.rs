@@ -52,7 +52,8 @@ struct UserPage {
     /// reason when the rules refuse it.
     role_boxes: Vec<RoleBox>,
     /// The org's locations, checked where the person is location administrator.
-    location_choices: Vec<(String, bool)>,
+    /// (id, held, name).
+    location_choices: Vec<(String, bool, String)>,
 }
 
 /// One check-box of the roles editor.
@@ -107,7 +108,11 @@ pub async fn detail(
             scope: match &g.scope {
                 rolehub_domain::Scope::Org => facts.org.name.clone(),
                 rolehub_domain::Scope::Site(s) => s.clone(),
-                rolehub_domain::Scope::Locations(l) => l.join(", "),
+                rolehub_domain::Scope::Locations(l) => l
+                    .iter()
+                    .map(|l| super::place_name(l))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             },
             state: console.t.get(if expired {
                 "state-expired"
@@ -221,7 +226,7 @@ pub async fn detail(
         .org
         .locations
         .iter()
-        .map(|l| (l.clone(), held_locations.contains(l)))
+        .map(|l| (l.clone(), held_locations.contains(l), super::place_name(l)))
         .collect();
     // Roles that come from groups are shown as such: leaving the group takes them away.
     let group_roles = state
@@ -232,6 +237,16 @@ pub async fn detail(
         .into_iter()
         .map(|(role, group)| format!("{} ({group})", describe_label(&role, console.t.lang)))
         .collect();
+    // The person's org by its name: the org acted in, or an external administrator's own.
+    let home_org = if p.person.view.home_org == console.org {
+        facts.org.name.clone()
+    } else {
+        state
+            .service
+            .home_org_name(&ctx, &p.person.view.id)
+            .await
+            .unwrap_or_else(|_| p.person.view.home_org.clone())
+    };
     let mut c = console.chrome(&facts, "/users");
     let shown = flash.is_some();
     c.flash = flash;
@@ -245,11 +260,11 @@ pub async fn detail(
         status: view.status.clone(),
         status_label: status_label(&console, p.person.view.status),
         external: view.external,
-        home_org: p.person.view.home_org.clone(),
+        home_org,
         location: view
             .location_id
-            .clone()
-            .unwrap_or_else(|| console.t.get("none")),
+            .as_deref()
+            .map_or_else(|| console.t.get("none"), super::place_name),
         roles_summary: view.admin_roles.clone(),
         licenses: if view.licenses.is_empty() {
             console.t.get("none")
@@ -301,6 +316,9 @@ pub(super) fn describe_label(label: &str, lang: Lang) -> String {
     let name = Role::from_id(role).map_or(role, |r| r.name(lang));
     if scope.is_empty() {
         name.to_string()
+    } else if role == Role::LocationAdmin.id() {
+        let places: Vec<String> = scope.split('+').map(super::place_name).collect();
+        format!("{name} ({})", places.join(", "))
     } else {
         format!("{name} ({})", scope.replace('+', ", "))
     }
