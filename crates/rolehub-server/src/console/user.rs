@@ -185,6 +185,13 @@ pub async fn detail(
         .map(|a| {
             let locations = a.role == Role::LocationAdmin;
             let label = rolehub_domain::grant_label(a.role, &a.scope);
+            // A box is disabled when the rules refuse its change: giving an unheld role, or taking
+            // a held one (then it stays ticked, and the form keeps it).
+            let refusal = if a.held {
+                revoke_refusal(a)
+            } else {
+                a.refusal.as_ref()
+            };
             RoleBox {
                 value: if locations {
                     "location_admin".into()
@@ -197,10 +204,8 @@ pub async fn detail(
                     describe_label(&label, lang)
                 },
                 checked: a.held,
-                disabled: a.refusal.is_some(),
-                reason: a
-                    .refusal
-                    .as_ref()
+                disabled: refusal.is_some(),
+                reason: refusal
                     .map(|r| {
                         format!(
                             "{} ({})",
@@ -293,6 +298,18 @@ pub async fn detail(
         c,
     };
     page_with_flash(&page, shown)
+}
+
+/// Why a held role may not be taken away by this actor, for its box to be disabled (ticked) with
+/// the reason beside it.
+///
+/// MERGE POINT (service layer): `rolehub_store::service::Assignable` gains `revoke_refusal`, the
+/// refusal a revoke of the held role would answer. Once that is merged, this body becomes
+/// `a.revoke_refusal.as_ref()`; the template already shows such a box disabled and ticked, with
+/// its reason, and keeps the role in the submitted set. Until then a held role's box is enabled,
+/// and unticking one the actor may not take is refused, with its rule, in the preview.
+fn revoke_refusal(_a: &rolehub_store::service::Assignable) -> Option<&rolehub_domain::Refusal> {
+    None
 }
 
 #[derive(Template)]
