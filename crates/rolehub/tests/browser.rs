@@ -821,23 +821,82 @@ async fn a_full_administrator_connects_scim_provisioning_in_the_browser() {
     b.quit().await;
 }
 
+/// What axe-core finds on the page (critical and serious violations), with its raw values and, in
+/// the Dutch pass, the English console's words, each line named by `label`.
+async fn findings_here(b: &Browser, label: &str, lang: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for v in b.axe().await.unwrap_or_default() {
+        found.push(format!("{label}: {v}"));
+    }
+    for raw in raw_values_on(b).await {
+        found.push(format!("{label}: {raw}"));
+    }
+    if lang == "nl" {
+        let english = english_on(b).await;
+        if !english.is_empty() {
+            found.push(format!("{label}: English words {english:?}"));
+        }
+    }
+    found
+}
+
 /// Accessibility: axe-core finds no critical or serious violation on any page, in English and in
-/// Dutch, for each persona (among them the compliance officer on their Compliance page, the
-/// location administrator and the provisioning administrator's service order form); and no Dutch
-/// page shows a word of the English console.
+/// Dutch, for each administrator of the demo world (the compliance officer on their Compliance
+/// page, the location administrator, the provisioning administrator's service order form, the
+/// Events administrator's Events page, the support, device, call-history, site user and site
+/// read-only administrators, an external CCSA), on the pages a form answers (a roles set's
+/// preview and its refusal, the external email check with its offered roles and its preview, a
+/// site role's preview, an Events administrator's preview, a kept CSV upload and a job), and on an
+/// external administrator's page; and no Dutch page shows a word of the English console.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_passes_axe_core_in_both_languages() {
     let Some(b) = browser().await else {
         return;
     };
     let (base, service, stop, scratch) = start_server().await;
-    let noah = service
-        .operator("tests")
-        .person("noah.dijkstra@acme.example")
+    let now = rolehub_store::clock::system_now();
+    for who in [
+        "support@acme.example",
+        "devices@acme.example",
+        "cdr@acme.example",
+        "site.users@acme.example",
+        "site.readonly@acme.example",
+        "ruben.dijkstra@zentech.example",
+    ] {
+        service
+            .operator("tests")
+            .set_password(who, "rolehub-demo", now)
+            .await
+            .unwrap();
+    }
+    let noah = id_of(&service, "noah.dijkstra@acme.example").await;
+    let ava = id_of(&service, "ava.clarke@zentech.example").await;
+    // A kept CSV upload, and a job that applies another.
+    let admin = rolehub_store::Ctx::new("admin@acme.example", "acme", now);
+    let file = b"User ID/Email,Webex Calling\r\nreadonly@acme.example,TRUE\r\nnobody@acme.example,TRUE\r\n";
+    let upload = service.preview_csv(&admin, file).await.unwrap().upload.id;
+    let queued = service
+        .preview_csv(
+            &admin,
+            b"User ID/Email,Webex Calling\r\nreadonly@acme.example,TRUE\r\n",
+        )
         .await
         .unwrap()
-        .view
+        .upload
         .id;
+    let job = match service
+        .apply_upload(
+            &admin,
+            &queued,
+            rolehub_store::service::ImportOptions::default(),
+            true,
+        )
+        .await
+        .unwrap()
+    {
+        rolehub_store::service::Applied::Queued(job) => job.id,
+        rolehub_store::service::Applied::Done(_) => panic!("the upload was to be applied by a job"),
+    };
     let mut found = Vec::new();
     let mut checked = 0;
     for (who, pages) in [
@@ -848,7 +907,11 @@ async fn every_page_passes_axe_core_in_both_languages() {
                 "/users?tab=admins&org=acme".into(),
                 "/users?tab=external&org=acme".into(),
                 format!("/users/{noah}?org=acme"),
+                // An external administrator's page.
+                format!("/users/{ava}?org=acme"),
                 "/users/csv?org=acme".into(),
+                format!("/users/csv/uploads/{upload}?org=acme"),
+                format!("/jobs/{job}?org=acme"),
                 "/external/add?org=acme".into(),
                 "/account?org=acme".into(),
                 "/troubleshooting?org=acme".into(),
@@ -880,7 +943,10 @@ async fn every_page_passes_axe_core_in_both_languages() {
             "userdevices@acme.example",
             vec!["/".to_string(), format!("/users/{noah}?org=acme")],
         ),
-        ("events@acme.example", vec!["/".to_string()]),
+        (
+            "events@acme.example",
+            vec!["/".to_string(), format!("/users/{noah}?org=acme")],
+        ),
         (
             "cc.admin@acme.example",
             vec![
@@ -918,6 +984,15 @@ async fn every_page_passes_axe_core_in_both_languages() {
                 "/account?org=acme".into(),
             ],
         ),
+        ("support@acme.example", vec!["/".to_string()]),
+        ("devices@acme.example", vec!["/".to_string()]),
+        ("cdr@acme.example", vec!["/".to_string()]),
+        ("site.users@acme.example", vec!["/".to_string()]),
+        ("site.readonly@acme.example", vec!["/".to_string()]),
+        (
+            "ruben.dijkstra@zentech.example",
+            vec!["/".to_string(), "/users?tab=admins&org=acme".into()],
+        ),
     ] {
         for lang in ["en", "nl"] {
             b.goto(&format!("{base}/signin?lang={lang}")).await;
@@ -949,33 +1024,71 @@ async fn every_page_passes_axe_core_in_both_languages() {
             for page in &pages {
                 b.goto(&format!("{base}{page}")).await;
                 checked += 1;
-                for v in b.axe().await.unwrap_or_default() {
-                    found.push(format!("{who} {lang} {page}: {v}"));
-                }
-                for raw in raw_values_on(&b).await {
-                    found.push(format!("{who} {lang} {page}: {raw}"));
-                }
-                if lang == "nl" {
-                    let english = english_on(&b).await;
-                    if !english.is_empty() {
-                        found.push(format!("{who} nl {page}: English words {english:?}"));
-                    }
-                }
+                found.extend(findings_here(&b, &format!("{who} {lang} {page}"), lang).await);
             }
             let here = b.body_text().await;
             assert!(
                 here.contains(who),
                 "{who} {lang}: the last page is not a console page: {here}"
             );
-            b.script("document.querySelector('form[action=\"/signout\"]').submit();")
-                .await;
-            b.find("#email").await;
+            sign_out(&b).await;
         }
     }
-    assert!(checked > 30);
+
+    // The pages a form answers, in both languages.
+    for lang in LANGS {
+        let tag = lang.tag();
+        sign_in_in(&b, &base, "admin@acme.example", tag).await;
+        // A roles set's preview, and a set refused as a whole (R-LOC-1).
+        b.goto(&format!("{base}/users/{noah}?org=acme")).await;
+        b.click("input[name=roles][value=support_admin]").await;
+        b.click("#preview-roles").await;
+        b.find("#confirm").await;
+        found.extend(findings_here(&b, &format!("admin {tag} roles preview"), tag).await);
+        b.goto(&format!("{base}/users/{noah}?org=acme")).await;
+        b.click("input[name=roles][value=location_admin]").await;
+        b.click(".role-box .locations input[name=locations]").await;
+        b.click("input[name=roles][value=support_admin]").await;
+        b.click("#preview-roles").await;
+        b.find("#refusal").await;
+        found.extend(findings_here(&b, &format!("admin {tag} roles refusal"), tag).await);
+        // The external email check with the roles it offers, and its preview.
+        b.goto(&format!("{base}/external/add?org=acme")).await;
+        b.type_into("#ext-email", "admin@studio-vos.example").await;
+        b.click("#check-email").await;
+        b.find("#offer-readonly_admin").await;
+        found.extend(findings_here(&b, &format!("admin {tag} external check"), tag).await);
+        b.click("#offer-readonly_admin").await;
+        b.click("#preview-external").await;
+        b.find("#confirm").await;
+        found.extend(findings_here(&b, &format!("admin {tag} external preview"), tag).await);
+        // A site role's preview.
+        b.goto(&format!("{base}/sites?org=acme")).await;
+        b.script("document.getElementById('give').open = true;")
+            .await;
+        b.type_into("#give-person", "noah.dijkstra@acme.example")
+            .await;
+        b.click("#give-preview").await;
+        b.find("#confirm").await;
+        found.extend(findings_here(&b, &format!("admin {tag} site role preview"), tag).await);
+        sign_out(&b).await;
+
+        // The Events administrator's Events page and their preview.
+        sign_in_in(&b, &base, "events@acme.example", tag).await;
+        b.goto(&format!("{base}/events?org=acme")).await;
+        found.extend(findings_here(&b, &format!("events {tag} /events"), tag).await);
+        b.type_into("#events-person", "noah.dijkstra@acme.example")
+            .await;
+        b.click("#events-give-preview").await;
+        b.find("#confirm").await;
+        found.extend(findings_here(&b, &format!("events {tag} events preview"), tag).await);
+        checked += 8;
+        sign_out(&b).await;
+    }
+    assert!(checked > 60, "{checked}");
     assert!(
         found.is_empty(),
-        "axe-core violations, or English on a Dutch page:\n{}",
+        "axe-core violations, raw values, or English on a Dutch page:\n{}",
         found.join("\n")
     );
     b.quit().await;
