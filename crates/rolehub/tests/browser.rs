@@ -19,7 +19,7 @@ use rolehub_server::console::Tr;
 use rolehub_server::{AppState, Config};
 use rolehub_store::scratch::Scratch;
 use rolehub_store::Service;
-use webdriver::{Browser, TempDir};
+use webdriver::{keys, Browser, TempDir};
 
 /// Where screenshots go: `target/screenshots`, so that a test run leaves the working tree as it
 /// was; `ROLEHUB_UPDATE_SCREENSHOTS=1` writes them into `docs/screenshots/` for the README.
@@ -1273,6 +1273,140 @@ async fn a_256_character_name_wraps_on_every_page_that_shows_it() {
             b.find("h1").await;
             assert!(!overflows(&b).await, "{lang:?}: {page} overflows");
         }
+        sign_out(&b).await;
+    }
+    b.quit().await;
+    let _ = stop.send(());
+    scratch.close().await;
+}
+
+/// Presses Tab until the focused element's description (`Browser::focused`) satisfies `wanted`,
+/// and answers it; fails after 300 presses.
+async fn tab_to(b: &Browser, wanted: impl Fn(&str) -> bool) -> String {
+    for _ in 0..300 {
+        b.press(&[keys::TAB]).await;
+        let at = b.focused().await;
+        if wanted(&at) {
+            return at;
+        }
+    }
+    panic!("Tab never reached the element on {}", b.url().await);
+}
+
+/// The console by keyboard alone, in English and in Dutch, each language on a user of its own:
+/// from the top of a page Tab reaches the skip link first, and Enter on it moves the focus to the
+/// page's content; in the roles editor a role is ticked with Space, and the change previewed and
+/// saved with Enter; moving through the language and org selects with the keyboard changes
+/// nothing until their button is pressed (WCAG 3.2.2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_works_by_keyboard_alone() {
+    let Some(b) = browser().await else {
+        eprintln!("chromium or chromedriver is not installed; the browser test is left to .ci/run");
+        return;
+    };
+    let (base, service, stop, scratch) = start_server().await;
+    let skip_link_focused =
+        "return document.activeElement.classList.contains('skip-link') && document.activeElement.getAttribute('href') === '#main'";
+    for (lang, user) in [
+        (Lang::En, "noah.dijkstra@acme.example"),
+        (Lang::Nl, "zoe.smit@acme.example"),
+    ] {
+        let id = id_of(&service, user).await;
+        sign_in_in(&b, &base, "admin@acme.example", lang.tag()).await;
+        b.goto(&format!("{base}/users/{id}?org=acme")).await;
+        b.find("#roles-editor").await;
+
+        // The skip link comes first, and takes the focus to the content.
+        b.press(&[keys::TAB]).await;
+        assert_eq!(
+            b.script(skip_link_focused).await,
+            serde_json::json!(true),
+            "{lang:?}: first Tab reached {}",
+            b.focused().await
+        );
+        b.press(&[keys::ENTER]).await;
+        assert_eq!(b.focused().await, "main#main", "{lang:?}");
+
+        // The roles editor: Tab to a role, Space ticks it, Enter on Preview, Enter on Confirm.
+        let support = "[roles=support_admin]";
+        tab_to(&b, |at| at.ends_with(support)).await;
+        b.press(&[keys::SPACE]).await;
+        assert_eq!(
+            b.script(
+                "return document.querySelector('input[name=roles][value=support_admin]').checked"
+            )
+            .await,
+            serde_json::json!(true),
+            "{lang:?}: Space ticks the role"
+        );
+        tab_to(&b, |at| at == "button#preview-roles").await;
+        b.press(&[keys::ENTER]).await;
+        b.wait_for_text(&t(lang, "will-add")).await;
+        assert!(b
+            .text("#preview")
+            .await
+            .contains(Role::SupportAdmin.name(lang)));
+        tab_to(&b, |at| at == "button#confirm").await;
+        b.press(&[keys::ENTER]).await;
+        b.wait_for_text(&t(lang, "flash-changed")).await;
+        assert!(
+            b.text("#admin-roles")
+                .await
+                .contains(Role::SupportAdmin.name(lang)),
+            "{lang:?}"
+        );
+        assert_readable(&b, lang).await;
+
+        // The language select: the arrow key changes its value, not the page.
+        let before = b.url().await;
+        b.script("document.getElementById('lang-switch').focus();")
+            .await;
+        // English is the first of the two, Dutch the last.
+        b.press(&[if lang == Lang::En {
+            keys::DOWN
+        } else {
+            keys::UP
+        }])
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        assert_ne!(
+            b.script("return document.getElementById('lang-switch').value")
+                .await,
+            serde_json::json!(lang.tag()),
+            "{lang:?}: the arrow key moved to the other language"
+        );
+        assert_eq!(b.url().await, before, "{lang:?}");
+        assert_eq!(
+            b.script("return document.documentElement.lang").await,
+            serde_json::json!(lang.tag()),
+            "{lang:?}: the page's language is unchanged"
+        );
+        sign_out(&b).await;
+
+        // The org select of a partner administrator, likewise.
+        b.delete_cookies().await;
+        sign_in_in(&b, &base, "pim.bakker@partnernet.example", lang.tag()).await;
+        let before = b.url().await;
+        let chosen = b
+            .script("return document.getElementById('org-switch').value")
+            .await;
+        let last = b
+            .script("var s = document.getElementById('org-switch'); s.focus(); return s.selectedIndex === s.options.length - 1;")
+            .await;
+        b.press(&[if last == serde_json::json!(true) {
+            keys::UP
+        } else {
+            keys::DOWN
+        }])
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        assert_ne!(
+            b.script("return document.getElementById('org-switch').value")
+                .await,
+            chosen,
+            "{lang:?}: the arrow key moved to another org"
+        );
+        assert_eq!(b.url().await, before, "{lang:?}");
         sign_out(&b).await;
     }
     b.quit().await;
