@@ -1414,6 +1414,95 @@ async fn the_console_works_by_keyboard_alone() {
     scratch.close().await;
 }
 
+/// The user administrator's main task (the demo's user and device administrator), in English and
+/// in Dutch, each language with a user of its own: they land on the users, add a user, and give
+/// them a Calling license on their page (saved in the service); from the console's CSV page a
+/// malformed file is refused on that page in plain words, naming its line and its rule once
+/// (R-CSV-2), and a semicolon-separated file (Excel's in Dutch) previews and applies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_administrator_adds_a_user_and_changes_licenses_in_both_languages() {
+    let Some(b) = browser().await else {
+        eprintln!("chromium or chromedriver is not installed; the browser test is left to .ci/run");
+        return;
+    };
+    let (base, service, stop, scratch) = start_server().await;
+    let me = "userdevices@acme.example";
+    let files = TempDir::new("csv-user-admin");
+    for lang in LANGS {
+        sign_in_in(&b, &base, me, lang.tag()).await;
+        assert_landed(&b, me, lang, "/users?org=acme").await;
+
+        // Add a user: they open on their page.
+        let email = format!("added.by.user.admin.{}@acme.example", lang.tag());
+        b.script("document.querySelector('details.card').open = true;")
+            .await;
+        b.type_into("#new-email", &email).await;
+        b.type_into("#new-first", "Added").await;
+        b.type_into("#new-last", "User").await;
+        b.click("#add-user").await;
+        b.wait_for_text(&t_with(lang, "flash-user-added", "email", &email))
+            .await;
+        assert_readable(&b, lang).await;
+
+        // Give them a Calling license.
+        b.click("input[name=license][value=calling]").await;
+        b.click("#save-licenses").await;
+        b.wait_for_text(&t(lang, "flash-licenses")).await;
+        assert_readable(&b, lang).await;
+        let ctx = rolehub_store::Ctx::new(
+            "admin@acme.example",
+            "acme",
+            rolehub_store::clock::system_now(),
+        );
+        let held = service.get_person(&ctx, &email).await.unwrap().licenses;
+        assert!(held.iter().any(|l| l == "calling"), "{lang:?}: {held:?}");
+
+        // A malformed file: a line with more cells than the header.
+        let bad = files.0.join(format!("malformed-{}.csv", lang.tag()));
+        std::fs::write(
+            &bad,
+            "User ID/Email,Webex Calling\r\nreadonly@acme.example,TRUE,extra\r\n",
+        )
+        .unwrap();
+        b.goto(&format!("{base}/users/csv?org=acme")).await;
+        b.upload("#csv-file", &bad).await;
+        b.click("#csv-preview").await;
+        b.find(".flash.bad").await;
+        assert!(b.url().await.contains("/users/csv"), "{}", b.url().await);
+        let refusal = b.text(".flash.bad").await;
+        let words = match lang {
+            Lang::En => "3 cells where the header has 2",
+            Lang::Nl => "3 cellen waar de kopregel er 2 heeft",
+        };
+        assert!(refusal.contains(words), "{lang:?}: {refusal}");
+        assert_eq!(refusal.matches("R-CSV-2").count(), 1, "{lang:?}: {refusal}");
+        assert_readable(&b, lang).await;
+
+        // A semicolon-separated file previews and applies.
+        let semicolons = files.0.join(format!("semicolons-{}.csv", lang.tag()));
+        std::fs::write(
+            &semicolons,
+            format!("User ID/Email;Webex Calling\r\n{email};FALSE\r\n"),
+        )
+        .unwrap();
+        b.goto(&format!("{base}/users/csv?org=acme")).await;
+        b.upload("#csv-file", &semicolons).await;
+        b.click("#csv-preview").await;
+        b.wait_for_text(&t(lang, "csv-changes")).await;
+        assert!(b.text("#csv-changes").await.contains(&email));
+        assert_readable(&b, lang).await;
+        b.click("#csv-apply").await;
+        b.wait_for_text(&t_with(lang, "csv-applied", "rows", "1"))
+            .await;
+        let held = service.get_person(&ctx, &email).await.unwrap().licenses;
+        assert!(!held.iter().any(|l| l == "calling"), "{lang:?}: {held:?}");
+        sign_out(&b).await;
+    }
+    b.quit().await;
+    let _ = stop.send(());
+    scratch.close().await;
+}
+
 /// Services and licenses on a user's page: a Contact Center service administrator changes the
 /// Contact Center licenses and no other (R-CCSA-8, R-CCSA-10), in English and in Dutch, each
 /// language on a user of its own.
