@@ -12,7 +12,7 @@ use rolehub_store::{ChangeOutcome, ServiceError};
 use super::form::first;
 use super::user::{preview_page, saved, Previewed};
 use super::users::status_label;
-use super::{page_with_flash, without_rule_id, Chrome, Console, Flash, Page, Submitted};
+use super::{page_with_flash, Chrome, Console, Flash, Page, Submitted};
 use crate::state::AppState;
 
 /// The role this page gives and takes.
@@ -37,8 +37,10 @@ struct EventsPage {
     /// The role's name, in the reader's language.
     role_name: String,
     holders: Vec<HolderRow>,
-    /// Why the holders are not shown, with the rule once.
-    notice: Option<String>,
+    /// Whether the reader sees the role's holders: who reads the org's administrators, and the
+    /// Events administrators (R-EVT-1). For anyone else the panel is left out, not refused: their
+    /// Events page is the portal's way, which their menu shows them as everyone's.
+    panel: bool,
     /// Whether they give and take the role (R-EVT-1).
     can_manage: bool,
 }
@@ -60,7 +62,7 @@ pub async fn page(
     let shown = flash.is_some();
     c.flash = flash;
     let mut holders = Vec::new();
-    let mut notice = None;
+    let mut panel = true;
     match state.service.events_admins(&console.ctx(false)).await {
         Ok(list) => {
             for row in list.rows {
@@ -74,21 +76,14 @@ pub async fn page(
                 });
             }
         }
-        // The page's one message, its rule named once.
-        Err(ServiceError::Refused(r)) => {
-            notice = Some(format!(
-                "{} ({})",
-                super::readable(&without_rule_id(&r.message(lang))),
-                r.rule
-            ))
-        }
+        Err(ServiceError::Refused(_)) => panel = false,
         Err(e) => return console.error_page(&e),
     }
     let page = EventsPage {
         portal: console.can(&facts, Area::Events, Level::Write),
         role_name: ROLE.name(lang).to_string(),
         holders,
-        notice,
+        panel,
         can_manage: manages(&console, &facts),
         c,
     };
