@@ -1769,8 +1769,8 @@ async fn taking_an_external_administrators_last_role_ends_on_the_external_list()
 /// land on the Events page, where the Webex Events portal opens for them and the Events
 /// administrators panel lists the role's holders; they give the role to a colleague by email
 /// (previewed, then saved, R-EVT-1), see them listed, and take it back from their row the same
-/// way; giving it to an external administrator is refused with its rule, once (R-EXT-3). Each
-/// language on a colleague of its own.
+/// way; giving it to an external administrator is refused with its rule, once (R-EXT-3). A device
+/// administrator's Events page has no such panel. Each language on a colleague of its own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_events_administrator_gives_events_admin_in_both_languages() {
     let Some(b) = browser().await else {
@@ -1859,6 +1859,21 @@ async fn an_events_administrator_gives_events_admin_in_both_languages() {
             .filter(|w| w.starts_with("R-"))
             .collect();
         assert_eq!(rules.len(), 1, "{lang:?}: {refusal}");
+        assert_readable(&b, lang).await;
+        sign_out(&b).await;
+
+        // A device administrator's Events page: the portal's way, disabled, and no panel of
+        // holders they may not see (nor a refusal in its place).
+        sign_in_in(&b, &base, "devices@acme.example", lang.tag()).await;
+        b.goto(&format!("{base}/events?org=acme")).await;
+        b.wait_for_text(&t(lang, "events-disabled")).await;
+        assert_eq!(
+            b.script("return document.querySelectorAll('#events-admins, #events-give').length")
+                .await,
+            serde_json::json!(0),
+            "{lang:?}"
+        );
+        assert!(!b.body_text().await.contains("(R-"), "{lang:?}");
         assert_readable(&b, lang).await;
         sign_out(&b).await;
     }

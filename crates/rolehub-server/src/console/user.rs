@@ -270,7 +270,7 @@ pub async fn detail(
             .location_id
             .as_deref()
             .map_or_else(|| console.t.get("none"), super::place_name),
-        roles_summary: view.admin_roles.clone(),
+        roles_summary: super::users::roles_text(&p.grants, lang),
         licenses: if view.licenses.is_empty() {
             console.t.get("none")
         } else {

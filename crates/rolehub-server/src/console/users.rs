@@ -25,6 +25,22 @@ pub(super) fn role_name(role: Role, lang: Lang) -> &'static str {
     role.name(lang)
 }
 
+/// A person's roles as the console says them (R-LIST-2: a comma list, or None): the API's summary,
+/// with a location role's locations named as places (Location administrator (Rotterdam)).
+pub(super) fn roles_text(grants: &[rolehub_domain::Grant], lang: Lang) -> String {
+    let shown: Vec<rolehub_domain::Grant> = grants
+        .iter()
+        .cloned()
+        .map(|mut g| {
+            if let rolehub_domain::Scope::Locations(places) = &mut g.scope {
+                *places = places.iter().map(|l| super::place_name(l)).collect();
+            }
+            g
+        })
+        .collect();
+    crate::dto::roles_summary(&shown, lang)
+}
+
 /// A row of the users list.
 struct UserRow {
     id: String,
@@ -167,7 +183,7 @@ pub async fn list(
                             email: person.emails.first().cloned().unwrap_or_default(),
                             status: person.status.clone(),
                             status_label: status_label(&console, p.person.view.status),
-                            roles: person.admin_roles,
+                            roles: roles_text(&p.grants, lang),
                             external: person.external,
                             pending: p.person.view.status == Status::Pending,
                         });
@@ -208,7 +224,7 @@ pub async fn list(
                             email: r.email_shown.clone(),
                             status: r.status.id().into(),
                             status_label: status_label(&console, r.status),
-                            roles: crate::dto::roles_summary(&r.grants, lang),
+                            roles: roles_text(&r.grants, lang),
                             external: r.external,
                             pending: r.status == Status::Pending,
                         });
@@ -434,6 +450,22 @@ pub async fn remove(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_location_role_names_its_locations_as_places() {
+        let grant = rolehub_domain::Grant {
+            id: "g-1".into(),
+            role: Role::LocationAdmin,
+            scope: rolehub_domain::Scope::Locations(vec!["den-haag".into(), "rotterdam".into()]),
+            granted_at: rolehub_domain::Timestamp(0),
+            expires_at: None,
+        };
+        assert_eq!(
+            roles_text(&[grant], Lang::En),
+            "Location administrator (Den Haag, Rotterdam)"
+        );
+        assert_eq!(roles_text(&[], Lang::Nl), "Geen");
+    }
 
     #[test]
     fn the_next_page_keeps_every_filter_encoded() {
