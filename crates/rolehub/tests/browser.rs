@@ -1153,6 +1153,20 @@ async fn users_are_added_deactivated_and_removed_in_the_console() {
     };
     let (base, service, stop, scratch) = start_server().await;
     let admin = id_of(&service, "daan.meijer@acme.example").await;
+    let ctx = rolehub_store::Ctx::new(
+        "admin@acme.example",
+        "acme",
+        rolehub_store::clock::system_now(),
+    );
+    for i in 0..51 {
+        let user = rolehub_store::service::NewUser {
+            email: format!("qrs.{i:02}@acme.example"),
+            first: "Q+R&S".into(),
+            last: format!("Person {i:02}"),
+            ..rolehub_store::service::NewUser::default()
+        };
+        service.add_user(&ctx, &user).await.unwrap();
+    }
     for lang in LANGS {
         sign_in_in(&b, &base, "admin@acme.example", lang.tag()).await;
         // Lists: the role filter is check-boxes; the count and the filters in force are shown, and
@@ -1182,6 +1196,28 @@ async fn users_are_added_deactivated_and_removed_in_the_console() {
         b.wait_for_text(&t_part(lang, "count-more", "count")).await;
         assert!(!b.url().await.contains("roles="));
         assert_readable(&b, lang).await;
+        // The next page keeps the search, encoded: 51 people whose names begin with `Q+R&S` fill
+        // a page and one more, and the second page is still that search.
+        b.goto(&format!("{base}/users?org=acme")).await;
+        b.type_into("#q", "Q+R&S").await;
+        b.click("form.toolbar button[type=submit]").await;
+        b.wait_for_text(&t_part(lang, "count-more", "count")).await;
+        assert_eq!(column(&b, 2).await.len(), 50, "{lang:?}");
+        b.click(".pager a").await;
+        b.wait_for_text(&Tr { lang }.with_count("count-all", "count", 1))
+            .await;
+        let url = b.url().await;
+        assert!(
+            url.contains("after=") && url.contains("q=Q%2BR%26S"),
+            "{url}"
+        );
+        assert_eq!(
+            b.script("return document.getElementById('q').value").await,
+            serde_json::json!("Q+R&S")
+        );
+        assert_eq!(column(&b, 2).await.len(), 1, "{lang:?}");
+        assert_readable(&b, lang).await;
+
         // The administrators, a page at a time: Acme's fit on the first, and a page past the
         // last lists no one.
         b.goto(&format!("{base}/users?tab=admins&org=acme")).await;
@@ -1326,6 +1362,10 @@ async fn the_console_works_by_keyboard_alone() {
             "{lang:?}: first Tab reached {}",
             b.focused().await
         );
+        // Focused, it is on screen, and it shows its focus.
+        let seen = "var e = document.activeElement; var r = e.getBoundingClientRect(); \
+                    return r.top >= 0 && r.bottom <= window.innerHeight && getComputedStyle(e).outlineStyle !== 'none';";
+        assert_eq!(b.script(seen).await, serde_json::json!(true), "{lang:?}");
         b.press(&[keys::ENTER]).await;
         assert_eq!(b.focused().await, "main#main", "{lang:?}");
 
@@ -1342,6 +1382,12 @@ async fn the_console_works_by_keyboard_alone() {
             "{lang:?}: Space ticks the role"
         );
         tab_to(&b, |at| at == "button#preview-roles").await;
+        assert_eq!(
+            b.script("return getComputedStyle(document.activeElement).outlineStyle !== 'none'")
+                .await,
+            serde_json::json!(true),
+            "{lang:?}: the focused button shows its focus"
+        );
         b.press(&[keys::ENTER]).await;
         b.wait_for_text(&t(lang, "will-add")).await;
         assert!(b
