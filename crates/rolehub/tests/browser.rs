@@ -212,9 +212,19 @@ fn raw_values_are_found_and_values_are_not() {
     }
 }
 
-/// The raw values the page shows (see `raw_values_in`), with the page's address.
+/// The raw values the page shows (see `raw_values_in`), in its text and in the titles a pointer
+/// shows (a time's title is in words too).
 async fn raw_values_on(b: &Browser) -> Vec<String> {
-    raw_values_in(&b.body_text().await)
+    let titles = b
+        .script(
+            "return Array.from(document.querySelectorAll('[title]')).map(e => e.title).join('\\n')",
+        )
+        .await;
+    raw_values_in(&format!(
+        "{}\n{}",
+        b.body_text().await,
+        titles.as_str().unwrap_or_default()
+    ))
 }
 
 /// In either language, the page shows values as values (`raw_values_in`).
