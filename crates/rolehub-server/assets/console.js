@@ -8,23 +8,13 @@
   document.querySelectorAll("time[datetime]").forEach(function (el) {
     var when = new Date(el.getAttribute("datetime"));
     if (!isNaN(when.getTime())) {
+      // The text in UTC, in words, stays at hand as the title (never the ISO form, which is a
+      // machine's).
+      var utc = el.textContent;
       el.textContent = when.toLocaleString(lang, { dateStyle: "medium", timeStyle: "medium" });
-      el.title = el.getAttribute("datetime");
+      el.title = utc;
     }
   });
-  // Scope fields follow the chosen role: a site for site roles, locations for the location role.
-  var role = document.getElementById("role");
-  if (role) {
-    var update = function () {
-      var option = role.options[role.selectedIndex];
-      var scope = option ? option.getAttribute("data-scope") : "org";
-      document.querySelectorAll("[data-scope-field]").forEach(function (field) {
-        field.hidden = field.getAttribute("data-scope-field") !== scope;
-      });
-    };
-    role.addEventListener("change", update);
-    update();
-  }
   // Large CSV uploads show their progress.
   var upload = document.getElementById("csv-upload");
   if (upload && window.XMLHttpRequest && window.FormData) {

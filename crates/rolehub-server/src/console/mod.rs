@@ -9,6 +9,7 @@
 )]
 
 mod csv;
+mod events;
 mod external;
 mod form;
 mod i18n;
@@ -121,8 +122,14 @@ pub fn router(csv_limit: usize) -> Router<AppState> {
             "/users/{id}/authenticator/reset",
             post(security::reset_user_authenticator),
         )
-        .route("/users/{id}/roles/preview", post(user::role_preview))
-        .route("/users/{id}/roles/apply", post(user::role_apply))
+        .route(
+            "/users/{id}/roles/revoke-all/preview",
+            post(user::revoke_all_preview),
+        )
+        .route(
+            "/users/{id}/roles/revoke-all/apply",
+            post(user::revoke_all_apply),
+        )
         .route(
             "/users/{id}/roles/set/preview",
             post(user::roles_set_preview),
@@ -140,7 +147,9 @@ pub fn router(csv_limit: usize) -> Router<AppState> {
         .route("/troubleshooting", get(pages::troubleshooting))
         .route("/contact-center", get(pages::contact_center))
         .route("/contact-center/chat", post(pages::setup_chat))
-        .route("/events", get(pages::events))
+        .route("/events", get(events::page))
+        .route("/events/roles/preview", post(events::preview))
+        .route("/events/roles/apply", post(events::apply))
         .route("/compliance", get(pages::compliance))
         .route("/settings", get(pages::settings).post(pages::save_settings))
         .route("/audit", get(pages::audit))
@@ -371,7 +380,7 @@ async fn break_glass_warning(state: &AppState, console: &Console) -> Option<Stri
     let others: Vec<String> = found
         .into_iter()
         .filter(|(who, _)| *who != console.person.view.email)
-        .map(|(who, at)| format!("{who} ({})", at.in_words(console.t.lang)))
+        .map(|(who, at)| format!("{who} ({})", flash_time(at, console.t.lang)))
         .collect();
     (!others.is_empty()).then(|| {
         console
@@ -696,6 +705,16 @@ impl Console {
     }
 }
 
+impl Chrome {
+    /// The flash message's parts, its times as times (see [`flash_parts`]).
+    pub fn flash_parts(&self) -> Vec<(String, Option<String>)> {
+        self.flash
+            .as_ref()
+            .map(|(_, message)| flash_parts(message))
+            .unwrap_or_default()
+    }
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
@@ -791,6 +810,49 @@ pub fn when(at: rolehub_domain::Timestamp, lang: Lang) -> When {
     (at.to_iso(), at.in_words(lang))
 }
 
+/// Marks a time in a flash message: the page shows it as a `<time>` element, which the console's
+/// script puts in the reader's zone like every other time (the text in words, in UTC, until then).
+pub fn flash_time(at: rolehub_domain::Timestamp, lang: Lang) -> String {
+    format!(
+        "{TIME_MARK}{}{TIME_SPLIT}{}{TIME_MARK}",
+        at.to_iso(),
+        at.in_words(lang)
+    )
+}
+
+const TIME_MARK: char = '\u{2}';
+const TIME_SPLIT: char = '\u{3}';
+
+/// A flash message's parts: text, and times marked by [`flash_time`] as (words, Some(ISO form)).
+pub fn flash_parts(message: &str) -> Vec<(String, Option<String>)> {
+    message
+        .split(TIME_MARK)
+        .enumerate()
+        .filter(|(_, part)| !part.is_empty())
+        .map(|(i, part)| match part.split_once(TIME_SPLIT) {
+            Some((iso, words)) if i % 2 == 1 => (words.to_string(), Some(iso.to_string())),
+            _ => (part.to_string(), None),
+        })
+        .collect()
+}
+
+/// A location as a page names it. The model knows a location by its id alone (`den-haag`); a page
+/// writes it as a place name (Den Haag), each word capitalised, so that it reads as a value and
+/// not as a code. Forms still send the id.
+pub fn place_name(id: &str) -> String {
+    id.split(['-', '_', ' '])
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// A message as a person reads it: values the API quotes with backticks (`acme.webex.com`) are
 /// quoted as in prose.
 pub fn readable(message: &str) -> String {
@@ -836,7 +898,32 @@ pub fn without_rule_id(message: &str) -> String {
 
 #[cfg(test)]
 mod text_tests {
-    use super::{readable, sentence, without_rule_id};
+    use super::{flash_parts, flash_time, place_name, readable, sentence, without_rule_id};
+
+    #[test]
+    fn a_time_in_a_flash_message_is_a_time_on_the_page() {
+        let at = rolehub_domain::Timestamp(1_793_523_600_000);
+        let message = format!(
+            "Break-glass: ann@acme.example ({}).",
+            flash_time(at, rolehub_domain::Lang::En)
+        );
+        assert_eq!(
+            flash_parts(&message),
+            vec![
+                ("Break-glass: ann@acme.example (".to_string(), None),
+                (at.in_words(rolehub_domain::Lang::En), Some(at.to_iso())),
+                (").".to_string(), None),
+            ]
+        );
+        assert_eq!(flash_parts("Saved."), vec![("Saved.".to_string(), None)]);
+    }
+
+    #[test]
+    fn a_location_is_named_as_a_place() {
+        assert_eq!(place_name("rotterdam"), "Rotterdam");
+        assert_eq!(place_name("den-haag"), "Den Haag");
+        assert_eq!(place_name("Utrecht"), "Utrecht");
+    }
 
     #[test]
     fn messages_read_as_prose() {

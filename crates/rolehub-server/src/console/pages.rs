@@ -495,35 +495,6 @@ pub async fn setup_chat(
     }
 }
 
-/// Events: the portal button works for Events administrators only.
-pub async fn events(Page { console, facts }: Page) -> Response {
-    let t = console.t;
-    let allowed = console.can(&facts, Area::Events, Level::Write);
-    let c = console.chrome(&facts, "/events");
-    let note = if allowed {
-        String::new()
-    } else {
-        t.get("events-disabled")
-    };
-    let sections = vec![Section {
-        text: t.get("events-intro"),
-        actions: vec![Action {
-            method: "link",
-            action: "https://events.webex.com/".into(),
-            id: "open-events",
-            label: t.get("events-open"),
-            disabled: !allowed,
-            note,
-        }],
-        ..Section::default()
-    }];
-    render(&SimplePage {
-        c,
-        title: t.get("nav-events"),
-        sections,
-    })
-}
-
 /// Compliance: what the compliance officer role gives (searching the content people create, and
 /// placing and releasing legal holds), what it does not, and the way to Webex's compliance tools.
 /// The matrix gives `user_content` and `legal_hold` to compliance officers only; a full

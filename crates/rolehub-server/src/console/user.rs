@@ -5,11 +5,9 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use rolehub_domain::{quoted, Area, Lang, Level, Role, ScopeKind, SiteManager};
-use rolehub_store::service::AssignRequest;
+use rolehub_domain::{Area, Lang, Level, Role};
 use rolehub_store::{ChangeOutcome, ServiceError};
 
-use super::form::{all, first};
 use super::users::{role_name, status_label};
 use super::{
     page_with_flash, redirect_with_flash, render, Chrome, Console, Flash, Page, Submitted,
@@ -17,10 +15,8 @@ use super::{
 use crate::state::AppState;
 
 struct GrantRow {
-    role: String,
     name: String,
     scope: String,
-    site: String,
     state: String,
 }
 
@@ -52,14 +48,12 @@ struct UserPage {
     license_rows: Vec<(String, String, bool, bool)>,
     /// Whether any license may be changed here.
     can_license: bool,
-    role_options: Vec<(String, String, String)>,
     /// The roles editor: every grant that could be given, checked when held, disabled with the
     /// reason when the rules refuse it.
     role_boxes: Vec<RoleBox>,
     /// The org's locations, checked where the person is location administrator.
-    location_choices: Vec<(String, bool)>,
-    sites: Vec<String>,
-    locations_all: Vec<String>,
+    /// (id, held, name).
+    location_choices: Vec<(String, bool, String)>,
 }
 
 /// One check-box of the roles editor.
@@ -110,14 +104,16 @@ pub async fn detail(
             || (p.external && g.role == Role::FullAdmin && facts.org.has_control_hub_site()))
             && !rolehub_domain::decision::signed_in_since(&p.person.view, g);
         GrantRow {
-            role: g.role.id().into(),
             name: role_name(g.role, lang).into(),
             scope: match &g.scope {
                 rolehub_domain::Scope::Org => facts.org.name.clone(),
                 rolehub_domain::Scope::Site(s) => s.clone(),
-                rolehub_domain::Scope::Locations(l) => l.join(", "),
+                rolehub_domain::Scope::Locations(l) => l
+                    .iter()
+                    .map(|l| super::place_name(l))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             },
-            site: g.scope.site().unwrap_or("").to_string(),
             state: console.t.get(if expired {
                 "state-expired"
             } else if waiting {
@@ -189,6 +185,13 @@ pub async fn detail(
         .map(|a| {
             let locations = a.role == Role::LocationAdmin;
             let label = rolehub_domain::grant_label(a.role, &a.scope);
+            // A box is disabled when the rules refuse its change: giving an unheld role, or taking
+            // a held one (then it stays ticked, and the form keeps it).
+            let refusal = if a.held {
+                revoke_refusal(a)
+            } else {
+                a.refusal.as_ref()
+            };
             RoleBox {
                 value: if locations {
                     "location_admin".into()
@@ -201,10 +204,8 @@ pub async fn detail(
                     describe_label(&label, lang)
                 },
                 checked: a.held,
-                disabled: a.refusal.is_some(),
-                reason: a
-                    .refusal
-                    .as_ref()
+                disabled: refusal.is_some(),
+                reason: refusal
                     .map(|r| {
                         format!(
                             "{} ({})",
@@ -230,7 +231,7 @@ pub async fn detail(
         .org
         .locations
         .iter()
-        .map(|l| (l.clone(), held_locations.contains(l)))
+        .map(|l| (l.clone(), held_locations.contains(l), super::place_name(l)))
         .collect();
     // Roles that come from groups are shown as such: leaving the group takes them away.
     let group_roles = state
@@ -241,6 +242,16 @@ pub async fn detail(
         .into_iter()
         .map(|(role, group)| format!("{} ({group})", describe_label(&role, console.t.lang)))
         .collect();
+    // The person's org by its name: the org acted in, or an external administrator's own.
+    let home_org = if p.person.view.home_org == console.org {
+        facts.org.name.clone()
+    } else {
+        state
+            .service
+            .home_org_name(&ctx, &p.person.view.id)
+            .await
+            .unwrap_or_else(|_| p.person.view.home_org.clone())
+    };
     let mut c = console.chrome(&facts, "/users");
     let shown = flash.is_some();
     c.flash = flash;
@@ -254,12 +265,12 @@ pub async fn detail(
         status: view.status.clone(),
         status_label: status_label(&console, p.person.view.status),
         external: view.external,
-        home_org: p.person.view.home_org.clone(),
+        home_org,
         location: view
             .location_id
-            .clone()
-            .unwrap_or_else(|| console.t.get("none")),
-        roles_summary: view.admin_roles.clone(),
+            .as_deref()
+            .map_or_else(|| console.t.get("none"), super::place_name),
+        roles_summary: super::users::roles_text(&p.grants, lang),
         licenses: if view.licenses.is_empty() {
             console.t.get("none")
         } else {
@@ -284,32 +295,21 @@ pub async fn detail(
             && console.can(&facts, Area::OrgSettings, Level::Write),
         role_boxes,
         location_choices,
-        role_options: Role::ALL
-            .into_iter()
-            .map(|r| {
-                let scope = match r.scope_kind() {
-                    ScopeKind::Org => "org",
-                    ScopeKind::Site => "site",
-                    ScopeKind::Locations => "locations",
-                };
-                (
-                    r.id().to_string(),
-                    r.name(lang).to_string(),
-                    scope.to_string(),
-                )
-            })
-            .collect(),
-        sites: facts
-            .org
-            .sites
-            .iter()
-            .filter(|s| s.managed_by == SiteManager::ControlHub)
-            .map(|s| s.url.clone())
-            .collect(),
-        locations_all: facts.org.locations.clone(),
         c,
     };
     page_with_flash(&page, shown)
+}
+
+/// Why a held role may not be taken away by this actor, for its box to be disabled (ticked) with
+/// the reason beside it.
+///
+/// MERGE POINT (service layer): `rolehub_store::service::Assignable` gains `revoke_refusal`, the
+/// refusal a revoke of the held role would answer. Once that is merged, this body becomes
+/// `a.revoke_refusal.as_ref()`; the template already shows such a box disabled and ticked, with
+/// its reason, and keeps the role in the submitted set. Until then a held role's box is enabled,
+/// and unticking one the actor may not take is refused, with its rule, in the preview.
+fn revoke_refusal(_a: &rolehub_store::service::Assignable) -> Option<&rolehub_domain::Refusal> {
+    None
 }
 
 #[derive(Template)]
@@ -333,99 +333,11 @@ pub(super) fn describe_label(label: &str, lang: Lang) -> String {
     let name = Role::from_id(role).map_or(role, |r| r.name(lang));
     if scope.is_empty() {
         name.to_string()
+    } else if role == Role::LocationAdmin.id() {
+        let places: Vec<String> = scope.split('+').map(super::place_name).collect();
+        format!("{name} ({})", places.join(", "))
     } else {
         format!("{name} ({})", scope.replace('+', ", "))
-    }
-}
-
-/// A role change the editor asks for.
-struct RoleChange {
-    op: String,
-    role: String,
-    site: String,
-    locations: Vec<String>,
-}
-
-impl RoleChange {
-    fn from_form(form: &[(String, String)]) -> RoleChange {
-        RoleChange {
-            op: first(form, "op"),
-            role: first(form, "role"),
-            site: first(form, "site"),
-            locations: all(form, "locations"),
-        }
-    }
-
-    fn fields(&self) -> Vec<(String, String)> {
-        let mut f = vec![
-            ("op".to_string(), self.op.clone()),
-            ("role".into(), self.role.clone()),
-            ("site".into(), self.site.clone()),
-        ];
-        f.extend(
-            self.locations
-                .iter()
-                .map(|l| ("locations".to_string(), l.clone())),
-        );
-        f
-    }
-
-    async fn run(
-        &self,
-        state: &AppState,
-        console: &Console,
-        person: &str,
-        dry_run: bool,
-    ) -> Result<ChangeOutcome, ServiceError> {
-        let ctx = console.ctx(dry_run);
-        let site = (!self.site.is_empty()).then_some(self.site.as_str());
-        match self.op.as_str() {
-            "assign" => {
-                let request = AssignRequest {
-                    person: person.to_string(),
-                    role: self.role.clone(),
-                    site: site
-                        .filter(|_| Role::from_id(&self.role).is_some_and(|r| r.is_site_scoped()))
-                        .map(str::to_string),
-                    locations: if self.role == Role::LocationAdmin.id() {
-                        self.locations.clone()
-                    } else {
-                        Vec::new()
-                    },
-                    expires_at: None,
-                };
-                state.service.assign(&ctx, &request).await
-            }
-            "revoke" => state.service.revoke(&ctx, person, &self.role, site).await,
-            "revoke_all" => state.service.revoke_all(&ctx, person).await,
-            other => Err(ServiceError::invalid(
-                "op",
-                rolehub_store::Text::new(
-                    format!("{} is not a change the editor makes", quoted(other)),
-                    format!("{} is geen wijziging die de editor maakt", quoted(other)),
-                ),
-            )),
-        }
-    }
-
-    fn summary(&self, console: &Console, person: &str) -> String {
-        let role = describe_label(
-            &if self.site.is_empty() {
-                self.role.clone()
-            } else {
-                format!("{}@{}", self.role, self.site)
-            },
-            console.t.lang,
-        );
-        match self.op.as_str() {
-            "revoke" => console
-                .t
-                .with2("change-revoke", ("role", &role), ("person", person)),
-            "revoke_all" => console.t.with("change-revoke-all", "person", person),
-            _ => console
-                .t
-                .with2("change-assign", ("role", &role), ("person", person)),
-        }
     }
 }
 
@@ -527,66 +439,91 @@ async fn person_named(
     }
 }
 
-/// Shows what a role change would do (a dry run), with its side effects or its refusal.
-pub async fn role_preview(
+/// Shows what taking every role of an external administrator would do (a dry run): the roles it
+/// removes, or its refusal with the rule.
+pub async fn revoke_all_preview(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Submitted {
-        console,
-        facts,
-        form,
-    }: Submitted,
+    Submitted { console, facts, .. }: Submitted,
 ) -> Response {
     let (person_id, who) = match person_named(&state, &console, &id).await {
         Ok(found) => found,
         Err(r) => return r,
     };
-    let change = RoleChange::from_form(&form);
-    let result = change
-        .run(&state, &console, &person_id, true)
+    let result = state
+        .service
+        .revoke_all(&console.ctx(true), &person_id)
         .await
         .map(Previewed::from);
-    let back = format!("/users/{id}?org={}", console.org);
     preview_page(
         &console,
         console.chrome(&facts, "/users"),
-        back,
-        change.summary(&console, &who),
+        format!("/users/{id}?org={}", console.org),
+        console.t.with("change-revoke-all", "person", &who),
         result,
-        format!("/users/{id}/roles/apply?org={}", console.org),
-        change.fields(),
+        format!("/users/{id}/roles/revoke-all/apply?org={}", console.org),
+        Vec::new(),
     )
 }
 
-/// Saves a previewed role change.
-pub async fn role_apply(
+/// Takes every role of an external administrator, once previewed.
+pub async fn revoke_all_apply(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Submitted { console, form, .. }: Submitted,
+    Submitted { console, .. }: Submitted,
 ) -> Response {
-    let (person_id, _) = match person_named(&state, &console, &id).await {
+    let (person_id, who) = match person_named(&state, &console, &id).await {
         Ok(found) => found,
         Err(r) => return r,
     };
-    let change = RoleChange::from_form(&form);
-    match change.run(&state, &console, &person_id, false).await {
-        Ok(outcome) => {
-            // An external administrator whose last role went is no longer of this org: their
-            // page is gone, so the list of external administrators is shown instead.
-            let gone = state
-                .service
-                .get_person(&console.ctx(false), &person_id)
-                .await
-                .is_err();
-            let to = if gone {
-                format!("/users?tab=external&org={}", console.org)
-            } else {
-                format!("/users/{id}?org={}", console.org)
-            };
-            saved(&console, &to, &outcome.warnings)
-        }
+    match state
+        .service
+        .revoke_all(&console.ctx(false), &person_id)
+        .await
+    {
+        Ok(outcome) => after_role_change(&state, &console, &id, &who, &outcome.warnings).await,
         Err(e) => console.back(&format!("/users/{id}"), &e),
     }
+}
+
+/// Where a saved role change goes: back to the person's page, or — when the change took an
+/// external administrator's last role in this org, so that they are no longer of it and their page
+/// would say "not found" — to the org's external administrators, saying that they are gone.
+async fn after_role_change(
+    state: &AppState,
+    console: &Console,
+    id: &str,
+    who: &str,
+    warnings: &[rolehub_domain::Warning],
+) -> Response {
+    let gone = matches!(
+        state
+            .service
+            .person_roles_in_org(&console.ctx(false), id)
+            .await,
+        Err(ServiceError::NotFound { .. })
+    );
+    if gone {
+        let mut message = format!(
+            "{} {}",
+            console.t.get("flash-changed"),
+            console.t.with("flash-external-gone", "person", who)
+        );
+        for w in warnings {
+            message.push(' ');
+            message.push_str(w.message(console.t.lang));
+        }
+        return redirect_with_flash(
+            &format!("/users?tab=external&org={}", console.org),
+            if warnings.is_empty() { "ok" } else { "warn" },
+            &message,
+        );
+    }
+    saved(
+        console,
+        &format!("/users/{id}?org={}", console.org),
+        warnings,
+    )
 }
 
 /// Saves a user's licenses: every license of the form's list is held afterwards, every other one
@@ -717,16 +654,12 @@ pub async fn roles_set_apply(
     Path(id): Path<String>,
     Submitted { console, form, .. }: Submitted,
 ) -> Response {
-    let (person_id, _) = match person_named(&state, &console, &id).await {
+    let (person_id, who) = match person_named(&state, &console, &id).await {
         Ok(found) => found,
         Err(r) => return r,
     };
     match set_roles(&state, &console, &person_id, &form, false).await {
-        Ok(done) => saved(
-            &console,
-            &format!("/users/{id}?org={}", console.org),
-            &done.warnings,
-        ),
+        Ok(done) => after_role_change(&state, &console, &id, &who, &done.warnings).await,
         Err(e) => console.back(&format!("/users/{id}"), &e),
     }
 }

@@ -11,6 +11,7 @@ use rolehub_store::ServiceError;
 use super::form::{all, first, pairs};
 use super::{page_with_flash, redirect_with_flash, Chrome, Console, Flash, Page, Submitted};
 use crate::state::AppState;
+use crate::webex_ids::percent_encode;
 
 pub(super) fn status_label(c: &Console, status: Status) -> String {
     c.t.get(match status {
@@ -22,6 +23,22 @@ pub(super) fn status_label(c: &Console, status: Status) -> String {
 
 pub(super) fn role_name(role: Role, lang: Lang) -> &'static str {
     role.name(lang)
+}
+
+/// A person's roles as the console says them (R-LIST-2: a comma list, or None): the API's summary,
+/// with a location role's locations named as places (Location administrator (Rotterdam)).
+pub(super) fn roles_text(grants: &[rolehub_domain::Grant], lang: Lang) -> String {
+    let shown: Vec<rolehub_domain::Grant> = grants
+        .iter()
+        .cloned()
+        .map(|mut g| {
+            if let rolehub_domain::Scope::Locations(places) = &mut g.scope {
+                *places = places.iter().map(|l| super::place_name(l)).collect();
+            }
+            g
+        })
+        .collect();
+    crate::dto::roles_summary(&shown, lang)
 }
 
 /// A row of the users list.
@@ -166,20 +183,17 @@ pub async fn list(
                             email: person.emails.first().cloned().unwrap_or_default(),
                             status: person.status.clone(),
                             status_label: status_label(&console, p.person.view.status),
-                            roles: person.admin_roles,
+                            roles: roles_text(&p.grants, lang),
                             external: person.external,
                             pending: p.person.view.status == Status::Pending,
                         });
                     }
                     if page.more {
                         if let Some(last) = page.items.last() {
-                            let roles: String = picked
-                                .iter()
-                                .map(|r| format!("&roles={}", r.id()))
-                                .collect();
                             next = Some(format!(
-                                "/users?tab=all&org={}&q={}{roles}&after={}",
-                                console.org, q, last.person.view.id
+                                "{}&after={}",
+                                list_address("all", &console.org, &q, &picked, &chosen_location),
+                                percent_encode(&last.person.view.id)
                             ));
                         }
                     }
@@ -190,16 +204,27 @@ pub async fn list(
         }
         _ => {
             let external = (tab == "external").then_some(true);
+            // The lists of administrators come whole from the service; they are shown a page at a
+            // time, as the list of all users is.
+            let page_no: usize = first(&query, "page").parse().unwrap_or(1).max(1);
             match state.service.list_admins(&ctx, &picked, external).await {
                 Ok(list) => {
-                    for r in &list.rows {
+                    let skip = (page_no - 1) * PAGE as usize;
+                    if list.rows.len() > skip + PAGE as usize {
+                        next = Some(format!(
+                            "{}&page={}",
+                            list_address(tab, &console.org, "", &picked, ""),
+                            page_no + 1
+                        ));
+                    }
+                    for r in list.rows.iter().skip(skip).take(PAGE as usize) {
                         rows.push(UserRow {
                             id: r.person_id.clone(),
                             name: r.name_shown.clone(),
                             email: r.email_shown.clone(),
                             status: r.status.id().into(),
                             status_label: status_label(&console, r.status),
-                            roles: crate::dto::roles_summary(&r.grants, lang),
+                            roles: roles_text(&r.grants, lang),
                             external: r.external,
                             pending: r.status == Status::Pending,
                         });
@@ -210,7 +235,23 @@ pub async fn list(
             }
         }
     }
-    let role_options = Role::ALL
+    // R-CCSA-9: a CCSA whose reading of roles comes from that role sees only CCSA holders, so the
+    // filter offers that role alone.
+    let ccsa_only = facts
+        .decide(
+            Area::Roles,
+            Level::Read,
+            rolehub_domain::Target::Org,
+            rolehub_store::clock::system_now(),
+        )
+        .via
+        == Some(Role::CcServiceAdmin);
+    let offered: Vec<Role> = if ccsa_only {
+        vec![Role::CcServiceAdmin]
+    } else {
+        Role::ALL.to_vec()
+    };
+    let role_options = offered
         .into_iter()
         .map(|r| {
             (
@@ -261,6 +302,22 @@ pub async fn list(
         c,
     };
     page_with_flash(&page, shown)
+}
+
+/// A list's address with its filters: the tab, the search, the roles ticked and the location,
+/// each encoded (a search for `a+b&c` stays that search on the next page).
+fn list_address(tab: &str, org: &str, q: &str, roles: &[Role], location: &str) -> String {
+    let mut to = format!("/users?tab={tab}&org={}", percent_encode(org));
+    if !q.is_empty() {
+        to.push_str(&format!("&q={}", percent_encode(q)));
+    }
+    for r in roles {
+        to.push_str(&format!("&roles={}", r.id()));
+    }
+    if !location.is_empty() {
+        to.push_str(&format!("&location={}", percent_encode(location)));
+    }
+    to
 }
 
 /// The administrators CSV of the current filter, as a download (R-EXPORT-1..3).
@@ -387,5 +444,44 @@ pub async fn remove(
             &console.t.with("flash-removed", "email", &email),
         ),
         Err(e) => console.back(&format!("/users/{id}"), &e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_location_role_names_its_locations_as_places() {
+        let grant = rolehub_domain::Grant {
+            id: "g-1".into(),
+            role: Role::LocationAdmin,
+            scope: rolehub_domain::Scope::Locations(vec!["den-haag".into(), "rotterdam".into()]),
+            granted_at: rolehub_domain::Timestamp(0),
+            expires_at: None,
+        };
+        assert_eq!(
+            roles_text(&[grant], Lang::En),
+            "Location administrator (Den Haag, Rotterdam)"
+        );
+        assert_eq!(roles_text(&[], Lang::Nl), "Geen");
+    }
+
+    #[test]
+    fn the_next_page_keeps_every_filter_encoded() {
+        let to = list_address(
+            "all",
+            "acme",
+            "a+b&c d",
+            &[Role::CcServiceAdmin],
+            "den-haag",
+        );
+        assert_eq!(
+            to,
+            "/users?tab=all&org=acme&q=a%2Bb%26c%20d&roles=cc_service_admin&location=den-haag"
+        );
+        let back = super::super::form::pairs(to.split_once('?').unwrap().1);
+        assert_eq!(super::super::form::first(&back, "q"), "a+b&c d");
+        assert_eq!(super::super::form::first(&back, "location"), "den-haag");
     }
 }

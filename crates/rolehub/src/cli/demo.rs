@@ -21,7 +21,7 @@ pub const DEMO_WORLD: &str = include_str!("../../worlds/demo.json");
 pub const DEMO_PASSWORD: &str = "rolehub-demo";
 
 /// The demo accounts that get the demo password, with what each shows.
-pub const ACCOUNTS: [(&str, &str); 14] = [
+pub const ACCOUNTS: [(&str, &str); 20] = [
     ("admin@acme.example", "Acme's first full administrator"),
     (
         "daan.meijer@acme.example",
@@ -35,12 +35,29 @@ pub const ACCOUNTS: [(&str, &str); 14] = [
         "site.admin@acme.example",
         "Webex site administrator of acme.webex.com",
     ),
+    (
+        "site.users@acme.example",
+        "Webex site user administrator of acme.webex.com",
+    ),
+    (
+        "site.readonly@acme.example",
+        "Webex site read-only administrator of acme-training.webex.com",
+    ),
     ("readonly@acme.example", "read-only administrator at Acme"),
     (
         "userdevices@acme.example",
         "user and device administrator at Acme",
     ),
     ("events@acme.example", "Webex Events administrator at Acme"),
+    (
+        "support@acme.example",
+        "support administrator at Acme, with advanced troubleshooting",
+    ),
+    ("devices@acme.example", "device administrator at Acme"),
+    (
+        "cdr@acme.example",
+        "reader of Acme's detailed call history (CDR API)",
+    ),
     ("compliance@acme.example", "compliance officer at Acme"),
     (
         "rotterdam.admin@acme.example",
@@ -57,6 +74,10 @@ pub const ACCOUNTS: [(&str, &str); 14] = [
     (
         "ava.clarke@zentech.example",
         "external read-only administrator at Acme (from Zentech)",
+    ),
+    (
+        "ruben.dijkstra@zentech.example",
+        "external Contact Center service administrator at Acme (from Zentech)",
     ),
     ("admin@globex.example", "Globex's full administrator"),
     ("admin@initech.example", "Initech's full administrator"),

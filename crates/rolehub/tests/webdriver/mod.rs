@@ -190,6 +190,40 @@ impl Browser {
         .await;
     }
 
+    /// Presses keys on the keyboard, one after the other, through W3C WebDriver's actions: each
+    /// is pressed and released where the focus is, as a person's keyboard would. A key is a
+    /// character or one of [`keys`]'s code points.
+    pub async fn press(&self, keys: &[&str]) {
+        let actions: Vec<Value> = keys
+            .iter()
+            .flat_map(|k| {
+                [
+                    json!({"type": "keyDown", "value": k}),
+                    json!({"type": "keyUp", "value": k}),
+                ]
+            })
+            .collect();
+        self.cmd(
+            reqwest::Method::POST,
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        )
+        .await;
+        self.cmd(reqwest::Method::DELETE, "/actions", None).await;
+    }
+
+    /// The focused element, as `tag#id[name=value]` (`body` when nothing is focused).
+    pub async fn focused(&self) -> String {
+        self.script(
+            "var e = document.activeElement; if (!e) { return ''; } \
+             return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.name ? '[' + e.name + '=' + e.value + ']' : '');",
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+
     /// Runs a script in the page.
     pub async fn script(&self, script: &str) -> Value {
         self.cmd(
@@ -335,4 +369,18 @@ fn decode_base64(text: &str) -> Vec<u8> {
         }
     }
     out
+}
+
+/// The WebDriver code points of the keys the tests press.
+pub mod keys {
+    /// Tab.
+    pub const TAB: &str = "\u{E004}";
+    /// Enter.
+    pub const ENTER: &str = "\u{E007}";
+    /// Space.
+    pub const SPACE: &str = " ";
+    /// Arrow up.
+    pub const UP: &str = "\u{E013}";
+    /// Arrow down.
+    pub const DOWN: &str = "\u{E015}";
 }
