@@ -1687,6 +1687,81 @@ async fn roles_are_set_with_check_boxes_as_one_previewed_change() {
     scratch.close().await;
 }
 
+/// A held role the actor may not take away is shown ticked and disabled, with its reason and rule
+/// (here R-ASSIGN-3: the org's last full administrator on their own page), and a save of other
+/// roles keeps it. In English and in Dutch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_role_that_may_not_be_taken_stays_ticked_and_says_why() {
+    let Some(b) = browser().await else {
+        eprintln!("chromium or chromedriver is not installed; the browser test is left to .ci/run");
+        return;
+    };
+    let (base, service, stop, scratch) = start_server().await;
+    let admin = rolehub_store::Ctx::new(
+        "admin@acme.example",
+        "acme",
+        rolehub_store::clock::system_now(),
+    );
+    // The second full administrator and the partner's step down: admin@acme.example is the
+    // last one.
+    for other in ["daan.meijer@acme.example", "pim.bakker@partnernet.example"] {
+        service
+            .revoke(&admin, other, "full_admin", None)
+            .await
+            .unwrap();
+    }
+    let own = id_of(&service, "admin@acme.example").await;
+    for (lang, role) in [
+        (Lang::En, Role::SupportAdmin),
+        (Lang::Nl, Role::DeviceAdmin),
+    ] {
+        sign_in_in(&b, &base, "admin@acme.example", lang.tag()).await;
+        b.goto(&format!("{base}/users/{own}?org=acme")).await;
+        b.wait_for_text(&t(lang, "roles-editor-note")).await;
+        assert_readable(&b, lang).await;
+        let full = b
+            .script(
+                "const box = document.querySelector('input[name=roles][value=full_admin]'); \
+                 return [box.checked, box.disabled, document.getElementById(box.getAttribute('aria-describedby')).textContent];",
+            )
+            .await;
+        assert_eq!(full[0], serde_json::json!(true), "{lang:?}: {full}");
+        assert_eq!(full[1], serde_json::json!(true), "{lang:?}: {full}");
+        let reason = full[2].as_str().unwrap_or_default();
+        assert_eq!(
+            reason.matches("R-ASSIGN-3").count(),
+            1,
+            "{lang:?}: {reason}"
+        );
+        // Another role saved with the one Save: the full administrator role stays.
+        toggle_role(&b, &base, lang, &own, role, true).await;
+        let roles = b.text("#admin-roles").await;
+        assert!(
+            roles.contains(Role::FullAdmin.name(lang)) && roles.contains(role.name(lang)),
+            "{lang:?}: {roles}"
+        );
+        sign_out(&b).await;
+    }
+    let held = service
+        .operator("tests")
+        .roles_of(
+            "admin@acme.example",
+            "acme",
+            rolehub_store::clock::system_now(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        [Role::FullAdmin, Role::SupportAdmin, Role::DeviceAdmin]
+            .iter()
+            .all(|r| held.iter().any(|h| h == r.id())),
+        "{held:?}"
+    );
+    b.quit().await;
+    let _ = stop.send(());
+    scratch.close().await;
+}
+
 /// An external read-only administrator's main task, in English and in Dutch: from their own org
 /// (Zentech) they land in the customer org they administer, and read its users, its
 /// administrators and a user's page, where nothing is theirs to change; the Contact Center page is

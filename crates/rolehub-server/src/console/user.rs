@@ -303,13 +303,10 @@ pub async fn detail(
 /// Why a held role may not be taken away by this actor, for its box to be disabled (ticked) with
 /// the reason beside it.
 ///
-/// MERGE POINT (service layer): `rolehub_store::service::Assignable` gains `revoke_refusal`, the
-/// refusal a revoke of the held role would answer. Once that is merged, this body becomes
-/// `a.revoke_refusal.as_ref()`; the template already shows such a box disabled and ticked, with
-/// its reason, and keeps the role in the submitted set. Until then a held role's box is enabled,
-/// and unticking one the actor may not take is refused, with its rule, in the preview.
-fn revoke_refusal(_a: &rolehub_store::service::Assignable) -> Option<&rolehub_domain::Refusal> {
-    None
+/// The refusal a revoke of a held role would answer (`Assignable::revoke_refusal`): the editor shows
+/// such a box ticked and disabled, with its reason, and keeps the role in the submitted set.
+fn revoke_refusal(a: &rolehub_store::service::Assignable) -> Option<&rolehub_domain::Refusal> {
+    a.revoke_refusal.as_ref()
 }
 
 #[derive(Template)]
