@@ -6,6 +6,8 @@
 #   bench/bulk.sh                                  # SQLite, 100,000 users and administrators
 #   DB=postgres://USER@HOST:PORT/DB bench/bulk.sh  # PostgreSQL (an empty database)
 #   USERS=20000 bench/bulk.sh
+#   WORLD=million bench/bulk.sh                    # the load harness's million-user world instead
+#                                                  # (10 orgs of 100,000 users, a few administrators each)
 #
 # It builds one org of USERS users, every one of them an administrator (`rolehub gen
 # --admins-per-org`), once, kept under target/load/. Needs curl and python3.
@@ -18,13 +20,16 @@ PORT=${PORT:-18180}
 
 # shellcheck source=bench/common.sh
 . bench/common.sh
-if [ "$DB" = sqlite ]; then
-    url="sqlite://target/load/admins-$USERS.db"
+if [ "${WORLD:-}" = million ]; then
+    USERS=100000
+    [ "$DB" = sqlite ] && url="sqlite://target/load/world-1000000.db" || url="$DB"
+    org=gen-0001
+    world "$url" "$org" --orgs 10 --users-per-org "$USERS"
 else
-    url="$DB"
+    [ "$DB" = sqlite ] && url="sqlite://target/load/admins-$USERS.db" || url="$DB"
+    org=gen-0001
+    world "$url" "$org" --orgs 1 --users-per-org "$USERS" --admins-per-org "$USERS"
 fi
-org=gen-0001
-world "$url" "$org" --orgs 1 --users-per-org "$USERS" --admins-per-org "$USERS"
 start_servers "$url" "$PORT" 1
 server=${pids[0]}
 api="http://127.0.0.1:$PORT"
@@ -69,3 +74,5 @@ print(j['status'], j.get('phase') or '-', j['rowsDone'], j['rowsApplied'], j.get
 done
 echo "upload of $USERS rows applied by a job: $status, $applied rows applied, $(since "$start") s from upload to done (the job ran from $started to $finished)"
 echo "server resident memory: $(($(ps -o rss= -p "$server") / 1024)) MiB now, at most $(($(awk '/^VmHWM/ { print $2 }' "/proc/$server/status") / 1024)) MiB during the run"
+sleep 5
+echo "server resident memory 5 s later: $(rss)"
