@@ -2298,6 +2298,54 @@ async fn the_audit_log_finds_an_actor_by_name_in_both_languages() {
         b.goto(&format!("{base}/audit?org=acme&actor=zzz")).await;
         let shown: Vec<String> = serde_json::from_value(b.script(actors).await).unwrap();
         assert!(shown.is_empty(), "{lang:?}: {shown:?}");
+        // The action filter offers actions in words; choosing one changes nothing until the
+        // filter is applied, and then only that kind of action is listed.
+        b.goto(&format!("{base}/audit?org=acme")).await;
+        let offered = b.text("#action").await;
+        assert!(
+            offered.contains(&t(lang, "audit-every-role")) && !offered.contains("role.assign"),
+            "{lang:?}: {offered}"
+        );
+        let before = b.url().await;
+        b.script("const s = document.getElementById('action'); s.value = 'role'; s.dispatchEvent(new Event('change'));")
+            .await;
+        assert_eq!(
+            b.url().await,
+            before,
+            "{lang:?}: a choice alone moved the page"
+        );
+        b.click("form.toolbar button[type=submit]").await;
+        for _ in 0..50 {
+            if b.url().await.contains("action=role") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        b.find("h1").await;
+        let actions: Vec<String> = serde_json::from_value(
+            b.script("return Array.from(document.querySelectorAll('tbody tr td:nth-child(4)')).map(td => td.textContent.trim())")
+                .await,
+        )
+        .unwrap();
+        let role_words = [
+            t(lang, "action-role-assign"),
+            t(lang, "action-role-revoke"),
+            t(lang, "action-role-revoke-all"),
+            t(lang, "action-role-expired"),
+        ];
+        assert!(
+            !actions.is_empty()
+                && actions
+                    .iter()
+                    .all(|a| role_words.iter().any(|w| a.starts_with(w.as_str()))),
+            "{lang:?}: {actions:?}"
+        );
+        assert_eq!(
+            b.script("return document.getElementById('action').value")
+                .await,
+            serde_json::json!("role")
+        );
+        assert_readable(&b, lang).await;
         sign_out(&b).await;
     }
     b.quit().await;

@@ -627,6 +627,68 @@ pub async fn save_settings(
     }
 }
 
+/// Every action the service records (`op.record`, `OrgOp::open`): the audit page's action filter
+/// offers each by its words, and a test checks that each has words in both languages.
+const AUDITED_ACTIONS: [&str; 36] = [
+    "auth.break_glass_sign_in",
+    "auth.mfa_enrolled",
+    "auth.mfa_removed",
+    "auth.recovery_code_used",
+    "auth.second_factor_failed",
+    "auth.sign_in",
+    "auth.sign_in_failed",
+    "auth.sign_out_everywhere",
+    "group.create",
+    "group.delete",
+    "group.role",
+    "group.update",
+    "license.change",
+    "org.create",
+    "org.setting",
+    "org.sso",
+    "relationship.end",
+    "role.assign",
+    "role.expired",
+    "role.revoke",
+    "role.revoke_all",
+    "subscription.provision",
+    "token.create",
+    "token.revoke",
+    "user.activate",
+    "user.add",
+    "user.break_glass",
+    "user.mfa_reset",
+    "user.password_set",
+    "user.remove",
+    "user.resend_invite",
+    "user.status",
+    "user.update",
+    "user.update_csv",
+    "world.generate",
+    "world.load",
+];
+
+/// The filter's whole categories (an action's first part), offered before the single actions.
+const AUDITED_CATEGORIES: [&str; 3] = ["role", "user", "auth"];
+
+/// The action filter's choices, in the reader's words: any action, every action of a category,
+/// then each action; the one asked for is selected.
+fn action_choices(t: super::Tr, chosen: &str) -> Vec<(String, String, bool)> {
+    let mut choices = vec![(String::new(), t.get("audit-any-action"), chosen.is_empty())];
+    for category in AUDITED_CATEGORIES {
+        choices.push((
+            category.to_string(),
+            t.get(&format!("audit-every-{category}")),
+            chosen == category,
+        ));
+    }
+    for action in AUDITED_ACTIONS {
+        let key = format!("action-{}", action.replace(['.', '_'], "-"));
+        choices.push((action.to_string(), t.get(&key), chosen == action));
+    }
+    choices
+}
+
 #[derive(Template)]
 #[template(path = "audit.html")]
 struct AuditPage {
@@ -634,7 +696,7 @@ struct AuditPage {
     intact: bool,
     chain: String,
     actor: String,
-    action: String,
+    actions: Vec<(String, String, bool)>,
     from: String,
     to: String,
     query: String,
@@ -754,7 +816,7 @@ pub async fn audit(
         intact,
         chain,
         actor: first(&q, "actor"),
-        action: first(&q, "action"),
+        actions: action_choices(t, first(&q, "action").trim()),
         from: first(&q, "from"),
         to: first(&q, "to"),
         query: raw.clone().unwrap_or_default(),
@@ -801,9 +863,16 @@ pub async fn audit(
             }
             if found.more {
                 if let Some(last) = found.events.last() {
+                    // Each filter encoded: a name searched with a space or `&` stays that search.
+                    let enc = crate::webex_ids::percent_encode;
                     page.next = Some(format!(
                         "/audit?org={}&actor={}&action={}&from={}&to={}&after={}",
-                        console.org, page.actor, page.action, page.from, page.to, last.seq
+                        enc(&console.org),
+                        enc(&page.actor),
+                        enc(first(&q, "action").trim()),
+                        enc(&page.from),
+                        enc(&page.to),
+                        last.seq
                     ));
                 }
             }
@@ -901,49 +970,36 @@ mod tests {
         }
     }
 
+    /// The action filter offers any action, the categories and every action by its words, with
+    /// the one asked for selected; no choice is an id.
+    #[test]
+    fn the_action_filter_offers_words_and_keeps_the_choice() {
+        for lang in [Lang::En, Lang::Nl] {
+            let t = super::super::Tr { lang };
+            let choices = super::action_choices(t, "role.revoke");
+            assert_eq!(
+                choices.len(),
+                1 + super::AUDITED_CATEGORIES.len() + super::AUDITED_ACTIONS.len()
+            );
+            let selected: Vec<&str> = choices
+                .iter()
+                .filter(|c| c.2)
+                .map(|c| c.0.as_str())
+                .collect();
+            assert_eq!(selected, ["role.revoke"]);
+            assert!(choices.iter().all(|(value, words, _)| !words.is_empty()
+                && words != value
+                && !words.starts_with("audit-")));
+            assert!(super::action_choices(t, "")[0].2);
+        }
+    }
+
     /// Every action the service records reads as words in both languages on the audit page, and
     /// every outcome too: none is shown as its id (`auth.mfa_enrolled`, `failed`) on a Dutch or
     /// English page. The list is what the store records (`op.record`, `OrgOp::open`).
     #[test]
     fn every_audited_action_and_outcome_has_words_in_both_languages() {
-        let actions = [
-            "auth.break_glass_sign_in",
-            "auth.mfa_enrolled",
-            "auth.mfa_removed",
-            "auth.recovery_code_used",
-            "auth.second_factor_failed",
-            "auth.sign_in",
-            "auth.sign_in_failed",
-            "auth.sign_out_everywhere",
-            "group.create",
-            "group.delete",
-            "group.role",
-            "group.update",
-            "license.change",
-            "org.create",
-            "org.setting",
-            "org.sso",
-            "relationship.end",
-            "role.assign",
-            "role.expired",
-            "role.revoke",
-            "role.revoke_all",
-            "subscription.provision",
-            "token.create",
-            "token.revoke",
-            "user.activate",
-            "user.add",
-            "user.break_glass",
-            "user.mfa_reset",
-            "user.password_set",
-            "user.remove",
-            "user.resend_invite",
-            "user.status",
-            "user.update",
-            "user.update_csv",
-            "world.generate",
-            "world.load",
-        ];
+        let actions = AUDITED_ACTIONS;
         for action in actions {
             let key = format!("action-{}", action.replace(['.', '_'], "-"));
             let (en, nl) = (
