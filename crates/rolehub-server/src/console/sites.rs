@@ -334,23 +334,9 @@ impl SiteRoleChange {
 
     /// The change in words, naming the person as the actor may see them.
     async fn summary(&self, state: &AppState, console: &Console) -> String {
-        let who = match state
-            .service
-            .person_roles_in_org(&console.ctx(false), &self.person)
+        let who = super::user::person_name(state, console, &self.person)
             .await
-        {
-            Ok(p) => {
-                let name = format!("{} {}", p.person.view.first, p.person.view.last)
-                    .trim()
-                    .to_string();
-                if name.is_empty() {
-                    p.person.view.email
-                } else {
-                    name
-                }
-            }
-            Err(_) => self.person.clone(),
-        };
+            .map_or_else(|_| self.person.clone(), |(_, name)| name);
         let role = describe_label(&format!("{}@{}", self.role, self.site), console.t.lang);
         let key = if self.op == "revoke" {
             "change-revoke"

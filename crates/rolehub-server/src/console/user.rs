@@ -414,26 +414,31 @@ async fn person_named(
     console: &Console,
     id: &str,
 ) -> Result<(String, String), Response> {
-    match state
-        .service
-        .person_roles_in_org(&console.ctx(false), id)
+    person_name(state, console, id)
         .await
-    {
-        Ok(p) => {
-            let name = format!("{} {}", p.person.view.first, p.person.view.last)
-                .trim()
-                .to_string();
-            Ok((
-                p.person.view.id.clone(),
-                if name.is_empty() {
-                    p.person.view.email.clone()
-                } else {
-                    name
-                },
-            ))
-        }
-        Err(e) => Err(console.error_page(&e)),
-    }
+        .map_err(|e| console.error_page(&e))
+}
+
+/// A person of the org as the actor may see them (R-CCSA-9 applies): their id, and their name, or
+/// their email when they have none. Role changes' previews name the person by it.
+pub(super) async fn person_name(
+    state: &AppState,
+    console: &Console,
+    key: &str,
+) -> Result<(String, String), rolehub_store::ServiceError> {
+    let p = state
+        .service
+        .person_roles_in_org(&console.ctx(false), key)
+        .await?;
+    let name = format!("{} {}", p.person.view.first, p.person.view.last)
+        .trim()
+        .to_string();
+    let shown = if name.is_empty() {
+        p.person.view.email.clone()
+    } else {
+        name
+    };
+    Ok((p.person.view.id, shown))
 }
 
 /// Shows what taking every role of an external administrator would do (a dry run): the roles it
