@@ -21,12 +21,8 @@ impl Service {
         let read = OrgRead::open(self, ctx).await?;
         let principal = read.principal();
         let view = ops::check_list_admins(&principal, false).or_else(|refusal| {
-            let relation = principal.org.relation_of(principal.person);
-            let holds = principal.grants.iter().any(|g| {
-                g.role == Role::EventsAdmin
-                    && !g.is_expired(relation, &principal.org.settings, ctx.now)
-            });
-            if holds {
+            if principal.holds_in_effect(Role::EventsAdmin) {
+                let relation = principal.org.relation_of(principal.person);
                 Ok(ListView {
                     ccsa_only: false,
                     shared: relation
